@@ -1,0 +1,159 @@
+//! The on-disk token cache: one file per token URL and client id, so that the steps
+//! of a pipeline share one token instead of asking for one each.
+//!
+//! The file name is a hash of the token URL and client id; the secret is never part
+//! of it. A lock file next to it serialises refreshes, so parallel invocations with a
+//! cold cache make one token request: the first takes the lock and fetches, the
+//! others wait for the lock and then find the fresh token in the file.
+
+use std::fs::{File, TryLockError};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokio::time::Instant;
+use tracing::{debug, warn};
+
+use super::token::AccessToken;
+use crate::store;
+
+#[derive(Debug)]
+pub struct TokenCache {
+    path: PathBuf,
+    lock_path: PathBuf,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Stored {
+    access_token: String,
+    expires_at: DateTime<Utc>,
+}
+
+/// Held while this process refreshes the token; dropping it releases the lock.
+#[derive(Debug)]
+pub struct RefreshLock {
+    _file: File,
+}
+
+impl TokenCache {
+    pub fn new(dir: &Path, token_url: &str, client_id: &str) -> Self {
+        let digest = Sha256::digest(format!("{token_url}\n{client_id}").as_bytes());
+        let name: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        Self {
+            path: dir.join(format!("token-{name}.json")),
+            lock_path: dir.join(format!("token-{name}.lock")),
+        }
+    }
+
+    /// The cached token, if there is a readable, trustworthy one.
+    pub fn load(&self) -> Option<AccessToken> {
+        let bytes = std::fs::read(&self.path).ok()?;
+        if !store::is_private(&self.path) {
+            warn!(
+                "ignoring the token cache {}: it is writable by other users",
+                self.path.display()
+            );
+            return None;
+        }
+        match serde_json::from_slice::<Stored>(&bytes) {
+            Ok(stored) => {
+                Some(AccessToken::new(SecretString::from(stored.access_token), stored.expires_at))
+            }
+            Err(e) => {
+                debug!("ignoring the unreadable token cache {}: {e}", self.path.display());
+                None
+            }
+        }
+    }
+
+    /// Saves `token`; a cache that cannot be written is only a warning.
+    pub fn store(&self, token: &AccessToken) {
+        let stored = Stored {
+            access_token: token.secret().expose_secret().to_owned(),
+            expires_at: token.expires_at,
+        };
+        let bytes = serde_json::to_vec(&stored).expect("a token serializes");
+        if let Err(e) = store::write_private(&self.path, &bytes) {
+            warn!("cannot cache the access token: {e}");
+        }
+    }
+
+    /// Takes the refresh lock, waiting for another process to finish its refresh, up to
+    /// `deadline`. `None` means no lock could be had (no writable cache directory, or the
+    /// wait ran out): the caller refreshes anyway, which costs at most one extra token.
+    pub async fn lock(&self, deadline: Instant) -> Option<RefreshLock> {
+        if let Some(dir) = self.lock_path.parent() {
+            store::private_dir(dir).ok()?;
+        }
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&self.lock_path)
+            .map_err(|e| debug!("cannot open the lock {}: {e}", self.lock_path.display()))
+            .ok()?;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Some(RefreshLock { _file: file }),
+                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(TryLockError::WouldBlock) => {
+                    warn!("another jira-send holds the token lock too long; refreshing anyway");
+                    return None;
+                }
+                Err(TryLockError::Error(e)) => {
+                    debug!("cannot lock {}: {e}", self.lock_path.display());
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn tokens_survive_a_round_trip_and_names_hide_the_client() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = TokenCache::new(dir.path(), "https://api.atlassian.com/oauth/token", "client-1");
+        assert!(cache.load().is_none());
+        let expires = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        cache.store(&AccessToken::new(SecretString::from("tok"), expires));
+        let loaded = cache.load().unwrap();
+        assert_eq!(loaded.secret().expose_secret(), "tok");
+        assert_eq!(loaded.expires_at, expires);
+        let name = cache.path.file_name().unwrap().to_str().unwrap();
+        assert!(!name.contains("client-1"));
+        let other = TokenCache::new(dir.path(), "https://api.atlassian.com/oauth/token", "client-2");
+        assert!(other.load().is_none(), "each client id has its own cache");
+    }
+
+    #[test]
+    fn a_corrupt_cache_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = TokenCache::new(dir.path(), "u", "c");
+        store::write_private(&cache.path, b"{not json").unwrap();
+        assert!(cache.load().is_none());
+    }
+
+    #[tokio::test]
+    async fn the_lock_is_exclusive_until_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = TokenCache::new(dir.path(), "u", "c");
+        let first = cache.lock(Instant::now() + Duration::from_secs(5)).await;
+        assert!(first.is_some());
+        // A second handle cannot take it within a short wait.
+        let second = cache.lock(Instant::now() + Duration::from_millis(60)).await;
+        assert!(second.is_none());
+        drop(first);
+        assert!(cache.lock(Instant::now() + Duration::from_secs(5)).await.is_some());
+    }
+}

@@ -1,0 +1,119 @@
+//! OAuth 2.0 client credentials (2LO): getting an access token, and keeping it.
+//!
+//! A token is reused from the disk cache until 60 seconds before it expires. When Jira
+//! answers 401 to a token that looked fresh (revoked, clock skew), [`Tokens::renew`]
+//! fetches exactly one new token, and the request is retried once.
+
+mod cache;
+mod token;
+
+use reqwest::{Client, StatusCode, Url};
+use secrecy::ExposeSecret;
+use serde_json::json;
+use tokio::time::Instant;
+use tracing::{debug, info};
+
+pub use cache::TokenCache;
+pub use token::{AccessToken, REFRESH_MARGIN, TokenResponse};
+
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::http::{Answer, describe};
+use crate::settings::Credentials;
+
+/// The access tokens of one set of credentials.
+#[derive(Debug)]
+pub struct Tokens<'a> {
+    pub client: &'a Client,
+    pub token_url: &'a Url,
+    pub credentials: &'a Credentials,
+    pub cache: Option<TokenCache>,
+    pub clock: &'a dyn Clock,
+    pub deadline: Instant,
+}
+
+impl Tokens<'_> {
+    /// A token that is fresh now: from the cache, or newly fetched.
+    pub async fn get(&self) -> Result<AccessToken> {
+        if let Some(token) = self.cached_fresh() {
+            debug!("using the cached access token");
+            return Ok(token);
+        }
+        // Another invocation may be fetching right now: wait for it, then look again.
+        let _lock = match &self.cache {
+            Some(cache) => cache.lock(self.deadline).await,
+            None => None,
+        };
+        if let Some(token) = self.cached_fresh() {
+            debug!("another jira-send refreshed the access token");
+            return Ok(token);
+        }
+        self.fetch_and_store().await
+    }
+
+    /// A replacement for `rejected`, which Jira refused with 401. If another
+    /// invocation already replaced it, that token is used; otherwise one is fetched.
+    pub async fn renew(&self, rejected: &AccessToken) -> Result<AccessToken> {
+        let _lock = match &self.cache {
+            Some(cache) => cache.lock(self.deadline).await,
+            None => None,
+        };
+        if let Some(token) = self.cached_fresh().filter(|t| !t.same_as(rejected)) {
+            return Ok(token);
+        }
+        self.fetch_and_store().await
+    }
+
+    fn cached_fresh(&self) -> Option<AccessToken> {
+        let token = self.cache.as_ref()?.load()?;
+        token.is_fresh(self.clock.now()).then_some(token)
+    }
+
+    async fn fetch_and_store(&self) -> Result<AccessToken> {
+        let token = self.fetch().await?;
+        if let Some(cache) = &self.cache {
+            cache.store(&token);
+        }
+        Ok(token)
+    }
+
+    async fn fetch(&self) -> Result<AccessToken> {
+        info!("requesting an access token from {}", self.token_url);
+        let what = || format!("the token request to {}", self.token_url);
+        let body = json!({
+            "audience": "api.atlassian.com",
+            "grant_type": "client_credentials",
+            "client_id": self.credentials.client_id,
+            "client_secret": self.credentials.secret.expose_secret(),
+        });
+        let response = self
+            .client
+            .post(self.token_url.clone())
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| Error::Unreachable { what: what(), detail: describe(&e) })?;
+        let answer = Answer::read(response).await;
+        match answer.status {
+            status if status.is_success() => {
+                let response: TokenResponse =
+                    serde_json::from_str(&answer.text).map_err(|_| Error::Unreachable {
+                        what: what(),
+                        detail: format!("{status} without an access_token in the answer"),
+                    })?;
+                Ok(AccessToken::issued(response, self.clock.now()))
+            }
+            StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                Err(Error::TokenRefused {
+                    status: answer.status.as_u16(),
+                    detail: format!(
+                        "{} (check JIRA_CLIENT_ID and JIRA_CLIENT_SECRET: the credential may be \
+                         wrong or revoked)",
+                        answer.detail()
+                    ),
+                })
+            }
+            _ => Err(Error::Unreachable { what: what(), detail: answer.detail() }),
+        }
+    }
+}

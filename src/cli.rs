@@ -1,0 +1,351 @@
+//! The command line, as clap sees it: flags, their variables and their help.
+//!
+//! Nothing here does I/O or decides anything; `settings` turns these raw values into
+//! validated settings.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::builder::BoolishValueParser;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::env::vars::*;
+use crate::payload::deployment::EnvironmentType;
+use crate::payload::{BuildState, DeploymentState};
+
+/// Tell Jira Software Cloud what your pipeline built and deployed.
+///
+/// jira-send finds the Jira issue keys of a run (branch name, commit messages of the
+/// new commits, pull-request title) and sends a build or a deployment to every Jira
+/// site configured, authenticated with OAuth 2.0 client credentials created in Jira
+/// (Settings → Apps → OAuth credentials).
+#[derive(Debug, Parser)]
+#[command(name = "jira-send", version, propagate_version = true, max_term_width = 100)]
+#[command(after_help = "Exit codes: 0 success or nothing to send; 1 Jira rejected something; \
+    2 usage or input error (before any network call); 3 credentials refused; 4 Jira unreachable.")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Send build information (Builds API).
+    Build(BuildArgs),
+    /// Send deployment information (Deployments API).
+    Deployment(DeploymentArgs),
+    /// Print the issue keys found, and where each came from; no network.
+    Keys(KeysArgs),
+    /// Validate a payload file against the bundled schemas and API limits; no network.
+    Validate(ValidateArgs),
+    /// Show the detected CI system and the resolved settings, secrets masked.
+    Env(EnvArgs),
+}
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Text,
+    Json,
+}
+
+/// Which outcomes fail the step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Never fail: rejections, refused credentials and delivery failures exit 0 with a
+    /// warning.
+    Never,
+    /// Fail on errors (credentials, delivery), not on rejected entities.
+    Error,
+    /// Also fail when Jira rejects an entity.
+    Rejected,
+    /// Also fail when Jira reports issue keys it does not know.
+    UnknownKeys,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
+pub struct GlobalArgs {
+    /// Jira site(s): `acme.atlassian.net`, `acme`, or a URL. Repeat or comma-separate
+    /// for several sites, each with its own credentials (`JIRA_CLIENT_ID_<HOST>`).
+    #[arg(long = "site", value_name = "SITE", env = JIRA_SITE, value_delimiter = ',', global = true)]
+    pub sites: Vec<String>,
+
+    /// The site's cloud id; skips the `/_edge/tenant_info` lookup (single site only).
+    /// Also read from JIRA_CLOUD_ID_<HOST> and JIRA_CLOUD_ID.
+    #[arg(long, value_name = "ID", global = true)]
+    pub cloud_id: Option<String>,
+
+    /// OAuth 2.0 client id of the Jira "OAuth credentials". Also read from
+    /// JIRA_CLIENT_ID_<HOST> and JIRA_CLIENT_ID. The secret is read from
+    /// JIRA_CLIENT_SECRET(_<HOST>) or a file, never from the command line.
+    #[arg(long, value_name = "ID", global = true)]
+    pub client_id: Option<String>,
+
+    /// Read the client secret from this file. Also read from
+    /// JIRA_CLIENT_SECRET_FILE_<HOST> and JIRA_CLIENT_SECRET_FILE.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub client_secret_file: Option<PathBuf>,
+
+    /// Base URL of the Jira APIs.
+    #[arg(long, value_name = "URL", env = JIRA_SEND_API_URL, global = true,
+          default_value = "https://api.atlassian.com")]
+    pub api_url: String,
+
+    /// The OAuth token endpoint.
+    #[arg(long, value_name = "URL", env = JIRA_SEND_TOKEN_URL, global = true,
+          default_value = "https://api.atlassian.com/oauth/token")]
+    pub token_url: String,
+
+    /// Where the token and cloud-id caches live [default: the user's cache directory +
+    /// /jira-send].
+    #[arg(long, value_name = "DIR", env = JIRA_SEND_CACHE_DIR, global = true)]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Where undeliverable reports are kept [default: {cache-dir}/outbox].
+    #[arg(long, value_name = "DIR", env = JIRA_SEND_OUTBOX_DIR, global = true)]
+    pub outbox_dir: Option<PathBuf>,
+
+    /// Build, validate and print the requests; no network and no credentials needed.
+    #[arg(long, env = JIRA_SEND_DRY_RUN, global = true, value_parser = BoolishValueParser::new(),
+          num_args = 0, default_missing_value = "true")]
+    pub dry_run: bool,
+
+    /// Output format of the results on stdout (logs go to stderr).
+    #[arg(long, value_enum, env = JIRA_SEND_OUTPUT, global = true, default_value_t = Output::Text)]
+    pub output: Output,
+
+    /// Which outcomes fail the step (see the exit codes).
+    #[arg(long, value_enum, env = JIRA_SEND_FAIL_ON, global = true, default_value_t = FailOn::Rejected)]
+    pub fail_on: FailOn,
+
+    /// Overall deadline of one invocation, retries included (`90s`, `2m`).
+    #[arg(long, value_name = "DURATION", env = JIRA_SEND_TIMEOUT, global = true,
+          value_parser = parse_duration, default_value = "2m")]
+    pub timeout: Duration,
+
+    /// The git repository [default: discovered from the working directory].
+    #[arg(long, value_name = "PATH", env = JIRA_SEND_REPO, global = true)]
+    pub repo: Option<PathBuf>,
+
+    /// More logging on stderr (-v info, -vv debug, -vvv trace); JIRA_SEND_LOG takes a
+    /// full filter.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+/// Where issue keys come from.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Issue keys")]
+pub struct KeyArgs {
+    /// Use exactly these keys; no extraction (repeat or comma-separate).
+    #[arg(long = "issue-key", value_name = "KEY", env = JIRA_ISSUE_KEYS, value_delimiter = ',')]
+    pub issue_keys: Vec<String>,
+
+    /// Read keys from this branch name instead of the detected one.
+    #[arg(long, value_name = "NAME", env = JIRA_SEND_BRANCH)]
+    pub branch: Option<String>,
+
+    /// Read keys from the messages of the commits in REV..HEAD.
+    #[arg(long, value_name = "REV", env = JIRA_SEND_SINCE, conflicts_with = "since_tag")]
+    pub since: Option<String>,
+
+    /// Start the range at the newest tag matching GLOB reachable from HEAD~1.
+    #[arg(long, value_name = "GLOB", env = JIRA_SEND_SINCE_TAG)]
+    pub since_tag: Option<String>,
+
+    /// Read at most this many commits.
+    #[arg(long, value_name = "N", env = JIRA_SEND_MAX_COMMITS, default_value_t = 1000)]
+    pub max_commits: usize,
+
+    /// Accept only keys of these projects (comma-separated).
+    #[arg(long, value_name = "KEY,...", env = JIRA_PROJECT_KEYS, value_delimiter = ',')]
+    pub projects: Vec<String>,
+
+    /// Also accept lowercase and mixed-case keys (sent uppercased).
+    #[arg(long, env = JIRA_SEND_IGNORE_CASE, value_parser = BoolishValueParser::new(),
+          num_args = 0, default_missing_value = "true")]
+    pub ignore_case: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub keys: KeyArgs,
+
+    /// The build's state [default: from the CI where it tells, else successful].
+    #[arg(long, value_enum, env = JIRA_SEND_STATE)]
+    pub state: Option<BuildState>,
+
+    /// Groups a sequence of builds; stable across runs [default: from the CI, else the
+    /// repository].
+    #[arg(long, value_name = "ID", env = JIRA_SEND_PIPELINE_ID)]
+    pub pipeline_id: Option<String>,
+
+    /// The build's number within the pipeline [default: the CI's run number; required
+    /// outside CI].
+    #[arg(long, value_name = "N", env = JIRA_SEND_BUILD_NUMBER)]
+    pub build_number: Option<u64>,
+
+    /// Shown in Jira [default: "<pipeline> #<number>"].
+    #[arg(long, value_name = "TEXT")]
+    pub display_name: Option<String>,
+
+    /// A short label, e.g. a version.
+    #[arg(long, value_name = "TEXT")]
+    pub label: Option<String>,
+
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+
+    /// Link to the build [default: the CI run's page].
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Test counts: total.
+    #[arg(long, value_name = "N", help_heading = "Tests")]
+    pub tests_total: Option<u64>,
+    #[arg(long, value_name = "N", help_heading = "Tests")]
+    pub tests_passed: Option<u64>,
+    #[arg(long, value_name = "N", help_heading = "Tests")]
+    pub tests_failed: Option<u64>,
+    #[arg(long, value_name = "N", help_heading = "Tests")]
+    pub tests_skipped: Option<u64>,
+
+    /// Override the update sequence number [default: epoch milliseconds].
+    #[arg(long, value_name = "N")]
+    pub update_sequence_number: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeploymentArgs {
+    #[command(flatten)]
+    pub keys: KeyArgs,
+
+    /// The environment's name, e.g. "Production EU" [required unless the CI names one].
+    #[arg(long, value_name = "NAME", env = JIRA_SEND_ENVIRONMENT)]
+    pub environment: Option<String>,
+
+    /// The environment's id [default: derived from the name, stable across runs].
+    #[arg(long, value_name = "ID", env = JIRA_SEND_ENVIRONMENT_ID)]
+    pub environment_id: Option<String>,
+
+    /// [default: guessed from the name's words, else unmapped]
+    #[arg(long, value_enum, value_name = "TYPE", env = JIRA_SEND_ENVIRONMENT_TYPE)]
+    pub environment_type: Option<EnvironmentType>,
+
+    /// The deployment's state [default: from the CI where it tells, else successful].
+    #[arg(long, value_enum, env = JIRA_SEND_STATE)]
+    pub state: Option<DeploymentState>,
+
+    /// The deployment's number [default: the CI's run number; required outside CI].
+    #[arg(long, value_name = "N", env = JIRA_SEND_DEPLOYMENT_NUMBER)]
+    pub deployment_number: Option<u64>,
+
+    /// [default: from the CI, else the repository]
+    #[arg(long, value_name = "ID", env = JIRA_SEND_PIPELINE_ID)]
+    pub pipeline_id: Option<String>,
+
+    #[arg(long, value_name = "NAME", env = JIRA_SEND_PIPELINE_NAME)]
+    pub pipeline_name: Option<String>,
+
+    #[arg(long, value_name = "URL")]
+    pub pipeline_url: Option<String>,
+
+    /// Link to the deployment [default: the CI run's page].
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    #[arg(long, value_name = "TEXT")]
+    pub display_name: Option<String>,
+
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+
+    #[arg(long, value_name = "TEXT")]
+    pub label: Option<String>,
+
+    /// A JSM / Compass service id or key affected by the deployment (repeatable).
+    #[arg(long = "service", value_name = "ID")]
+    pub services: Vec<String>,
+
+    /// Ask Jira to gate this deployment (change management); send it as `pending`.
+    #[arg(long)]
+    pub gate: bool,
+
+    /// How long the deployment took, in seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<u64>,
+
+    /// Override the update sequence number [default: epoch milliseconds].
+    #[arg(long, value_name = "N")]
+    pub update_sequence_number: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysArgs {
+    #[command(flatten)]
+    pub keys: KeyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The payload file (`-` for stdin): a builds, deployments, devinfo or feature-flags
+    /// request body.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {}
+
+/// `90s`, `2m`, `1h 30m`, or a plain number of seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    humantime::parse_duration(text).map_err(|e| format!("{e} (try 90s or 2m)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn global_options_go_before_or_after_the_command() {
+        let a = Cli::try_parse_from(["jira-send", "--dry-run", "build", "--build-number", "3"]).unwrap();
+        let b = Cli::try_parse_from(["jira-send", "build", "--dry-run", "--build-number", "3"]).unwrap();
+        assert!(a.global.dry_run && b.global.dry_run);
+    }
+
+    #[test]
+    fn states_use_the_api_spelling() {
+        let cli = Cli::try_parse_from(["jira-send", "build", "--state", "in_progress"]).unwrap();
+        let Command::Build(args) = cli.command else { panic!() };
+        assert_eq!(args.state, Some(BuildState::InProgress));
+        assert!(Cli::try_parse_from(["jira-send", "build", "--state", "rolled_back"]).is_err());
+        assert!(Cli::try_parse_from(["jira-send", "deployment", "--state", "rolled_back"]).is_ok());
+    }
+}

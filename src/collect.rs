@@ -1,0 +1,113 @@
+//! Gathering a run's issue keys from their sources, in order: `--issue-key` (which
+//! replaces all others), the branch name, the pull-request title, and the messages of
+//! the commits in the range.
+
+use serde::Serialize;
+
+use crate::cli::KeyArgs;
+use crate::context::RunContext;
+use crate::error::{Error, Result};
+use crate::git::Start;
+use crate::keys::{Grammar, KeySet, Source};
+
+/// The keys found, and the range of commits read for them.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub keys: KeySet,
+    pub range: Option<RangeRead>,
+    pub branch: Option<String>,
+}
+
+/// The `range` of `keys --output json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct RangeRead {
+    /// The range's start as named (a rev, a tag, the CI's commit), or `null` for HEAD
+    /// alone or the whole history.
+    pub from: Option<String>,
+    /// The last commit read: HEAD.
+    pub to: String,
+    pub commits: usize,
+}
+
+pub fn collect(args: &KeyArgs, ctx: &RunContext) -> Result<Found> {
+    let mut found = Found::default();
+    let explicit: Vec<&str> = args.issue_keys.iter().map(|k| k.trim()).filter(|k| !k.is_empty()).collect();
+    if !explicit.is_empty() {
+        // The caller was explicit: the grammar checks the spelling, the allow-list does
+        // not second-guess the choice.
+        let grammar = Grammar::new(args.ignore_case, [""; 0]);
+        for key in explicit {
+            let Some(key) = grammar.parse(key) else {
+                let hint = if args.ignore_case { "" } else { " (lowercase keys need --ignore-case)" };
+                return Err(Error::usage(format!(
+                    "--issue-key {key}: not an issue key like ABC-123{hint}"
+                )));
+            };
+            found.keys.add(key.as_bytes(), || Source::Option);
+        }
+        return Ok(found);
+    }
+
+    let (Some(repo), Some(head)) = (&ctx.repo, &ctx.head) else {
+        return Err(Error::usage(
+            "not in a git repository, so there is nowhere to find issue keys: run inside the \
+             repository, pass --repo PATH, or name the keys with --issue-key",
+        ));
+    };
+    let grammar = Grammar::new(args.ignore_case, &args.projects);
+
+    found.branch = ctx.branch(args.branch.as_deref());
+    if let Some(branch) = &found.branch {
+        found.keys.scan(&grammar, branch.as_bytes(), || Source::Branch);
+    }
+    let title = ctx.ci.as_ref().and_then(|ci| ci.pull_request.as_ref()?.title.as_deref());
+    if let Some(title) = title {
+        found.keys.scan(&grammar, title.as_bytes(), || Source::PullRequestTitle);
+    }
+
+    let start = if let Some(rev) = &args.since {
+        Start::Since(rev.clone())
+    } else if let Some(glob) = &args.since_tag {
+        Start::SinceTag(glob.clone())
+    } else if let Some(base) = ctx.ci.as_ref().and_then(|ci| ci.range_base.clone()) {
+        Start::Ci(base)
+    } else {
+        Start::Head
+    };
+    let range = repo.range(&start, head.id)?;
+    let keys = &mut found.keys;
+    let walked = repo.walk(&range, args.max_commits, |commit| {
+        keys.scan(&grammar, commit.message_bytes(), || Source::Commit(commit.id()));
+    })?;
+    tracing::info!(
+        "read {} commit{} from {} to {}",
+        walked.commits,
+        if walked.commits == 1 { "" } else { "s" },
+        range.from.as_deref().unwrap_or("the start"),
+        crate::git::short_id(range.to)
+    );
+    found.range = Some(RangeRead { from: range.from, to: range.to.to_string(), commits: walked.commits });
+    Ok(found)
+}
+
+impl Found {
+    /// "no issue keys in branch main or the 3 commits read; nothing to send".
+    pub fn nothing_found(&self) -> String {
+        let mut places = Vec::new();
+        if let Some(branch) = &self.branch {
+            places.push(format!("branch {branch}"));
+        }
+        if let Some(range) = &self.range {
+            places.push(format!(
+                "the {} commit message{} read",
+                range.commits,
+                if range.commits == 1 { "" } else { "s" }
+            ));
+        }
+        let places = if places.is_empty() { "anywhere".to_owned() } else { places.join(" or ") };
+        format!(
+            "no issue keys found in {places}; nothing to send (name them with --issue-key, or widen \
+             the range with --since)"
+        )
+    }
+}

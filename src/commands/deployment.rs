@@ -1,0 +1,96 @@
+//! `jira-send deployment`: one deployment to one environment, sent to every site.
+
+use tracing::warn;
+
+use super::{nothing_to_send, required, submit};
+use crate::api::Api;
+use crate::cli::DeploymentArgs;
+use crate::clock::Clock;
+use crate::collect::collect;
+use crate::context::RunContext;
+use crate::env::Env;
+use crate::error::{Exit, Result};
+use crate::payload::deployment::{DeploymentInput, EnvironmentType, deployment, environment_id};
+use crate::payload::{DeploymentState, Envelope, Sequence};
+use crate::report::Report;
+use crate::settings::Settings;
+
+pub fn run(args: &DeploymentArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {
+    let ctx = RunContext::gather(settings, env)?;
+    let ci_environment = ctx.ci.as_ref().and_then(|ci| ci.environment.clone());
+    // The environment is checked before the keys: a deployment step without one is
+    // misconfigured whether or not this run has keys.
+    let environment_name = required(
+        args.environment.clone().or_else(|| ci_environment.as_ref().map(|e| e.name.clone())),
+        || "--environment is required (e.g. --environment \"Production EU\"), unless the CI names one".into(),
+    )?;
+    let found = collect(&args.keys, &ctx)?;
+    if found.keys.is_empty() && args.services.is_empty() {
+        return nothing_to_send("deployment", settings, &found.keys, found.nothing_found());
+    }
+
+    let environment_type = args
+        .environment_type
+        .or_else(|| ci_environment.as_ref()?.tier.as_deref().map(tier))
+        .unwrap_or_else(|| EnvironmentType::guess(&environment_name));
+    let number = ctx.number(args.deployment_number, "--deployment-number")?;
+    let pipeline_id = ctx.pipeline_id(args.pipeline_id.as_deref())?;
+    let pipeline_name = ctx.pipeline_name(args.pipeline_name.as_deref(), &pipeline_id);
+    let url = ctx.run_url(args.url.as_deref(), "--url")?;
+    let pipeline_url = ctx.pipeline_url(args.pipeline_url.as_deref(), &url)?;
+    let state = args
+        .state
+        .or_else(|| ctx.ci.as_ref()?.state.map(DeploymentState::from))
+        .unwrap_or(DeploymentState::Successful);
+    if args.gate && state != DeploymentState::Pending {
+        warn!(
+            "--gate asks Jira to hold the deployment, which is normally sent as pending; this one \
+             is sent as {state:?}"
+        );
+    }
+    let what = match (found.branch.as_deref(), ctx.short_commit()) {
+        (Some(branch), Some(commit)) => format!("{branch}@{commit}"),
+        (None, Some(commit)) => commit,
+        (branch, None) => branch.unwrap_or("deployment").to_owned(),
+    };
+    let now = clock.now();
+    let input = DeploymentInput {
+        deployment_sequence_number: number,
+        update_sequence_number: args.update_sequence_number.unwrap_or_else(|| Sequence::default().next(now)),
+        display_name: args
+            .display_name
+            .clone()
+            .unwrap_or_else(|| format!("{pipeline_name} #{number} to {environment_name}")),
+        description: args.description.clone().unwrap_or_else(|| format!("{what} to {environment_name}")),
+        label: args.label.clone(),
+        url,
+        state,
+        last_updated: now,
+        pipeline_id: pipeline_id.clone(),
+        pipeline_name,
+        pipeline_url,
+        environment_id: args.environment_id.clone().unwrap_or_else(|| environment_id(&environment_name)),
+        environment_name,
+        environment_type,
+        issue_keys: found.keys.keys().to_vec(),
+        services: args.services.clone(),
+        gate: args.gate,
+        duration_seconds: args.duration,
+    };
+    let envelope = Envelope::new(ctx.system(), ctx.repository().as_deref(), Some(&pipeline_id));
+    let bodies = envelope.bodies(Api::Deployments, &[deployment(&input)]);
+    let report = Report::new("deployment", settings.dry_run, &found.keys);
+    submit(report, settings, env, clock, Api::Deployments, &bodies)
+}
+
+/// A CI system's environment tier (GitLab: production, staging, testing, development,
+/// other) as a Jira environment type.
+fn tier(tier: &str) -> EnvironmentType {
+    match tier.to_ascii_lowercase().as_str() {
+        "production" => EnvironmentType::Production,
+        "staging" => EnvironmentType::Staging,
+        "testing" => EnvironmentType::Testing,
+        "development" => EnvironmentType::Development,
+        _ => EnvironmentType::Unmapped,
+    }
+}

@@ -1,0 +1,88 @@
+//! One module per command; this one dispatches and holds what the sending commands
+//! share.
+
+mod build;
+mod deployment;
+mod env;
+mod keys;
+mod validate;
+
+use serde_json::Value;
+
+use crate::api::Api;
+use crate::cli::{Cli, Command, Output};
+use crate::clock::Clock;
+use crate::env::Env;
+use crate::error::{Error, Exit, Result};
+use crate::keys::KeySet;
+use crate::report::{self, Report};
+use crate::schema;
+use crate::send;
+use crate::settings::Settings;
+
+/// Runs the command `cli` names; prints its results; returns the exit code.
+pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
+    let name = match &cli.command {
+        Command::Build(_) => "build",
+        Command::Deployment(_) => "deployment",
+        Command::Keys(_) => "keys",
+        Command::Validate(_) => "validate",
+        Command::Env(_) => "env",
+    };
+    let result = Settings::resolve(&cli.global, env).and_then(|settings| match &cli.command {
+        Command::Build(args) => build::run(args, &settings, env, clock),
+        Command::Deployment(args) => deployment::run(args, &settings, env, clock),
+        Command::Keys(args) => keys::run(args, &settings, env),
+        Command::Validate(args) => validate::run(args, &settings),
+        Command::Env(_) => env::run(&settings, env),
+    });
+    result.unwrap_or_else(|error| {
+        report::print_error(&error);
+        if cli.global.output == Output::Json {
+            let keys = KeySet::default();
+            let mut report = Report::new(name, cli.global.dry_run, &keys);
+            report.error = Some(error.to_string());
+            report.exit_code = error.exit();
+            report.print(Output::Json);
+        }
+        error.exit()
+    })
+}
+
+/// Validates the bodies for `entities`, then sends them (or plans them in a dry run),
+/// and prints the report.
+fn submit(
+    mut report: Report<'_>,
+    settings: &Settings,
+    env: &Env,
+    clock: &dyn Clock,
+    api: Api,
+    bodies: &[Value],
+) -> Result<Exit> {
+    for body in bodies {
+        schema::validate(api, body)?;
+    }
+    report.api = Some(api);
+    report.sites = if settings.dry_run {
+        send::plan(settings, env, api, bodies)
+    } else {
+        send::deliver(settings, env, clock, api, bodies)?
+    };
+    let report = report.finish(settings.fail_on);
+    report.print(settings.output);
+    Ok(report.exit_code)
+}
+
+/// The report of a run that found no keys: nothing to send, success.
+fn nothing_to_send(command: &'static str, settings: &Settings, keys: &KeySet, notice: String) -> Result<Exit> {
+    tracing::info!("{notice}");
+    let mut report = Report::new(command, settings.dry_run, keys);
+    report.notice = Some(notice);
+    report.print(settings.output);
+    Ok(Exit::Success)
+}
+
+/// Turns a missing value into a usage error.
+fn required<T>(value: Option<T>, message: impl FnOnce() -> String) -> Result<T> {
+    value.ok_or_else(|| Error::usage(message()))
+}

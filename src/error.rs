@@ -1,0 +1,185 @@
+//! Errors and the exit codes they map to.
+//!
+//! Every failure is one `Error` variant that carries what the user needs to act on,
+//! and knows its own exit code, so no caller has to guess a code by downcasting.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// The process exit codes of the contract (`../shared/contract.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(into = "u8")]
+pub enum Exit {
+    /// Everything accepted, or nothing to send.
+    Success = 0,
+    /// Jira rejected at least one entity (or reported unknown keys under
+    /// `--fail-on unknown-keys`).
+    Rejected = 1,
+    /// Usage, configuration or input error, found before any network call.
+    Usage = 2,
+    /// The credentials were refused: token request refused, 401 after a fresh
+    /// token, or 403.
+    Auth = 3,
+    /// Delivery failed: network, 5xx, 429.
+    Delivery = 4,
+    /// `gate`: the deployment was prevented, or the gate expired.
+    GatePrevented = 5,
+    /// `gate --wait`: still awaiting when the wait timed out.
+    GateTimeout = 6,
+}
+
+impl Exit {
+    /// How bad an outcome is, for "the exit code is the worst of the sites".
+    ///
+    /// Data that can never arrive without a person acting (a usage error, refused
+    /// credentials, a rejection) ranks above data that was only delayed.
+    fn severity(self) -> u8 {
+        match self {
+            Self::Success => 0,
+            Self::Delivery => 1,
+            Self::GateTimeout => 2,
+            Self::Rejected => 3,
+            Self::GatePrevented => 4,
+            Self::Auth => 5,
+            Self::Usage => 6,
+        }
+    }
+
+    /// The worse of two outcomes.
+    #[must_use]
+    pub fn worst(self, other: Self) -> Self {
+        if other.severity() > self.severity() { other } else { self }
+    }
+}
+
+impl From<Exit> for u8 {
+    fn from(exit: Exit) -> Self {
+        exit as u8
+    }
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> Self {
+        Self::from(u8::from(exit))
+    }
+}
+
+/// Everything that can go wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A bad flag, variable or combination of them.
+    #[error("{0}")]
+    Usage(String),
+
+    /// A file the user pointed at could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The git repository could not be read.
+    #[error("{context}: {source}")]
+    Git {
+        context: String,
+        #[source]
+        source: git2::Error,
+    },
+
+    /// A payload breaks the schema or an API limit.
+    #[error("the payload is invalid:\n{}", format_violations(.0))]
+    Invalid(Vec<crate::schema::Violation>),
+
+    /// The token endpoint refused the credentials.
+    #[error("the token request was refused ({status}): {detail}")]
+    TokenRefused { status: u16, detail: String },
+
+    /// Jira answered 401 even to a freshly issued token.
+    #[error("Jira refused the access token twice (401), even a fresh one: {detail}")]
+    Unauthorized { detail: String },
+
+    /// Jira answered 403: the credential lacks a permission.
+    #[error(
+        "Jira refused access (403): the OAuth credential lacks the {permission} permission \
+         (Jira settings → Apps → OAuth credentials){}",
+        detail_suffix(.detail)
+    )]
+    Forbidden { permission: &'static str, detail: String },
+
+    /// The site has no Jira Cloud tenant behind it.
+    #[error("{site} is not a Jira Cloud site ({detail}); check --site")]
+    UnknownSite { site: String, detail: String },
+
+    /// A host could not be reached, or answered with a server error.
+    #[error("{what} failed: {detail}")]
+    Unreachable { what: String, detail: String },
+
+    /// The overall `--timeout` ran out.
+    #[error("gave up after the --timeout of {}", humantime::format_duration(*.0))]
+    Timeout(std::time::Duration),
+}
+
+impl Error {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::Usage(message.into())
+    }
+
+    pub fn git(context: impl Into<String>, source: git2::Error) -> Self {
+        Self::Git { context: context.into(), source }
+    }
+
+    /// The exit code this error ends the process with.
+    pub fn exit(&self) -> Exit {
+        match self {
+            Self::Usage(_) | Self::Read { .. } | Self::Git { .. } | Self::Invalid(_) => Exit::Usage,
+            Self::UnknownSite { .. } => Exit::Usage,
+            Self::TokenRefused { .. } | Self::Unauthorized { .. } | Self::Forbidden { .. } => {
+                Exit::Auth
+            }
+            Self::Unreachable { .. } | Self::Timeout(_) => Exit::Delivery,
+        }
+    }
+}
+
+fn format_violations(violations: &[crate::schema::Violation]) -> String {
+    violations.iter().map(|v| format!("  {v}")).collect::<Vec<_>>().join("\n")
+}
+
+fn detail_suffix(detail: &str) -> String {
+    if detail.is_empty() { String::new() } else { format!(": {detail}") }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worst_prefers_what_needs_a_person() {
+        assert_eq!(Exit::Success.worst(Exit::Delivery), Exit::Delivery);
+        assert_eq!(Exit::Delivery.worst(Exit::Rejected), Exit::Rejected);
+        assert_eq!(Exit::Rejected.worst(Exit::Auth), Exit::Auth);
+        assert_eq!(Exit::Auth.worst(Exit::Usage), Exit::Usage);
+        assert_eq!(Exit::Usage.worst(Exit::Success), Exit::Usage);
+    }
+
+    #[test]
+    fn exit_codes_match_the_contract() {
+        let codes: Vec<u8> = [
+            Exit::Success,
+            Exit::Rejected,
+            Exit::Usage,
+            Exit::Auth,
+            Exit::Delivery,
+            Exit::GatePrevented,
+            Exit::GateTimeout,
+        ]
+        .into_iter()
+        .map(u8::from)
+        .collect();
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6]);
+    }
+}

@@ -1,0 +1,190 @@
+//! The commit range a run reads keys from, and the walk over it.
+//!
+//! The range is `base..HEAD`, where the base is `--since`, the newest tag matching
+//! `--since-tag` reachable from `HEAD~1`, or what the CI system reports (the push's
+//! previous commit, the pull request's base). Without any, it is HEAD alone.
+//!
+//! Shallow clones are normal in CI: when the base is not in the clone, the walk reads
+//! as far as the history goes and says so, rather than failing the pipeline.
+
+use git2::{Oid, Sort};
+use tracing::warn;
+
+use super::{Repo, short_id};
+use crate::error::{Error, Result};
+
+/// Where a range starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Start {
+    /// `--since REV`.
+    Since(String),
+    /// `--since-tag GLOB`.
+    SinceTag(String),
+    /// A commit the CI system reported.
+    Ci(String),
+    /// No base: HEAD alone.
+    Head,
+}
+
+/// A resolved range.
+#[derive(Clone, Debug)]
+pub struct Range {
+    /// The base as the user or CI named it (a rev, a tag name, a sha), for reports.
+    pub from: Option<String>,
+    /// The base commit, when it exists in this clone.
+    base: Option<Oid>,
+    /// The last commit: HEAD.
+    pub to: Oid,
+    /// Read only `to` itself.
+    head_only: bool,
+    /// When the range turns out empty, read HEAD instead (a CI re-run of a commit
+    /// whose base is itself).
+    head_if_empty: bool,
+}
+
+/// What a walk read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Walked {
+    pub commits: usize,
+    /// The walk stopped at `--max-commits`.
+    pub truncated: bool,
+}
+
+impl Repo {
+    /// Resolves where the range starts. Problems that mean "this clone lacks history"
+    /// are warnings; a `--since` that names nothing in a full clone is an error.
+    pub fn range(&self, start: &Start, head: Oid) -> Result<Range> {
+        let mut range =
+            Range { from: None, base: None, to: head, head_only: false, head_if_empty: false };
+        match start {
+            Start::Head => range.head_only = true,
+            Start::Since(rev) => {
+                range.from = Some(rev.clone());
+                match self.resolve(rev) {
+                    Some(base) => range.base = Some(base),
+                    None if self.is_shallow() => warn!(
+                        "--since {rev} is not in this shallow clone; reading the history it has"
+                    ),
+                    None => {
+                        return Err(Error::usage(format!(
+                            "--since {rev}: no such commit, branch or tag in this repository"
+                        )));
+                    }
+                }
+            }
+            Start::SinceTag(glob) => match self.newest_tag(glob, head)? {
+                Some((name, base)) => {
+                    range.from = Some(name);
+                    range.base = Some(base);
+                }
+                None => warn!(
+                    "no tag matching {glob:?} is reachable from HEAD~1; reading the whole \
+                     history (up to --max-commits)"
+                ),
+            },
+            Start::Ci(sha) => {
+                range.from = Some(sha.clone());
+                range.head_if_empty = true;
+                if sha.bytes().all(|b| b == b'0') {
+                    // A push that created the branch: there is no previous commit.
+                    range.head_only = true;
+                } else if let Some(base) = self.resolve(sha) {
+                    range.base = Some(base);
+                } else if self.is_shallow() {
+                    warn!(
+                        "the range start {sha} reported by the CI is not in this shallow clone; \
+                         reading the history it has (fetch more with a deeper clone)"
+                    );
+                } else {
+                    warn!(
+                        "the range start {sha} reported by the CI is not in this repository \
+                         (rewritten history?); reading HEAD alone"
+                    );
+                    range.head_only = true;
+                }
+            }
+        }
+        Ok(range)
+    }
+
+    /// Calls `visit` with each commit of `range`, newest first, at most `max` of them.
+    ///
+    /// One revision walk; the callback borrows each commit, so nothing is copied.
+    pub fn walk(
+        &self,
+        range: &Range,
+        max: usize,
+        mut visit: impl FnMut(&git2::Commit<'_>),
+    ) -> Result<Walked> {
+        let read_head = |visit: &mut dyn FnMut(&git2::Commit<'_>)| -> Result<Walked> {
+            if max == 0 {
+                return Ok(Walked { commits: 0, truncated: true });
+            }
+            visit(&self.commit(range.to)?);
+            Ok(Walked { commits: 1, truncated: false })
+        };
+        if range.head_only {
+            return read_head(&mut visit);
+        }
+
+        let repo = self.git();
+        let walk_error = |e| Error::git("cannot walk the commit history", e);
+        let mut walk = repo.revwalk().map_err(walk_error)?;
+        walk.set_sorting(Sort::NONE).map_err(walk_error)?;
+        walk.push(range.to).map_err(walk_error)?;
+        if let Some(base) = range.base {
+            walk.hide(base).map_err(walk_error)?;
+        }
+        let mut walked = Walked::default();
+        for id in walk {
+            if walked.commits == max {
+                walked.truncated = true;
+                break;
+            }
+            let id = id.map_err(walk_error)?;
+            visit(&self.commit(id)?);
+            walked.commits += 1;
+        }
+        if walked.commits == 0 && range.head_if_empty {
+            return read_head(&mut visit);
+        }
+        if walked.truncated {
+            warn!(
+                "read only the newest {max} commits of the range{}; raise --max-commits to read more",
+                range.from.as_deref().map(|f| format!(" from {f}")).unwrap_or_default()
+            );
+        }
+        Ok(walked)
+    }
+
+    /// The newest tag matching `glob` (fnmatch syntax, as `git tag -l`) that is
+    /// reachable from HEAD's first parent, and the commit it points at.
+    fn newest_tag(&self, glob: &str, head: Oid) -> Result<Option<(String, Oid)>> {
+        let repo = self.git();
+        let tag_error = |e| Error::git("cannot list tags", e);
+        let names = repo.tag_names(Some(glob)).map_err(tag_error)?;
+        let mut tagged: std::collections::HashMap<Oid, String> = Default::default();
+        for name in names.iter().filter_map(|n| n.ok().flatten()) {
+            if let Some(id) = self.resolve(&format!("refs/tags/{name}")) {
+                tagged.entry(id).or_insert_with(|| name.to_owned());
+            }
+        }
+        if tagged.is_empty() {
+            return Ok(None);
+        }
+        let Some(parent) = self.commit(head)?.parent_ids().next() else {
+            return Ok(None);
+        };
+        let mut walk = repo.revwalk().map_err(tag_error)?;
+        walk.set_sorting(Sort::NONE).map_err(tag_error)?;
+        walk.push(parent).map_err(tag_error)?;
+        for id in walk {
+            let id = id.map_err(tag_error)?;
+            if let Some(name) = tagged.remove(&id) {
+                tracing::debug!("range starts at tag {name} ({})", short_id(id));
+                return Ok(Some((name, id)));
+            }
+        }
+        Ok(None)
+    }
+}

@@ -1,0 +1,134 @@
+//! The one HTTP client, and how its failures are described.
+
+use std::error::Error as _;
+use std::time::Duration;
+
+use reqwest::{Client, Response, StatusCode};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// `jira-send/<version>`, so Atlassian can tell our traffic apart.
+pub const USER_AGENT: &str = concat!("jira-send/", env!("CARGO_PKG_VERSION"));
+
+/// Builds the client every request goes through: connect timeout 10 s, request
+/// timeout 30 s, rustls with the platform's trust store, and the proxy variables
+/// (`HTTPS_PROXY`, `NO_PROXY`) honoured by reqwest itself.
+pub fn client() -> Result<Client> {
+    Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| Error::usage(format!("cannot set up HTTPS: {}", describe(&e))))
+}
+
+/// A reqwest error with its causes ("connection refused", "certificate expired"), on
+/// one line. reqwest's own message names the URL but not why it failed.
+pub fn describe(error: &reqwest::Error) -> String {
+    let mut text = if error.is_timeout() {
+        "timed out".to_owned()
+    } else if error.is_connect() {
+        "cannot connect".to_owned()
+    } else {
+        let mut text = error.to_string();
+        if let Some(url) = error.url() {
+            text = text.replace(&format!(" ({url})"), "");
+        }
+        text
+    };
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// A response read whole: its status and body, parsed as JSON when it is JSON.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub json: Option<Value>,
+    pub text: String,
+}
+
+impl Answer {
+    pub async fn read(response: Response) -> Self {
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        let json = serde_json::from_str(&text).ok();
+        Self { status, json, text }
+    }
+
+    /// What the server said, in a few words: the `message`, `error_description` or
+    /// `errorMessages` of a JSON body, else the start of the body.
+    pub fn detail(&self) -> String {
+        if let Some(json) = &self.json {
+            let messages = messages(json);
+            if !messages.is_empty() {
+                return messages.join("; ");
+            }
+        }
+        let text = self.text.trim();
+        if text.is_empty() {
+            self.status.to_string()
+        } else {
+            let short: String = text.chars().take(300).collect();
+            format!("{} {short}", self.status)
+        }
+    }
+}
+
+/// The error messages in a JSON error body, whichever shape it has:
+/// `[{"message"}]` (builds, deployments, flags), `{"errorMessages": [{"message"}]}`
+/// (devinfo), `{"message"}` (the gateway), `{"error", "error_description"}` (OAuth).
+pub fn messages(json: &Value) -> Vec<String> {
+    let text = |v: &Value| v.as_str().map(str::to_owned);
+    match json {
+        Value::Array(items) => items.iter().flat_map(messages).collect(),
+        Value::Object(fields) => {
+            if let Some(list) = fields.get("errorMessages").or_else(|| fields.get("errors")) {
+                return match list {
+                    Value::Array(items) => items
+                        .iter()
+                        .filter_map(|i| text(i).or_else(|| i.get("message").and_then(text)))
+                        .collect(),
+                    other => messages(other),
+                };
+            }
+            if let Some(message) = fields.get("message").and_then(text) {
+                return vec![message];
+            }
+            match (fields.get("error").and_then(text), fields.get("error_description").and_then(text)) {
+                (Some(e), Some(d)) => vec![format!("{e}: {d}")],
+                (Some(e), None) => vec![e],
+                (None, Some(d)) => vec![d],
+                (None, None) => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_error_shape_yields_its_messages() {
+        assert_eq!(messages(&json!([{"message": "a"}, {"message": "b"}])), ["a", "b"]);
+        assert_eq!(messages(&json!({"errorMessages": [{"message": "c"}]})), ["c"]);
+        assert_eq!(messages(&json!({"code": 401, "message": "Unauthorized"})), ["Unauthorized"]);
+        assert_eq!(
+            messages(&json!({"error": "access_denied", "error_description": "Unauthorized"})),
+            ["access_denied: Unauthorized"]
+        );
+        assert!(messages(&json!({"unrelated": 1})).is_empty());
+    }
+}

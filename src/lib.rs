@@ -1,0 +1,59 @@
+//! jira-send: tell Jira Software Cloud what a pipeline built and deployed.
+//!
+//! Data flows one way: command line and environment → [`settings`] → issue keys
+//! ([`collect`], from [`git`] and [`ci`]) and the run's [`context`] → [`payload`] →
+//! [`schema`] validation → [`send`] → [`report`] → exit code.
+
+pub mod api;
+pub mod auth;
+pub mod ci;
+pub mod cli;
+pub mod clock;
+pub mod cloud_id;
+pub mod collect;
+mod commands;
+pub mod context;
+pub mod env;
+pub mod error;
+pub mod git;
+pub mod http;
+pub mod keys;
+pub mod logging;
+pub mod payload;
+pub mod remote;
+pub mod report;
+pub mod response;
+pub mod schema;
+pub mod send;
+pub mod settings;
+pub mod store;
+pub mod text;
+
+use cli::{Cli, Output};
+use env::Env;
+use error::Exit;
+
+/// Runs a parsed command line against an environment snapshot.
+pub fn run(cli: &Cli, env: &Env) -> Exit {
+    commands::run(cli, env, &clock::SystemClock)
+}
+
+/// Handles a command line clap could not parse (or `--help`/`--version`): prints
+/// clap's message, and under `--output json` also the JSON object the contract
+/// promises whatever the outcome.
+pub fn cli_error(error: &clap::Error, args: &[String], env: &Env) -> Exit {
+    let _ = error.print();
+    if !error.use_stderr() {
+        return Exit::Success;
+    }
+    let json_wanted = args.windows(2).any(|w| w[0] == "--output" && w[1] == "json")
+        || args.iter().any(|a| a == "--output=json")
+        || env.get(env::vars::JIRA_SEND_OUTPUT) == Some("json");
+    if json_wanted {
+        let message = error.kind().to_string();
+        let json = serde_json::json!({ "error": message, "exitCode": Exit::Usage });
+        report::print_json(&json);
+    }
+    let _ = Output::Json;
+    Exit::Usage
+}

@@ -1,0 +1,204 @@
+//! Request bodies: the entities of each API, and the envelope they travel in.
+//!
+//! Builders take resolved inputs and apply every documented limit on the way in
+//! (string lengths, forbidden characters, array sizes), so what comes out is what
+//! will be validated and sent.
+
+pub mod build;
+pub mod deployment;
+mod environment;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use clap::ValueEnum;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use tracing::warn;
+
+use crate::api::Api;
+use crate::ci::CiState;
+use crate::text::{MAX_TEXT, clean};
+
+/// A build's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ValueEnum)]
+#[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
+pub enum BuildState {
+    Pending,
+    InProgress,
+    Successful,
+    Failed,
+    Cancelled,
+    Unknown,
+}
+
+/// A deployment's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ValueEnum)]
+#[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
+pub enum DeploymentState {
+    Pending,
+    InProgress,
+    Successful,
+    Failed,
+    Cancelled,
+    RolledBack,
+    Unknown,
+}
+
+impl From<CiState> for BuildState {
+    fn from(state: CiState) -> Self {
+        match state {
+            CiState::Pending => Self::Pending,
+            CiState::InProgress => Self::InProgress,
+            CiState::Successful => Self::Successful,
+            CiState::Failed => Self::Failed,
+            CiState::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+impl From<CiState> for DeploymentState {
+    fn from(state: CiState) -> Self {
+        match state {
+            CiState::Pending => Self::Pending,
+            CiState::InProgress => Self::InProgress,
+            CiState::Successful => Self::Successful,
+            CiState::Failed => Self::Failed,
+            CiState::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+/// `updateSequenceNumber` / `updateSequenceId` values: epoch milliseconds, strictly
+/// increasing within one invocation.
+///
+/// Jira ignores an update whose number is not greater than the stored one, so two
+/// updates in the same millisecond (or second, as some peers use) would lose the
+/// second. A retried request reuses the body it was built with, number included, so a
+/// duplicate delivery is harmless.
+#[derive(Debug, Default)]
+pub struct Sequence {
+    last: i64,
+}
+
+impl Sequence {
+    pub fn next(&mut self, now: DateTime<Utc>) -> i64 {
+        self.last = now.timestamp_millis().max(self.last + 1);
+        self.last
+    }
+}
+
+/// RFC 3339 with milliseconds, as Jira's examples: `2018-01-20T23:27:25.000Z`.
+pub fn timestamp(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// What every request of an invocation carries besides its entities.
+#[derive(Clone, Debug)]
+pub struct Envelope {
+    /// Tags for deletion by property (`delete … --property K=V`); at most 5.
+    pub properties: Vec<(String, String)>,
+    /// `providerMetadata.product`: `jira-send 0.1.0 (GitHub Actions)`.
+    pub product: String,
+}
+
+/// At most this many properties per request.
+pub const MAX_PROPERTIES: usize = 5;
+
+impl Envelope {
+    /// The standard envelope: `source=jira-send`, plus the repository and pipeline
+    /// when known, so everything one repository or pipeline sent can be deleted
+    /// together.
+    pub fn new(ci_system: Option<&str>, repository: Option<&str>, pipeline: Option<&str>) -> Self {
+        let mut product = format!("jira-send {}", env!("CARGO_PKG_VERSION"));
+        if let Some(system) = ci_system {
+            product.push_str(&format!(" ({system})"));
+        }
+        let mut properties = vec![("source".to_owned(), "jira-send".to_owned())];
+        for (key, value) in [("repository", repository), ("pipeline", pipeline)] {
+            if let Some(value) = value {
+                properties.push((key.to_owned(), clean(value, MAX_TEXT)));
+            }
+        }
+        properties.truncate(MAX_PROPERTIES);
+        Self { properties, product: clean(&product, MAX_TEXT) }
+    }
+
+    /// The request bodies for `entities`: as many as the API's per-request limit
+    /// requires, each complete on its own.
+    pub fn bodies(&self, api: Api, entities: &[Value]) -> Vec<Value> {
+        entities
+            .chunks(api.max_entities())
+            .map(|chunk| {
+                let mut body = Map::new();
+                let properties: Map<String, Value> =
+                    self.properties.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+                body.insert("properties".into(), Value::Object(properties));
+                body.insert("providerMetadata".into(), json!({ "product": self.product }));
+                body.insert(api.entities_key().into(), Value::Array(chunk.to_vec()));
+                Value::Object(body)
+            })
+            .collect()
+    }
+}
+
+/// The first `max` of `keys`, with a warning naming how many were dropped.
+pub fn cap_keys(keys: &[String], max: usize, what: &str) -> Vec<String> {
+    if keys.len() > max {
+        warn!(
+            "found {} issue keys; a {what} carries at most {max}, so the last {} were dropped \
+             (narrow the range with --since or --projects)",
+            keys.len(),
+            keys.len() - max
+        );
+    }
+    keys.iter().take(max).cloned().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn sequence_is_strictly_increasing_in_milliseconds() {
+        let now = Utc.timestamp_millis_opt(1_700_000_000_123).unwrap();
+        let mut seq = Sequence::default();
+        assert_eq!(seq.next(now), 1_700_000_000_123);
+        assert_eq!(seq.next(now), 1_700_000_000_124);
+        let later = Utc.timestamp_millis_opt(1_700_000_001_000).unwrap();
+        assert_eq!(seq.next(later), 1_700_000_001_000);
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_with_milliseconds() {
+        let t = Utc.timestamp_millis_opt(1_516_490_845_000).unwrap();
+        assert_eq!(timestamp(t), "2018-01-20T23:27:25.000Z");
+    }
+
+    #[test]
+    fn bodies_are_chunked_at_the_entity_limit() {
+        let envelope = Envelope::new(Some("GitHub Actions"), Some("github.com/acme/app"), None);
+        let entities: Vec<Value> = (0..250).map(|i| json!({ "n": i })).collect();
+        let bodies = envelope.bodies(Api::Builds, &entities);
+        let sizes: Vec<usize> = bodies.iter().map(|b| b["builds"].as_array().unwrap().len()).collect();
+        assert_eq!(sizes, [100, 100, 50]);
+        assert_eq!(bodies[2]["builds"][49]["n"], 249);
+        assert_eq!(bodies[0]["properties"]["source"], "jira-send");
+        assert_eq!(bodies[0]["properties"]["repository"], "github.com/acme/app");
+        assert!(
+            bodies[0]["providerMetadata"]["product"]
+                .as_str()
+                .unwrap()
+                .ends_with("(GitHub Actions)")
+        );
+    }
+
+    #[test]
+    fn capping_keeps_the_first_keys() {
+        let keys: Vec<String> = (1..=120).map(|i| format!("ABC-{i}")).collect();
+        let capped = cap_keys(&keys, 100, "build");
+        assert_eq!(capped.len(), 100);
+        assert_eq!(capped[99], "ABC-100");
+    }
+}

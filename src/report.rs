@@ -1,0 +1,340 @@
+//! What a run reports: on stdout, as text for people or as one JSON object for
+//! scripts (`--output json`, shape fixed by the contract). Logs go to stderr.
+
+use std::io::Write as _;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::api::Api;
+use crate::cli::{FailOn, Output};
+use crate::error::Exit;
+use crate::keys::KeySet;
+use crate::response::{Outcome, Rejection};
+
+/// The result for one Jira site.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SiteReport {
+    /// `None` in a dry run without a configured site.
+    pub site: Option<String>,
+    pub cloud_id: Option<String>,
+    pub requests: Requests,
+    pub accepted: Vec<Value>,
+    pub rejected: Vec<Rejection>,
+    pub unknown_issue_keys: Vec<String>,
+    /// Where an undeliverable report was saved.
+    pub outbox: Option<String>,
+    pub error: Option<String>,
+    /// This site's outcome before `--fail-on` is applied.
+    #[serde(skip)]
+    pub exit: Exit,
+}
+
+/// Requests sent, or in a dry run, the requests that would be.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Requests {
+    Sent(usize),
+    Planned(Vec<PlannedRequest>),
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlannedRequest {
+    pub method: &'static str,
+    pub url: String,
+    pub body: Value,
+}
+
+impl SiteReport {
+    /// A site to which `requests` were sent with `outcome`, or which failed with `error`.
+    pub fn sent(
+        site: Option<String>,
+        cloud_id: Option<String>,
+        requests: usize,
+        outcome: Outcome,
+        error: Option<&crate::error::Error>,
+    ) -> Self {
+        let exit = match error {
+            Some(e) => e.exit(),
+            None if !outcome.rejected.is_empty() => Exit::Rejected,
+            None => Exit::Success,
+        };
+        Self {
+            site,
+            cloud_id,
+            requests: Requests::Sent(requests),
+            accepted: outcome.accepted,
+            rejected: outcome.rejected,
+            unknown_issue_keys: outcome.unknown_issue_keys,
+            outbox: None,
+            error: error.map(ToString::to_string),
+            exit,
+        }
+    }
+
+    /// A site for which `requests` were only planned.
+    pub fn planned(site: Option<String>, cloud_id: Option<String>, requests: Vec<PlannedRequest>) -> Self {
+        Self {
+            site,
+            cloud_id,
+            requests: Requests::Planned(requests),
+            accepted: Vec::new(),
+            rejected: Vec::new(),
+            unknown_issue_keys: Vec::new(),
+            outbox: None,
+            error: None,
+            exit: Exit::Success,
+        }
+    }
+
+    /// The site's exit code under `--fail-on`.
+    fn verdict(&self, fail_on: FailOn) -> Exit {
+        let exit = if self.exit == Exit::Success
+            && fail_on == FailOn::UnknownKeys
+            && !self.unknown_issue_keys.is_empty()
+        {
+            Exit::Rejected
+        } else {
+            self.exit
+        };
+        match (fail_on, exit) {
+            (FailOn::Never, Exit::Rejected | Exit::Auth | Exit::Delivery) => Exit::Success,
+            (FailOn::Error, Exit::Rejected) => Exit::Success,
+            _ => exit,
+        }
+    }
+}
+
+/// Everything one invocation reports.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report<'a> {
+    pub command: &'static str,
+    pub dry_run: bool,
+    #[serde(serialize_with = "keys")]
+    pub issue_keys: &'a KeySet,
+    #[serde(serialize_with = "key_sources")]
+    pub key_sources: &'a KeySet,
+    pub sites: Vec<SiteReport>,
+    /// An error that stopped the run before any site was tried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// A note for people, such as "nothing to send".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+    pub exit_code: Exit,
+    #[serde(skip)]
+    pub api: Option<Api>,
+}
+
+fn keys<S: serde::Serializer>(set: &&KeySet, s: S) -> Result<S::Ok, S::Error> {
+    set.keys().serialize(s)
+}
+
+fn key_sources<S: serde::Serializer>(set: &&KeySet, s: S) -> Result<S::Ok, S::Error> {
+    set.sources().serialize(s)
+}
+
+impl<'a> Report<'a> {
+    pub fn new(command: &'static str, dry_run: bool, keys: &'a KeySet) -> Self {
+        Self {
+            command,
+            dry_run,
+            issue_keys: keys,
+            key_sources: keys,
+            sites: Vec::new(),
+            error: None,
+            notice: None,
+            exit_code: Exit::Success,
+            api: None,
+        }
+    }
+
+    /// The exit code: the worst site's, after `--fail-on`. A failure that `--fail-on`
+    /// forgives is still named on stderr.
+    pub fn finish(mut self, fail_on: FailOn) -> Self {
+        let mut exit = Exit::Success;
+        for site in &self.sites {
+            let verdict = site.verdict(fail_on);
+            if verdict != site.exit {
+                tracing::warn!(
+                    "{}: ignoring exit code {} because of --fail-on",
+                    site.site.as_deref().unwrap_or("jira"),
+                    u8::from(site.exit)
+                );
+            }
+            exit = exit.worst(verdict);
+        }
+        self.exit_code = exit;
+        self
+    }
+
+    pub fn print(&self, output: Output) {
+        let text = match output {
+            Output::Json => {
+                let mut json = serde_json::to_string_pretty(self).expect("reports serialize");
+                json.push('\n');
+                json
+            }
+            Output::Text => self.text(),
+        };
+        // A closed stdout (`| head`) is not worth a panic.
+        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    }
+
+    fn text(&self) -> String {
+        let mut out = String::new();
+        if let Some(notice) = &self.notice {
+            out.push_str(notice);
+            out.push('\n');
+        }
+        if !self.issue_keys.is_empty() && self.sites.iter().any(|s| matches!(s.requests, Requests::Sent(_))) {
+            out.push_str(&format!("issue keys: {}\n", self.issue_keys.keys().join(", ")));
+        }
+        for site in &self.sites {
+            site.text(self.api, &mut out);
+        }
+        out
+    }
+}
+
+impl SiteReport {
+    fn text(&self, api: Option<Api>, out: &mut String) {
+        let name = self.site.as_deref().unwrap_or("(no site configured)");
+        match &self.requests {
+            Requests::Planned(requests) => {
+                let count = requests.len();
+                out.push_str(&format!(
+                    "dry run for {name}: {count} request{} (nothing sent)\n",
+                    if count == 1 { "" } else { "s" }
+                ));
+                for request in requests {
+                    let body = serde_json::to_string_pretty(&request.body).expect("serializes");
+                    out.push_str(&format!("{} {}\n{body}\n", request.method, request.url));
+                }
+            }
+            Requests::Sent(count) => {
+                let noun = api.map_or("entities", |a| a.segment());
+                out.push_str(&format!(
+                    "{name}: {} {noun} accepted, {} rejected ({count} request{})\n",
+                    self.accepted.len(),
+                    self.rejected.len(),
+                    if *count == 1 { "" } else { "s" }
+                ));
+                for key in &self.accepted {
+                    out.push_str(&format!("  accepted  {}\n", describe_key(key)));
+                }
+                for rejection in &self.rejected {
+                    out.push_str(&format!(
+                        "  rejected  {}: {}\n",
+                        describe_key(&rejection.key),
+                        rejection.errors.join("; ")
+                    ));
+                }
+                if !self.unknown_issue_keys.is_empty() {
+                    out.push_str(&format!(
+                        "  unknown issue keys (not in this Jira site): {}\n",
+                        self.unknown_issue_keys.join(", ")
+                    ));
+                }
+                if let Some(error) = &self.error {
+                    out.push_str(&format!("  error: {error}\n"));
+                }
+            }
+        }
+    }
+}
+
+/// `pipelineId=acme/app buildNumber=42`.
+fn describe_key(key: &Value) -> String {
+    match key {
+        Value::Object(fields) => fields
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => format!("{k}={s}"),
+                other => format!("{k}={other}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+    use serde_json::json;
+
+    fn site(exit_error: Option<Error>, rejected: bool, unknown: bool) -> SiteReport {
+        let outcome = Outcome {
+            accepted: vec![],
+            rejected: if rejected {
+                vec![Rejection { key: json!({}), errors: vec!["no".into()] }]
+            } else {
+                vec![]
+            },
+            unknown_issue_keys: if unknown { vec!["ABC-1".into()] } else { vec![] },
+        };
+        SiteReport::sent(Some("s".into()), None, 1, outcome, exit_error.as_ref())
+    }
+
+    fn unreachable() -> Option<Error> {
+        Some(Error::Unreachable { what: "x".into(), detail: "y".into() })
+    }
+
+    #[test]
+    fn fail_on_decides_what_fails() {
+        use FailOn::*;
+        assert_eq!(site(None, true, false).verdict(Rejected), Exit::Rejected);
+        assert_eq!(site(None, true, false).verdict(Error), Exit::Success);
+        assert_eq!(site(None, true, false).verdict(Never), Exit::Success);
+        assert_eq!(site(None, false, true).verdict(Rejected), Exit::Success);
+        assert_eq!(site(None, false, true).verdict(UnknownKeys), Exit::Rejected);
+        assert_eq!(site(unreachable(), false, false).verdict(Error), Exit::Delivery);
+        assert_eq!(site(unreachable(), false, false).verdict(Never), Exit::Success);
+        let usage = Some(crate::error::Error::usage("bad"));
+        assert_eq!(site(usage, false, false).verdict(Never), Exit::Usage);
+    }
+
+    #[test]
+    fn the_worst_site_decides_the_exit_code() {
+        let keys = KeySet::default();
+        let mut report = Report::new("build", false, &keys);
+        report.sites = vec![site(None, false, false), site(None, true, false), site(unreachable(), false, false)];
+        assert_eq!(report.finish(FailOn::Rejected).exit_code, Exit::Rejected);
+    }
+
+    #[test]
+    fn json_follows_the_contract() {
+        let keys = KeySet::default();
+        let mut report = Report::new("build", false, &keys);
+        report.sites = vec![site(None, true, true)];
+        let json = serde_json::to_value(report.finish(FailOn::Rejected)).unwrap();
+        assert_eq!(json["command"], "build");
+        assert_eq!(json["dryRun"], false);
+        assert_eq!(json["issueKeys"], json!([]));
+        assert_eq!(json["keySources"], json!({}));
+        assert_eq!(json["exitCode"], 1);
+        let s = &json["sites"][0];
+        for field in ["site", "cloudId", "requests", "accepted", "rejected", "unknownIssueKeys", "outbox", "error"] {
+            assert!(s.get(field).is_some(), "sites[0].{field} is missing");
+        }
+        assert_eq!(s["rejected"][0]["errors"], json!(["no"]));
+        assert!(json.get("error").is_none());
+    }
+}
+
+/// Prints an error that ended the run, whatever the log level: a pipeline log must
+/// always say why a step failed.
+#[allow(clippy::print_stderr)]
+pub fn print_error(error: &crate::error::Error) {
+    eprintln!("jira-send: error: {error}");
+}
+
+/// Prints one JSON value on stdout.
+pub fn print_json(value: &Value) {
+    let text = format!("{}\n", serde_json::to_string_pretty(value).expect("serializes"));
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}

@@ -1,0 +1,297 @@
+//! Settings resolved from the command line and the environment, validated before
+//! anything touches the network.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use reqwest::Url;
+use secrecy::SecretString;
+
+use crate::cli::{FailOn, GlobalArgs, Output};
+use crate::env::{Env, host_suffix, vars};
+use crate::error::{Error, Result};
+
+/// A Jira Cloud site.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Site {
+    /// `https://acme.atlassian.net`
+    pub url: Url,
+    /// `acme.atlassian.net` (with `:port` when not the default), as reports name it.
+    pub name: String,
+    /// The `<HOST>` suffix of per-site variables: `ACME_ATLASSIAN_NET`.
+    pub suffix: String,
+}
+
+/// The OAuth 2.0 client credentials for one site.
+#[derive(Debug)]
+pub struct Credentials {
+    pub client_id: String,
+    pub secret: SecretString,
+}
+
+/// Global settings.
+#[derive(Debug)]
+pub struct Settings {
+    pub sites: Vec<Site>,
+    pub api_url: Url,
+    pub token_url: Url,
+    /// `None` when no cache directory could be determined: nothing is cached.
+    pub cache_dir: Option<PathBuf>,
+    pub outbox_dir: Option<PathBuf>,
+    pub dry_run: bool,
+    pub output: Output,
+    pub fail_on: FailOn,
+    pub timeout: Duration,
+    pub repo: Option<PathBuf>,
+    cloud_id: Option<String>,
+    client_id: Option<String>,
+    client_secret_file: Option<PathBuf>,
+}
+
+impl Settings {
+    pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Self> {
+        let sites = args
+            .sites
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(parse_site)
+            .collect::<Result<Vec<_>>>()?;
+        if args.cloud_id.is_some() && sites.len() > 1 {
+            return Err(Error::usage(
+                "--cloud-id names one site's cloud; with several sites, set JIRA_CLOUD_ID_<HOST> \
+                 per site or let jira-send look them up",
+            ));
+        }
+        let cache_dir = args.cache_dir.clone().or_else(|| env.default_cache_dir());
+        let outbox_dir =
+            args.outbox_dir.clone().or_else(|| cache_dir.as_ref().map(|d| d.join("outbox")));
+        Ok(Self {
+            sites,
+            api_url: parse_endpoint("--api-url", &args.api_url)?,
+            token_url: parse_endpoint("--token-url", &args.token_url)?,
+            cache_dir,
+            outbox_dir,
+            dry_run: args.dry_run,
+            output: args.output,
+            fail_on: args.fail_on,
+            timeout: args.timeout,
+            repo: args.repo.clone(),
+            cloud_id: args.cloud_id.clone(),
+            client_id: args.client_id.clone(),
+            client_secret_file: args.client_secret_file.clone(),
+        })
+    }
+
+    /// The cloud id of `site` when it is known without a network call:
+    /// `--cloud-id`, `JIRA_CLOUD_ID_<HOST>`, or (single site) `JIRA_CLOUD_ID`.
+    pub fn configured_cloud_id(&self, site: &Site, env: &Env) -> Option<String> {
+        let per_site = format!("{}_{}", vars::JIRA_CLOUD_ID, site.suffix);
+        self.cloud_id
+            .clone()
+            .or_else(|| env.get(&per_site).map(str::to_owned))
+            .or_else(|| {
+                (self.sites.len() == 1).then(|| env.get(vars::JIRA_CLOUD_ID).map(str::to_owned)).flatten()
+            })
+            .map(|id| id.trim().to_owned())
+    }
+
+    /// The credentials for `site`. The flag wins, then the site's own variables
+    /// (`JIRA_CLIENT_ID_<HOST>`, …), then the shared ones.
+    pub fn credentials(&self, site: &Site, env: &Env) -> Result<Credentials> {
+        let per_site = |name: &str| format!("{name}_{}", site.suffix);
+        let client_id = self
+            .client_id
+            .clone()
+            .or_else(|| env.get(&per_site(vars::JIRA_CLIENT_ID)).map(str::to_owned))
+            .or_else(|| env.get(vars::JIRA_CLIENT_ID).map(str::to_owned))
+            .map(|id| id.trim().to_owned())
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "no OAuth client id for {}: set {} (or {}, or pass --client-id)",
+                    site.name,
+                    vars::JIRA_CLIENT_ID,
+                    per_site(vars::JIRA_CLIENT_ID)
+                ))
+            })?;
+
+        let secret_from_file = |path: PathBuf| -> Result<String> {
+            let text = fs_err::read_to_string(&path).map_err(|source| Error::Read { path, source })?;
+            Ok(text.trim().to_owned())
+        };
+        let secret = if let Some(path) = self.client_secret_file.clone() {
+            secret_from_file(path)?
+        } else if let Some(secret) = env.get(&per_site(vars::JIRA_CLIENT_SECRET)) {
+            secret.to_owned()
+        } else if let Some(path) = env.get(&per_site(vars::JIRA_CLIENT_SECRET_FILE)) {
+            secret_from_file(path.into())?
+        } else if let Some(secret) = env.get(vars::JIRA_CLIENT_SECRET) {
+            secret.to_owned()
+        } else if let Some(path) = env.get(vars::JIRA_CLIENT_SECRET_FILE) {
+            secret_from_file(path.into())?
+        } else {
+            return Err(Error::usage(format!(
+                "no OAuth client secret for {}: set {} or {} (or {})",
+                site.name,
+                vars::JIRA_CLIENT_SECRET,
+                vars::JIRA_CLIENT_SECRET_FILE,
+                per_site(vars::JIRA_CLIENT_SECRET)
+            )));
+        };
+        if secret.trim().is_empty() {
+            return Err(Error::usage(format!("the OAuth client secret for {} is empty", site.name)));
+        }
+        Ok(Credentials { client_id, secret: SecretString::from(secret) })
+    }
+}
+
+/// `acme`, `acme.atlassian.net` or `https://acme.atlassian.net[/]`.
+pub fn parse_site(text: &str) -> Result<Site> {
+    let with_scheme = if text.contains("://") {
+        text.to_owned()
+    } else if text.contains('.') || text.contains(':') || text == "localhost" {
+        format!("https://{text}")
+    } else {
+        format!("https://{text}.atlassian.net")
+    };
+    let url = parse_endpoint("--site", &with_scheme)?;
+    if !matches!(url.path(), "" | "/") || url.query().is_some() {
+        return Err(Error::usage(format!(
+            "--site {text}: give the site alone (https://acme.atlassian.net), without a path"
+        )));
+    }
+    let host = url.host_str().unwrap_or_default().to_owned();
+    let name = match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.clone(),
+    };
+    Ok(Site { suffix: host_suffix(&host), name, url })
+}
+
+/// An HTTPS URL, or plain HTTP to a loopback host (the in-process fakes of tests).
+fn parse_endpoint(option: &str, text: &str) -> Result<Url> {
+    let url = Url::parse(text.trim())
+        .map_err(|e| Error::usage(format!("{option} {text}: not a URL ({e})")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::usage(format!("{option}: credentials do not belong in the URL")));
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(Error::usage(format!(
+            "{option} {text}: plain http is accepted only for loopback hosts; use https"
+        ))),
+        other => Err(Error::usage(format!("{option} {text}: unsupported scheme {other}"))),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn sites_accept_names_hosts_and_urls() {
+        for text in ["acme", "acme.atlassian.net", "https://acme.atlassian.net", "https://acme.atlassian.net/"] {
+            let site = parse_site(text).unwrap();
+            assert_eq!(site.name, "acme.atlassian.net", "{text}");
+            assert_eq!(site.url.as_str(), "https://acme.atlassian.net/");
+            assert_eq!(site.suffix, "ACME_ATLASSIAN_NET");
+        }
+        let local = parse_site("http://127.0.0.1:8080").unwrap();
+        assert_eq!(local.name, "127.0.0.1:8080");
+        assert_eq!(local.suffix, "127_0_0_1");
+    }
+
+    #[test]
+    fn plain_http_is_only_for_loopback() {
+        assert!(parse_site("http://acme.atlassian.net").is_err());
+        assert!(parse_site("http://localhost:1").is_ok());
+        assert!(parse_site("http://[::1]:1").is_ok());
+        assert!(parse_site("https://acme.atlassian.net/jira").is_err());
+        assert!(parse_site("ftp://acme.atlassian.net").is_err());
+        assert!(parse_endpoint("--api-url", "https://user:pw@api.example.com").is_err());
+    }
+
+    fn settings(sites: &[&str]) -> Settings {
+        let args = GlobalArgs {
+            sites: sites.iter().map(|s| s.to_string()).collect(),
+            cloud_id: None,
+            client_id: None,
+            client_secret_file: None,
+            api_url: "https://api.atlassian.com".into(),
+            token_url: "https://api.atlassian.com/oauth/token".into(),
+            cache_dir: Some("/tmp/none".into()),
+            outbox_dir: None,
+            dry_run: false,
+            output: Output::Text,
+            fail_on: FailOn::Rejected,
+            timeout: Duration::from_secs(1),
+            repo: None,
+            verbose: 0,
+            quiet: false,
+        };
+        Settings::resolve(&args, &Env::default()).unwrap()
+    }
+
+    #[test]
+    fn per_site_credentials_win_over_shared_ones() {
+        let s = settings(&["acme", "other.atlassian.net"]);
+        let env: Env = [
+            ("JIRA_CLIENT_ID", "shared-id"),
+            ("JIRA_CLIENT_SECRET", "shared-secret"),
+            ("JIRA_CLIENT_ID_ACME_ATLASSIAN_NET", "acme-id"),
+            ("JIRA_CLIENT_SECRET_ACME_ATLASSIAN_NET", "acme-secret"),
+        ]
+        .into_iter()
+        .collect();
+        let acme = s.credentials(&s.sites[0], &env).unwrap();
+        assert_eq!((acme.client_id.as_str(), acme.secret.expose_secret()), ("acme-id", "acme-secret"));
+        let other = s.credentials(&s.sites[1], &env).unwrap();
+        assert_eq!(other.client_id, "shared-id");
+        assert_eq!(other.secret.expose_secret(), "shared-secret");
+    }
+
+    #[test]
+    fn missing_credentials_say_what_to_set() {
+        let s = settings(&["acme"]);
+        let err = s.credentials(&s.sites[0], &Env::default()).unwrap_err();
+        assert!(err.to_string().contains("JIRA_CLIENT_ID_ACME_ATLASSIAN_NET"), "{err}");
+        let env: Env = [("JIRA_CLIENT_ID", "id")].into_iter().collect();
+        let err = s.credentials(&s.sites[0], &env).unwrap_err();
+        assert!(err.to_string().contains("JIRA_CLIENT_SECRET"), "{err}");
+    }
+
+    #[test]
+    fn secrets_can_come_from_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secret");
+        std::fs::write(&file, "from-file\n").unwrap();
+        let s = settings(&["acme"]);
+        let env: Env = [("JIRA_CLIENT_ID", "id"), ("JIRA_CLIENT_SECRET_FILE", file.to_str().unwrap())]
+            .into_iter()
+            .collect();
+        assert_eq!(s.credentials(&s.sites[0], &env).unwrap().secret.expose_secret(), "from-file");
+    }
+
+    #[test]
+    fn the_shared_cloud_id_applies_to_a_single_site_only() {
+        let env: Env = [("JIRA_CLOUD_ID", "c1"), ("JIRA_CLOUD_ID_OTHER_ATLASSIAN_NET", "c2")]
+            .into_iter()
+            .collect();
+        let one = settings(&["acme"]);
+        assert_eq!(one.configured_cloud_id(&one.sites[0], &env).as_deref(), Some("c1"));
+        let two = settings(&["acme", "other.atlassian.net"]);
+        assert_eq!(two.configured_cloud_id(&two.sites[0], &env), None);
+        assert_eq!(two.configured_cloud_id(&two.sites[1], &env).as_deref(), Some("c2"));
+    }
+}
