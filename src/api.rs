@@ -62,7 +62,9 @@ impl Api {
     /// Which API a request body is for, by its entities key.
     pub fn of_body(body: &Value) -> Option<Self> {
         let object = body.as_object()?;
-        Self::ALL.into_iter().find(|api| object.contains_key(api.entities_key()))
+        Self::ALL
+            .into_iter()
+            .find(|api| object.contains_key(api.entities_key()))
     }
 }
 

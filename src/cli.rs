@@ -21,8 +21,10 @@ use crate::payload::{BuildState, DeploymentState};
 /// (Settings → Apps → OAuth credentials).
 #[derive(Debug, Parser)]
 #[command(name = "jira-send", version, propagate_version = true, max_term_width = 100)]
-#[command(after_help = "Exit codes: 0 success or nothing to send; 1 Jira rejected something; \
-    2 usage or input error (before any network call); 3 credentials refused; 4 Jira unreachable.")]
+#[command(
+    after_help = "Exit codes: 0 success or nothing to send; 1 Jira rejected something; \
+    2 usage or input error (before any network call); 3 credentials refused; 4 Jira unreachable."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -343,7 +345,9 @@ mod tests {
     #[test]
     fn states_use_the_api_spelling() {
         let cli = Cli::try_parse_from(["jira-send", "build", "--state", "in_progress"]).unwrap();
-        let Command::Build(args) = cli.command else { panic!() };
+        let Command::Build(args) = cli.command else {
+            panic!()
+        };
         assert_eq!(args.state, Some(BuildState::InProgress));
         assert!(Cli::try_parse_from(["jira-send", "build", "--state", "rolled_back"]).is_err());
         assert!(Cli::try_parse_from(["jira-send", "deployment", "--state", "rolled_back"]).is_ok());

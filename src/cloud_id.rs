@@ -22,7 +22,10 @@ struct Cached {
 }
 
 fn cache_path(dir: &Path, site: &Site) -> PathBuf {
-    dir.join(format!("cloud-id-{}.json", host_suffix(&site.name).to_ascii_lowercase()))
+    dir.join(format!(
+        "cloud-id-{}.json",
+        host_suffix(&site.name).to_ascii_lowercase()
+    ))
 }
 
 /// The cached cloud id of `site`, if any.
@@ -38,14 +41,20 @@ pub async fn look_up(client: &Client, cache_dir: Option<&Path>, site: &Site) -> 
         debug!("cloud id of {} from the cache: {id}", site.name);
         return Ok(id);
     }
-    let url = site.url.join("/_edge/tenant_info").expect("a site URL takes a path");
+    let url = site
+        .url
+        .join("/_edge/tenant_info")
+        .expect("a site URL takes a path");
     info!("looking up the cloud id of {} at {url}", site.name);
     let what = || format!("the cloud id lookup at {url}");
     let response = client
         .get(url.clone())
         .send()
         .await
-        .map_err(|e| Error::Unreachable { what: what(), detail: describe(&e) })?;
+        .map_err(|e| Error::Unreachable {
+            what: what(),
+            detail: describe(&e),
+        })?;
     let answer = Answer::read(response).await;
     let cloud_id = match answer.status {
         status if status.is_success() => answer
@@ -59,12 +68,23 @@ pub async fn look_up(client: &Client, cache_dir: Option<&Path>, site: &Site) -> 
                 detail: format!("{status} without a cloudId"),
             })?,
         StatusCode::NOT_FOUND => {
-            return Err(Error::UnknownSite { site: site.name.clone(), detail: answer.detail() });
+            return Err(Error::UnknownSite {
+                site: site.name.clone(),
+                detail: answer.detail(),
+            });
         }
-        _ => return Err(Error::Unreachable { what: what(), detail: answer.detail() }),
+        _ => {
+            return Err(Error::Unreachable {
+                what: what(),
+                detail: answer.detail(),
+            });
+        }
     };
     if let Some(dir) = cache_dir {
-        let cached = Cached { site: site.name.clone(), cloud_id: cloud_id.clone() };
+        let cached = Cached {
+            site: site.name.clone(),
+            cloud_id: cloud_id.clone(),
+        };
         let bytes = serde_json::to_vec(&cached).expect("serializes");
         if let Err(e) = store::write_private(&cache_path(dir, site), &bytes) {
             warn!("cannot cache the cloud id: {e}");

@@ -31,14 +31,23 @@ pub struct RangeRead {
 
 pub fn collect(args: &KeyArgs, ctx: &RunContext) -> Result<Found> {
     let mut found = Found::default();
-    let explicit: Vec<&str> = args.issue_keys.iter().map(|k| k.trim()).filter(|k| !k.is_empty()).collect();
+    let explicit: Vec<&str> = args
+        .issue_keys
+        .iter()
+        .map(|k| k.trim())
+        .filter(|k| !k.is_empty())
+        .collect();
     if !explicit.is_empty() {
         // The caller was explicit: the grammar checks the spelling, the allow-list does
         // not second-guess the choice.
         let grammar = Grammar::new(args.ignore_case, [""; 0]);
         for key in explicit {
             let Some(key) = grammar.parse(key) else {
-                let hint = if args.ignore_case { "" } else { " (lowercase keys need --ignore-case)" };
+                let hint = if args.ignore_case {
+                    ""
+                } else {
+                    " (lowercase keys need --ignore-case)"
+                };
                 return Err(Error::usage(format!(
                     "--issue-key {key}: not an issue key like ABC-123{hint}"
                 )));
@@ -60,9 +69,14 @@ pub fn collect(args: &KeyArgs, ctx: &RunContext) -> Result<Found> {
     if let Some(branch) = &found.branch {
         found.keys.scan(&grammar, branch.as_bytes(), || Source::Branch);
     }
-    let title = ctx.ci.as_ref().and_then(|ci| ci.pull_request.as_ref()?.title.as_deref());
+    let title = ctx
+        .ci
+        .as_ref()
+        .and_then(|ci| ci.pull_request.as_ref()?.title.as_deref());
     if let Some(title) = title {
-        found.keys.scan(&grammar, title.as_bytes(), || Source::PullRequestTitle);
+        found
+            .keys
+            .scan(&grammar, title.as_bytes(), || Source::PullRequestTitle);
     }
 
     let start = if let Some(rev) = &args.since {
@@ -86,7 +100,11 @@ pub fn collect(args: &KeyArgs, ctx: &RunContext) -> Result<Found> {
         range.from.as_deref().unwrap_or("the start"),
         crate::git::short_id(range.to)
     );
-    found.range = Some(RangeRead { from: range.from, to: range.to.to_string(), commits: walked.commits });
+    found.range = Some(RangeRead {
+        from: range.from,
+        to: range.to.to_string(),
+        commits: walked.commits,
+    });
     Ok(found)
 }
 
@@ -104,7 +122,11 @@ impl Found {
                 if range.commits == 1 { "" } else { "s" }
             ));
         }
-        let places = if places.is_empty() { "anywhere".to_owned() } else { places.join(" or ") };
+        let places = if places.is_empty() {
+            "anywhere".to_owned()
+        } else {
+            places.join(" or ")
+        };
         format!(
             "no issue keys found in {places}; nothing to send (name them with --issue-key, or widen \
              the range with --since)"

@@ -41,7 +41,13 @@ impl RunContext {
         if let Some(ci) = &ci {
             tracing::info!("detected {}", ci.system);
         }
-        Ok(Self { ci, repo, head, remote, folder })
+        Ok(Self {
+            ci,
+            repo,
+            head,
+            remote,
+            folder,
+        })
     }
 
     /// The CI system's name, if any.
@@ -74,7 +80,10 @@ impl RunContext {
 
     /// The repository as one stable string: `github.com/acme/app`, else the folder.
     pub fn repository(&self) -> Option<String> {
-        self.remote.as_ref().map(Remote::slug).or_else(|| self.folder.clone())
+        self.remote
+            .as_ref()
+            .map(Remote::slug)
+            .or_else(|| self.folder.clone())
     }
 
     /// The repository's web page.

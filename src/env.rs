@@ -68,9 +68,8 @@ impl Env {
 
     /// Whether `name` is set to a true-ish value (`1`, `true`, `yes`, `on`).
     pub fn flag(&self, name: &str) -> bool {
-        self.get(name).is_some_and(|v| {
-            matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
-        })
+        self.get(name)
+            .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
     }
 
     /// Every variable, for `envy` to deserialize a CI system's variables from.
@@ -103,7 +102,13 @@ impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Env {
 /// `ACME_ATLASSIAN_NET`).
 pub fn host_suffix(host: &str) -> String {
     host.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -120,7 +125,9 @@ mod tests {
 
     #[test]
     fn flags_accept_common_truthy_spellings() {
-        let env: Env = [("A", "1"), ("B", "TRUE"), ("C", "0"), ("D", "no")].into_iter().collect();
+        let env: Env = [("A", "1"), ("B", "TRUE"), ("C", "0"), ("D", "no")]
+            .into_iter()
+            .collect();
         assert!(env.flag("A") && env.flag("B"));
         assert!(!env.flag("C") && !env.flag("D") && !env.flag("E"));
     }

@@ -49,7 +49,11 @@ impl Exit {
     /// The worse of two outcomes.
     #[must_use]
     pub fn worst(self, other: Self) -> Self {
-        if other.severity() > self.severity() { other } else { self }
+        if other.severity() > self.severity() {
+            other
+        } else {
+            self
+        }
     }
 }
 
@@ -106,7 +110,10 @@ pub enum Error {
          (Jira settings → Apps → OAuth credentials){}",
         detail_suffix(.detail)
     )]
-    Forbidden { permission: &'static str, detail: String },
+    Forbidden {
+        permission: &'static str,
+        detail: String,
+    },
 
     /// The site has no Jira Cloud tenant behind it.
     #[error("{site} is not a Jira Cloud site ({detail}); check --site")]
@@ -127,7 +134,10 @@ impl Error {
     }
 
     pub fn git(context: impl Into<String>, source: git2::Error) -> Self {
-        Self::Git { context: context.into(), source }
+        Self::Git {
+            context: context.into(),
+            source,
+        }
     }
 
     /// The exit code this error ends the process with.
@@ -135,20 +145,26 @@ impl Error {
         match self {
             Self::Usage(_) | Self::Read { .. } | Self::Git { .. } | Self::Invalid(_) => Exit::Usage,
             Self::UnknownSite { .. } => Exit::Usage,
-            Self::TokenRefused { .. } | Self::Unauthorized { .. } | Self::Forbidden { .. } => {
-                Exit::Auth
-            }
+            Self::TokenRefused { .. } | Self::Unauthorized { .. } | Self::Forbidden { .. } => Exit::Auth,
             Self::Unreachable { .. } | Self::Timeout(_) => Exit::Delivery,
         }
     }
 }
 
 fn format_violations(violations: &[crate::schema::Violation]) -> String {
-    violations.iter().map(|v| format!("  {v}")).collect::<Vec<_>>().join("\n")
+    violations
+        .iter()
+        .map(|v| format!("  {v}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn detail_suffix(detail: &str) -> String {
-    if detail.is_empty() { String::new() } else { format!(": {detail}") }
+    if detail.is_empty() {
+        String::new()
+    } else {
+        format!(": {detail}")
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -104,7 +104,10 @@ pub fn messages(json: &Value) -> Vec<String> {
             if let Some(message) = fields.get("message").and_then(text) {
                 return vec![message];
             }
-            match (fields.get("error").and_then(text), fields.get("error_description").and_then(text)) {
+            match (
+                fields.get("error").and_then(text),
+                fields.get("error_description").and_then(text),
+            ) {
                 (Some(e), Some(d)) => vec![format!("{e}: {d}")],
                 (Some(e), None) => vec![e],
                 (None, Some(d)) => vec![d],
@@ -124,7 +127,10 @@ mod tests {
     fn every_error_shape_yields_its_messages() {
         assert_eq!(messages(&json!([{"message": "a"}, {"message": "b"}])), ["a", "b"]);
         assert_eq!(messages(&json!({"errorMessages": [{"message": "c"}]})), ["c"]);
-        assert_eq!(messages(&json!({"code": 401, "message": "Unauthorized"})), ["Unauthorized"]);
+        assert_eq!(
+            messages(&json!({"code": 401, "message": "Unauthorized"})),
+            ["Unauthorized"]
+        );
         assert_eq!(
             messages(&json!({"error": "access_denied", "error_description": "Unauthorized"})),
             ["access_denied: Unauthorized"]

@@ -44,7 +44,10 @@ impl Remote {
             // A one-letter "host" is a Windows drive (`C:\repo`).
             return None;
         }
-        Some(azure_ssh(&host, path).unwrap_or(Self { host, path: path.to_owned() }))
+        Some(azure_ssh(&host, path).unwrap_or(Self {
+            host,
+            path: path.to_owned(),
+        }))
     }
 
     /// The repository's page: `https://github.com/acme/app`.
@@ -113,7 +116,10 @@ fn azure_ssh(host: &str, path: &str) -> Option<Remote> {
     }
     let mut parts = path.strip_prefix("v3/")?.splitn(3, '/');
     let (org, project, repo) = (parts.next()?, parts.next()?, parts.next()?);
-    Some(Remote { host: "dev.azure.com".into(), path: format!("{org}/{project}/_git/{repo}") })
+    Some(Remote {
+        host: "dev.azure.com".into(),
+        path: format!("{org}/{project}/_git/{repo}"),
+    })
 }
 
 #[cfg(test)]
@@ -168,17 +174,29 @@ mod tests {
         };
         assert_eq!(
             url("git@github.com:acme/app.git"),
-            ("https://github.com/acme/app/tree/main".into(), "https://github.com/acme/app/commit/abc".into())
+            (
+                "https://github.com/acme/app/tree/main".into(),
+                "https://github.com/acme/app/commit/abc".into()
+            )
         );
         assert_eq!(
             url("https://gitlab.example.com/g/app.git"),
-            ("https://gitlab.example.com/g/app/-/tree/main".into(), "https://gitlab.example.com/g/app/-/commit/abc".into())
+            (
+                "https://gitlab.example.com/g/app/-/tree/main".into(),
+                "https://gitlab.example.com/g/app/-/commit/abc".into()
+            )
         );
         assert_eq!(
             url("git@bitbucket.org:t/app.git"),
-            ("https://bitbucket.org/t/app/branch/main".into(), "https://bitbucket.org/t/app/commits/abc".into())
+            (
+                "https://bitbucket.org/t/app/branch/main".into(),
+                "https://bitbucket.org/t/app/commits/abc".into()
+            )
         );
-        assert_eq!(url("https://dev.azure.com/o/p/_git/r").0, "https://dev.azure.com/o/p/_git/r?version=GBmain");
+        assert_eq!(
+            url("https://dev.azure.com/o/p/_git/r").0,
+            "https://dev.azure.com/o/p/_git/r?version=GBmain"
+        );
     }
 
     #[test]

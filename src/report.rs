@@ -271,7 +271,10 @@ mod tests {
         let outcome = Outcome {
             accepted: vec![],
             rejected: if rejected {
-                vec![Rejection { key: json!({}), errors: vec!["no".into()] }]
+                vec![Rejection {
+                    key: json!({}),
+                    errors: vec!["no".into()],
+                }]
             } else {
                 vec![]
             },
@@ -281,7 +284,10 @@ mod tests {
     }
 
     fn unreachable() -> Option<Error> {
-        Some(Error::Unreachable { what: "x".into(), detail: "y".into() })
+        Some(Error::Unreachable {
+            what: "x".into(),
+            detail: "y".into(),
+        })
     }
 
     #[test]
@@ -302,7 +308,11 @@ mod tests {
     fn the_worst_site_decides_the_exit_code() {
         let keys = KeySet::default();
         let mut report = Report::new("build", false, &keys);
-        report.sites = vec![site(None, false, false), site(None, true, false), site(unreachable(), false, false)];
+        report.sites = vec![
+            site(None, false, false),
+            site(None, true, false),
+            site(unreachable(), false, false),
+        ];
         assert_eq!(report.finish(FailOn::Rejected).exit_code, Exit::Rejected);
     }
 
@@ -318,7 +328,16 @@ mod tests {
         assert_eq!(json["keySources"], json!({}));
         assert_eq!(json["exitCode"], 1);
         let s = &json["sites"][0];
-        for field in ["site", "cloudId", "requests", "accepted", "rejected", "unknownIssueKeys", "outbox", "error"] {
+        for field in [
+            "site",
+            "cloudId",
+            "requests",
+            "accepted",
+            "rejected",
+            "unknownIssueKeys",
+            "outbox",
+            "error",
+        ] {
             assert!(s.get(field).is_some(), "sites[0].{field} is missing");
         }
         assert_eq!(s["rejected"][0]["errors"], json!(["no"]));

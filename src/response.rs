@@ -43,7 +43,13 @@ impl Outcome {
 /// Reads a 202 answer. Unknown fields are ignored and missing ones are empty, so newer
 /// answers (`unknownAssociations`) do not break older code.
 pub fn parse(api: Api, answer: &Value) -> Outcome {
-    let list = |field: &str| answer.get(field).and_then(Value::as_array).cloned().unwrap_or_default();
+    let list = |field: &str| {
+        answer
+            .get(field)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
     let mut unknown_issue_keys: Vec<String> = list("unknownIssueKeys")
         .iter()
         .filter_map(|k| k.as_str().map(str::to_owned))
@@ -54,8 +60,16 @@ pub fn parse(api: Api, answer: &Value) -> Outcome {
             association.get("associationType").and_then(Value::as_str),
             Some("issueKeys" | "issueIdOrKeys")
         ) {
-            for value in association.get("values").and_then(Value::as_array).into_iter().flatten() {
-                if let Some(key) = value.as_str().filter(|k| !unknown_issue_keys.iter().any(|u| u == k)) {
+            for value in association
+                .get("values")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(key) = value
+                    .as_str()
+                    .filter(|k| !unknown_issue_keys.iter().any(|u| u == k))
+                {
                     unknown_issue_keys.push(key.to_owned());
                 }
             }
@@ -74,27 +88,46 @@ pub fn parse(api: Api, answer: &Value) -> Outcome {
         Api::Builds => (list("acceptedBuilds"), rejections("rejectedBuilds")),
         Api::Deployments => (list("acceptedDeployments"), rejections("rejectedDeployments")),
         Api::FeatureFlags => {
-            let accepted = list("acceptedFeatureFlags").into_iter().map(|id| json!({ "id": id })).collect();
+            let accepted = list("acceptedFeatureFlags")
+                .into_iter()
+                .map(|id| json!({ "id": id }))
+                .collect();
             let rejected = answer
                 .get("failedFeatureFlags")
                 .and_then(Value::as_object)
                 .into_iter()
                 .flatten()
-                .map(|(id, errors)| Rejection { key: json!({ "id": id }), errors: messages(errors) })
+                .map(|(id, errors)| Rejection {
+                    key: json!({ "id": id }),
+                    errors: messages(errors),
+                })
                 .collect();
             (accepted, rejected)
         }
         Api::Devinfo => devinfo(answer),
     };
-    Outcome { accepted, rejected, unknown_issue_keys }
+    Outcome {
+        accepted,
+        rejected,
+        unknown_issue_keys,
+    }
 }
 
 /// Devinfo answers are maps keyed by repository id, with lists per entity type, and
 /// name their errors `errorMessages`.
 fn devinfo(answer: &Value) -> (Vec<Value>, Vec<Rejection>) {
-    const TYPES: [(&str, &str); 3] =
-        [("commits", "commit"), ("branches", "branch"), ("pullRequests", "pull_request")];
-    let map = |field: &str| answer.get(field).and_then(Value::as_object).cloned().unwrap_or_default();
+    const TYPES: [(&str, &str); 3] = [
+        ("commits", "commit"),
+        ("branches", "branch"),
+        ("pullRequests", "pull_request"),
+    ];
+    let map = |field: &str| {
+        answer
+            .get(field)
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    };
 
     let accepted = map("acceptedDevinfoEntities")
         .into_iter()
@@ -113,7 +146,10 @@ fn devinfo(answer: &Value) -> (Vec<Value>, Vec<Rejection>) {
     for (repository, failed) in map("failedDevinfoEntities") {
         let repo_errors = failed.get("errorMessages").map(messages).unwrap_or_default();
         if !repo_errors.is_empty() {
-            rejected.push(Rejection { key: json!({ "repositoryId": repository }), errors: repo_errors });
+            rejected.push(Rejection {
+                key: json!({ "repositoryId": repository }),
+                errors: repo_errors,
+            });
         }
         for (field, entity_type) in TYPES {
             for entity in failed.get(field).and_then(Value::as_array).into_iter().flatten() {
@@ -134,7 +170,10 @@ fn devinfo(answer: &Value) -> (Vec<Value>, Vec<Rejection>) {
 /// What identifies `entity` in answers: the same shape Jira uses in `rejected*`.
 pub fn entity_key(api: Api, entity: &Value) -> Value {
     let field = |path: &[&str]| {
-        path.iter().try_fold(entity, |v, k| v.get(*k)).cloned().unwrap_or(Value::Null)
+        path.iter()
+            .try_fold(entity, |v, k| v.get(*k))
+            .cloned()
+            .unwrap_or(Value::Null)
     };
     match api {
         Api::Builds => json!({
@@ -159,9 +198,15 @@ pub fn reject_all(api: Api, body: &Value, errors: &[String]) -> Outcome {
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .map(|entity| Rejection { key: entity_key(api, entity), errors: errors.to_vec() })
+        .map(|entity| Rejection {
+            key: entity_key(api, entity),
+            errors: errors.to_vec(),
+        })
         .collect();
-    Outcome { rejected, ..Outcome::default() }
+    Outcome {
+        rejected,
+        ..Outcome::default()
+    }
 }
 
 #[cfg(test)]
@@ -183,10 +228,16 @@ mod tests {
             return;
         };
         let outcome = parse(Api::Builds, &accepted);
-        assert_eq!(outcome.accepted, [json!({"pipelineId": "Test Pipeline Build", "buildNumber": 35})]);
+        assert_eq!(
+            outcome.accepted,
+            [json!({"pipelineId": "Test Pipeline Build", "buildNumber": 35})]
+        );
         assert!(outcome.rejected.is_empty());
 
-        let rejected = parse(Api::Builds, &example("rejected_builds_unknown_issue_keys.json").unwrap());
+        let rejected = parse(
+            Api::Builds,
+            &example("rejected_builds_unknown_issue_keys.json").unwrap(),
+        );
         assert_eq!(rejected.rejected[0].errors, ["No valid issues found for build"]);
         assert_eq!(rejected.rejected[0].key["buildNumber"], 36);
         assert_eq!(rejected.unknown_issue_keys, ["TEST-110"]);
@@ -227,19 +278,26 @@ mod tests {
                 errors: vec!["too long".into()]
             }]
         );
-        let flags = parse(Api::FeatureFlags, &json!({
-            "acceptedFeatureFlags": ["f1"],
-            "failedFeatureFlags": {"f2": [{"message": "nope"}]}
-        }));
+        let flags = parse(
+            Api::FeatureFlags,
+            &json!({
+                "acceptedFeatureFlags": ["f1"],
+                "failedFeatureFlags": {"f2": [{"message": "nope"}]}
+            }),
+        );
         assert_eq!(flags.accepted, [json!({"id": "f1"})]);
         assert_eq!(flags.rejected[0].key, json!({"id": "f2"}));
     }
 
     #[test]
     fn whole_request_rejections_name_every_entity() {
-        let body = json!({"builds": [{"pipelineId": "p", "buildNumber": 1}, {"pipelineId": "p", "buildNumber": 2}]});
+        let body =
+            json!({"builds": [{"pipelineId": "p", "buildNumber": 1}, {"pipelineId": "p", "buildNumber": 2}]});
         let outcome = reject_all(Api::Builds, &body, &["too large".into()]);
         assert_eq!(outcome.rejected.len(), 2);
-        assert_eq!(outcome.rejected[1].key, json!({"pipelineId": "p", "buildNumber": 2}));
+        assert_eq!(
+            outcome.rejected[1].key,
+            json!({"pipelineId": "p", "buildNumber": 2})
+        );
     }
 }

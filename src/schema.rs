@@ -30,7 +30,11 @@ pub struct Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let pointer = if self.pointer.is_empty() { "/" } else { &self.pointer };
+        let pointer = if self.pointer.is_empty() {
+            "/"
+        } else {
+            &self.pointer
+        };
         write!(f, "{pointer}: {}", self.message)
     }
 }
@@ -73,13 +77,24 @@ pub fn validate(api: Api, body: &Value) -> Result<()> {
         .map(|error| {
             let full = error.to_string();
             // A 3000-character string would be quoted whole; say what is wrong without it.
-            let message = if full.chars().count() > 200 { error.masked().to_string() } else { full };
-            Violation { pointer: error.instance_path().to_string(), message }
+            let message = if full.chars().count() > 200 {
+                error.masked().to_string()
+            } else {
+                full
+            };
+            Violation {
+                pointer: error.instance_path().to_string(),
+                message,
+            }
         })
         .collect();
     check_limits(api, body, &mut violations);
     check_characters(body, &mut String::new(), &mut violations);
-    if violations.is_empty() { Ok(()) } else { Err(Error::Invalid(violations)) }
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(violations))
+    }
 }
 
 /// Checks a body whose API is not known in advance (`validate FILE`).
@@ -297,10 +312,12 @@ mod tests {
             "author": {"email": "a@example.com"}, "fileCount": 0, "url": "https://x.example/c",
             "authorTimestamp": "2023-11-14T22:13:20.000Z", "displayId": "a1"
         });
-        let repo = |n: usize| json!({
-            "id": "r", "name": "r", "url": "https://x.example", "updateSequenceId": 1,
-            "commits": vec![commit.clone(); n]
-        });
+        let repo = |n: usize| {
+            json!({
+                "id": "r", "name": "r", "url": "https://x.example", "updateSequenceId": 1,
+                "commits": vec![commit.clone(); n]
+            })
+        };
         let ok = json!({"repositories": [repo(400), repo(400)]});
         assert_eq!(violations(Api::Devinfo, &ok), []);
         let too_many = json!({"repositories": [repo(400), repo(400), repo(201)]});

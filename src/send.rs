@@ -26,15 +26,21 @@ use crate::settings::{Credentials, Settings, Site};
 /// with the cloud id filled in where it is known without the network.
 pub fn plan(settings: &Settings, env: &Env, api: Api, bodies: &[Value]) -> Vec<SiteReport> {
     let plan_for = |site: Option<&Site>| {
-        let cloud_id = site.and_then(|s| {
-            settings
-                .configured_cloud_id(s, env)
-                .or_else(|| cloud_id::cached(settings.cache_dir.as_deref(), s))
-        });
-        let url = api.url(settings.api_url.as_str(), cloud_id.as_deref().unwrap_or("{cloudId}"), "bulk");
+        let cloud_id = settings
+            .configured_cloud_id(site, env)
+            .or_else(|| cloud_id::cached(settings.cache_dir.as_deref(), site?));
+        let url = api.url(
+            settings.api_url.as_str(),
+            cloud_id.as_deref().unwrap_or("{cloudId}"),
+            "bulk",
+        );
         let requests = bodies
             .iter()
-            .map(|body| PlannedRequest { method: "POST", url: url.clone(), body: body.clone() })
+            .map(|body| PlannedRequest {
+                method: "POST",
+                url: url.clone(),
+                body: body.clone(),
+            })
             .collect();
         SiteReport::planned(site.map(|s| s.name.clone()), cloud_id, requests)
     };
@@ -73,7 +79,15 @@ pub fn deliver(
     let reports = runtime.block_on(async {
         let mut reports = Vec::new();
         for (site, credentials) in settings.sites.iter().zip(&credentials) {
-            let target = Target { client: &client, settings, env, clock, site, credentials, deadline };
+            let target = Target {
+                client: &client,
+                settings,
+                env,
+                clock,
+                site,
+                credentials,
+                deadline,
+            };
             reports.push(target.send(api, bodies).await);
         }
         reports
@@ -94,15 +108,15 @@ struct Target<'a> {
 
 impl Target<'_> {
     async fn send(&self, api: Api, bodies: &[Value]) -> SiteReport {
-        let mut cloud_id = self.settings.configured_cloud_id(self.site, self.env);
+        let mut cloud_id = self.settings.configured_cloud_id(Some(self.site), self.env);
         let mut outcome = Outcome::default();
         let mut answered = 0;
         let work = async {
             let id = match &cloud_id {
                 Some(id) => id.clone(),
                 None => {
-                    let id = cloud_id::look_up(self.client, self.settings.cache_dir.as_deref(), self.site)
-                        .await?;
+                    let id =
+                        cloud_id::look_up(self.client, self.settings.cache_dir.as_deref(), self.site).await?;
                     cloud_id = Some(id.clone());
                     id
                 }
@@ -130,11 +144,23 @@ impl Target<'_> {
             Ok(result) => result,
             Err(_) => Err(Error::Timeout(self.settings.timeout)),
         };
-        SiteReport::sent(Some(self.site.name.clone()), cloud_id, answered, outcome, result.err().as_ref())
+        SiteReport::sent(
+            Some(self.site.name.clone()),
+            cloud_id,
+            answered,
+            outcome,
+            result.err().as_ref(),
+        )
     }
 
     /// POSTs `body`; on a 401, renews the token once and POSTs again.
-    async fn post(&self, tokens: &Tokens<'_>, token: &mut AccessToken, url: &str, body: &Value) -> Result<Answer> {
+    async fn post(
+        &self,
+        tokens: &Tokens<'_>,
+        token: &mut AccessToken,
+        url: &str,
+        body: &Value,
+    ) -> Result<Answer> {
         let answer = self.post_once(token, url, body).await?;
         if answer.status != StatusCode::UNAUTHORIZED {
             return Ok(answer);
@@ -143,7 +169,9 @@ impl Target<'_> {
         *token = tokens.renew(token).await?;
         let answer = self.post_once(token, url, body).await?;
         if answer.status == StatusCode::UNAUTHORIZED {
-            return Err(Error::Unauthorized { detail: answer.detail() });
+            return Err(Error::Unauthorized {
+                detail: answer.detail(),
+            });
         }
         Ok(answer)
     }
@@ -156,7 +184,10 @@ impl Target<'_> {
             .json(body)
             .send()
             .await
-            .map_err(|e| Error::Unreachable { what: format!("POST {url}"), detail: describe(&e) })?;
+            .map_err(|e| Error::Unreachable {
+                what: format!("POST {url}"),
+                detail: describe(&e),
+            })?;
         let answer = Answer::read(response).await;
         debug!("POST {url} → {}", answer.status);
         Ok(answer)
@@ -169,16 +200,18 @@ fn interpret(api: Api, body: &Value, answer: &Answer) -> Result<Outcome> {
         status if status.is_success() => {
             Ok(response::parse(api, answer.json.as_ref().unwrap_or(&Value::Null)))
         }
-        StatusCode::FORBIDDEN => {
-            Err(Error::Forbidden { permission: api.permission(), detail: answer.detail() })
-        }
+        StatusCode::FORBIDDEN => Err(Error::Forbidden {
+            permission: api.permission(),
+            detail: answer.detail(),
+        }),
         StatusCode::TOO_MANY_REQUESTS => Err(Error::Unreachable {
             what: format!("the {api} request"),
             detail: format!("rate limited: {}", answer.detail()),
         }),
-        status if status.is_server_error() => {
-            Err(Error::Unreachable { what: format!("the {api} request"), detail: answer.detail() })
-        }
+        status if status.is_server_error() => Err(Error::Unreachable {
+            what: format!("the {api} request"),
+            detail: answer.detail(),
+        }),
         // Jira refused the request as a whole (400 malformed, 413 too large, …): every
         // entity in it is rejected, with Jira's words.
         _ => {

@@ -64,8 +64,10 @@ impl Settings {
             ));
         }
         let cache_dir = args.cache_dir.clone().or_else(|| env.default_cache_dir());
-        let outbox_dir =
-            args.outbox_dir.clone().or_else(|| cache_dir.as_ref().map(|d| d.join("outbox")));
+        let outbox_dir = args
+            .outbox_dir
+            .clone()
+            .or_else(|| cache_dir.as_ref().map(|d| d.join("outbox")));
         Ok(Self {
             sites,
             api_url: parse_endpoint("--api-url", &args.api_url)?,
@@ -83,15 +85,18 @@ impl Settings {
         })
     }
 
-    /// The cloud id of `site` when it is known without a network call:
-    /// `--cloud-id`, `JIRA_CLOUD_ID_<HOST>`, or (single site) `JIRA_CLOUD_ID`.
-    pub fn configured_cloud_id(&self, site: &Site, env: &Env) -> Option<String> {
-        let per_site = format!("{}_{}", vars::JIRA_CLOUD_ID, site.suffix);
+    /// The cloud id of `site` (or, with no site configured, of the one site meant) when
+    /// it is known without a network call: `--cloud-id`, `JIRA_CLOUD_ID_<HOST>`, or
+    /// (single site) `JIRA_CLOUD_ID`.
+    pub fn configured_cloud_id(&self, site: Option<&Site>, env: &Env) -> Option<String> {
+        let per_site = site.and_then(|s| env.get(&format!("{}_{}", vars::JIRA_CLOUD_ID, s.suffix)));
         self.cloud_id
-            .clone()
-            .or_else(|| env.get(&per_site).map(str::to_owned))
+            .as_deref()
+            .or(per_site)
             .or_else(|| {
-                (self.sites.len() == 1).then(|| env.get(vars::JIRA_CLOUD_ID).map(str::to_owned)).flatten()
+                (self.sites.len() <= 1)
+                    .then(|| env.get(vars::JIRA_CLOUD_ID))
+                    .flatten()
             })
             .map(|id| id.trim().to_owned())
     }
@@ -139,9 +144,15 @@ impl Settings {
             )));
         };
         if secret.trim().is_empty() {
-            return Err(Error::usage(format!("the OAuth client secret for {} is empty", site.name)));
+            return Err(Error::usage(format!(
+                "the OAuth client secret for {} is empty",
+                site.name
+            )));
         }
-        Ok(Credentials { client_id, secret: SecretString::from(secret) })
+        Ok(Credentials {
+            client_id,
+            secret: SecretString::from(secret),
+        })
     }
 }
 
@@ -165,15 +176,21 @@ pub fn parse_site(text: &str) -> Result<Site> {
         Some(port) => format!("{host}:{port}"),
         None => host.clone(),
     };
-    Ok(Site { suffix: host_suffix(&host), name, url })
+    Ok(Site {
+        suffix: host_suffix(&host),
+        name,
+        url,
+    })
 }
 
 /// An HTTPS URL, or plain HTTP to a loopback host (the in-process fakes of tests).
 fn parse_endpoint(option: &str, text: &str) -> Result<Url> {
-    let url = Url::parse(text.trim())
-        .map_err(|e| Error::usage(format!("{option} {text}: not a URL ({e})")))?;
+    let url =
+        Url::parse(text.trim()).map_err(|e| Error::usage(format!("{option} {text}: not a URL ({e})")))?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::usage(format!("{option}: credentials do not belong in the URL")));
+        return Err(Error::usage(format!(
+            "{option}: credentials do not belong in the URL"
+        )));
     }
     match url.scheme() {
         "https" => Ok(url),
@@ -181,7 +198,9 @@ fn parse_endpoint(option: &str, text: &str) -> Result<Url> {
         "http" => Err(Error::usage(format!(
             "{option} {text}: plain http is accepted only for loopback hosts; use https"
         ))),
-        other => Err(Error::usage(format!("{option} {text}: unsupported scheme {other}"))),
+        other => Err(Error::usage(format!(
+            "{option} {text}: unsupported scheme {other}"
+        ))),
     }
 }
 
@@ -201,7 +220,12 @@ mod tests {
 
     #[test]
     fn sites_accept_names_hosts_and_urls() {
-        for text in ["acme", "acme.atlassian.net", "https://acme.atlassian.net", "https://acme.atlassian.net/"] {
+        for text in [
+            "acme",
+            "acme.atlassian.net",
+            "https://acme.atlassian.net",
+            "https://acme.atlassian.net/",
+        ] {
             let site = parse_site(text).unwrap();
             assert_eq!(site.name, "acme.atlassian.net", "{text}");
             assert_eq!(site.url.as_str(), "https://acme.atlassian.net/");
@@ -255,7 +279,10 @@ mod tests {
         .into_iter()
         .collect();
         let acme = s.credentials(&s.sites[0], &env).unwrap();
-        assert_eq!((acme.client_id.as_str(), acme.secret.expose_secret()), ("acme-id", "acme-secret"));
+        assert_eq!(
+            (acme.client_id.as_str(), acme.secret.expose_secret()),
+            ("acme-id", "acme-secret")
+        );
         let other = s.credentials(&s.sites[1], &env).unwrap();
         assert_eq!(other.client_id, "shared-id");
         assert_eq!(other.secret.expose_secret(), "shared-secret");
@@ -265,7 +292,10 @@ mod tests {
     fn missing_credentials_say_what_to_set() {
         let s = settings(&["acme"]);
         let err = s.credentials(&s.sites[0], &Env::default()).unwrap_err();
-        assert!(err.to_string().contains("JIRA_CLIENT_ID_ACME_ATLASSIAN_NET"), "{err}");
+        assert!(
+            err.to_string().contains("JIRA_CLIENT_ID_ACME_ATLASSIAN_NET"),
+            "{err}"
+        );
         let env: Env = [("JIRA_CLIENT_ID", "id")].into_iter().collect();
         let err = s.credentials(&s.sites[0], &env).unwrap_err();
         assert!(err.to_string().contains("JIRA_CLIENT_SECRET"), "{err}");
@@ -277,21 +307,36 @@ mod tests {
         let file = dir.path().join("secret");
         std::fs::write(&file, "from-file\n").unwrap();
         let s = settings(&["acme"]);
-        let env: Env = [("JIRA_CLIENT_ID", "id"), ("JIRA_CLIENT_SECRET_FILE", file.to_str().unwrap())]
-            .into_iter()
-            .collect();
-        assert_eq!(s.credentials(&s.sites[0], &env).unwrap().secret.expose_secret(), "from-file");
+        let env: Env = [
+            ("JIRA_CLIENT_ID", "id"),
+            ("JIRA_CLIENT_SECRET_FILE", file.to_str().unwrap()),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            s.credentials(&s.sites[0], &env).unwrap().secret.expose_secret(),
+            "from-file"
+        );
     }
 
     #[test]
     fn the_shared_cloud_id_applies_to_a_single_site_only() {
-        let env: Env = [("JIRA_CLOUD_ID", "c1"), ("JIRA_CLOUD_ID_OTHER_ATLASSIAN_NET", "c2")]
-            .into_iter()
-            .collect();
+        let env: Env = [
+            ("JIRA_CLOUD_ID", "c1"),
+            ("JIRA_CLOUD_ID_OTHER_ATLASSIAN_NET", "c2"),
+        ]
+        .into_iter()
+        .collect();
         let one = settings(&["acme"]);
-        assert_eq!(one.configured_cloud_id(&one.sites[0], &env).as_deref(), Some("c1"));
+        assert_eq!(
+            one.configured_cloud_id(Some(&one.sites[0]), &env).as_deref(),
+            Some("c1")
+        );
         let two = settings(&["acme", "other.atlassian.net"]);
-        assert_eq!(two.configured_cloud_id(&two.sites[0], &env), None);
-        assert_eq!(two.configured_cloud_id(&two.sites[1], &env).as_deref(), Some("c2"));
+        assert_eq!(two.configured_cloud_id(Some(&two.sites[0]), &env), None);
+        assert_eq!(
+            two.configured_cloud_id(Some(&two.sites[1]), &env).as_deref(),
+            Some("c2")
+        );
     }
 }

@@ -67,7 +67,12 @@ mod tests {
             assert_eq!(mode(&path), 0o600);
             assert_eq!(mode(&dir.path().join("nested/cache")), 0o700);
             // Nothing but the file itself is left behind.
-            assert_eq!(std::fs::read_dir(dir.path().join("nested/cache")).unwrap().count(), 1);
+            assert_eq!(
+                std::fs::read_dir(dir.path().join("nested/cache"))
+                    .unwrap()
+                    .count(),
+                1
+            );
         }
     }
 

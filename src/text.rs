@@ -51,14 +51,20 @@ mod tests {
 
     #[test]
     fn short_text_is_unchanged() {
-        assert_eq!(clean("Deploy to Production EU", MAX_TEXT), "Deploy to Production EU");
+        assert_eq!(
+            clean("Deploy to Production EU", MAX_TEXT),
+            "Deploy to Production EU"
+        );
         assert_eq!(clean("", MAX_TEXT), "");
     }
 
     #[test]
     fn emoji_and_controls_are_replaced() {
         assert_eq!(clean("ship it 🚀", MAX_TEXT), "ship it \u{FFFD}");
-        assert_eq!(clean("a\u{0}b\u{7}c\td\ne", MAX_TEXT), "a\u{FFFD}b\u{FFFD}c\td\ne");
+        assert_eq!(
+            clean("a\u{0}b\u{7}c\td\ne", MAX_TEXT),
+            "a\u{FFFD}b\u{FFFD}c\td\ne"
+        );
         assert_eq!(clean("\u{FFFE}", MAX_TEXT), "\u{FFFD}");
     }
 

@@ -60,9 +60,10 @@ impl TokenCache {
             return None;
         }
         match serde_json::from_slice::<Stored>(&bytes) {
-            Ok(stored) => {
-                Some(AccessToken::new(SecretString::from(stored.access_token), stored.expires_at))
-            }
+            Ok(stored) => Some(AccessToken::new(
+                SecretString::from(stored.access_token),
+                stored.expires_at,
+            )),
             Err(e) => {
                 debug!("ignoring the unreadable token cache {}: {e}", self.path.display());
                 None
@@ -154,6 +155,11 @@ mod tests {
         let second = cache.lock(Instant::now() + Duration::from_millis(60)).await;
         assert!(second.is_none());
         drop(first);
-        assert!(cache.lock(Instant::now() + Duration::from_secs(5)).await.is_some());
+        assert!(
+            cache
+                .lock(Instant::now() + Duration::from_secs(5))
+                .await
+                .is_some()
+        );
     }
 }

@@ -92,7 +92,10 @@ impl Tokens<'_> {
             .json(&body)
             .send()
             .await
-            .map_err(|e| Error::Unreachable { what: what(), detail: describe(&e) })?;
+            .map_err(|e| Error::Unreachable {
+                what: what(),
+                detail: describe(&e),
+            })?;
         let answer = Answer::read(response).await;
         match answer.status {
             status if status.is_success() => {
@@ -113,7 +116,10 @@ impl Tokens<'_> {
                     ),
                 })
             }
-            _ => Err(Error::Unreachable { what: what(), detail: answer.detail() }),
+            _ => Err(Error::Unreachable {
+                what: what(),
+                detail: answer.detail(),
+            }),
         }
     }
 }

@@ -46,7 +46,10 @@ impl AccessToken {
             .map(|s| now + TimeDelta::seconds(s))
             .or_else(|| jwt_expiry(&response.access_token))
             .unwrap_or(now + DEFAULT_LIFETIME);
-        Self { secret: SecretString::from(response.access_token), expires_at }
+        Self {
+            secret: SecretString::from(response.access_token),
+            expires_at,
+        }
     }
 
     /// Whether the token may still be used at `now`: until `REFRESH_MARGIN` before it
@@ -101,8 +104,14 @@ mod tests {
 
     #[test]
     fn expiry_comes_from_expires_in() {
-        let response = TokenResponse { access_token: "opaque".into(), expires_in: Some(3599) };
-        assert_eq!(AccessToken::issued(response, now()).expires_at, now() + TimeDelta::seconds(3599));
+        let response = TokenResponse {
+            access_token: "opaque".into(),
+            expires_in: Some(3599),
+        };
+        assert_eq!(
+            AccessToken::issued(response, now()).expires_at,
+            now() + TimeDelta::seconds(3599)
+        );
     }
 
     /// A JWT with the given claims, unsigned: only its payload matters here.
@@ -115,16 +124,31 @@ mod tests {
     #[test]
     fn expiry_falls_back_to_the_jwt_exp_claim() {
         let exp = now().timestamp() + 1800;
-        let response = TokenResponse { access_token: jwt(&format!(r#"{{"exp":{exp}}}"#)), expires_in: None };
+        let response = TokenResponse {
+            access_token: jwt(&format!(r#"{{"exp":{exp}}}"#)),
+            expires_in: None,
+        };
         assert_eq!(AccessToken::issued(response, now()).expires_at.timestamp(), exp);
     }
 
     #[test]
     fn expiry_defaults_to_an_hour() {
-        let opaque = TokenResponse { access_token: "opaque".into(), expires_in: None };
-        assert_eq!(AccessToken::issued(opaque, now()).expires_at, now() + TimeDelta::hours(1));
-        let no_exp = TokenResponse { access_token: jwt(r#"{"sub":"x"}"#), expires_in: None };
-        assert_eq!(AccessToken::issued(no_exp, now()).expires_at, now() + TimeDelta::hours(1));
+        let opaque = TokenResponse {
+            access_token: "opaque".into(),
+            expires_in: None,
+        };
+        assert_eq!(
+            AccessToken::issued(opaque, now()).expires_at,
+            now() + TimeDelta::hours(1)
+        );
+        let no_exp = TokenResponse {
+            access_token: jwt(r#"{"sub":"x"}"#),
+            expires_in: None,
+        };
+        assert_eq!(
+            AccessToken::issued(no_exp, now()).expires_at,
+            now() + TimeDelta::hours(1)
+        );
     }
 
     #[test]

@@ -57,7 +57,9 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
     if env.get("GITHUB_ACTIONS") != Some("true") {
         return None;
     }
-    let vars: Vars = envy::prefixed("GITHUB_").from_iter(env.iter()).unwrap_or_default();
+    let vars: Vars = envy::prefixed("GITHUB_")
+        .from_iter(env.iter())
+        .unwrap_or_default();
     debug_assert!(vars.actions.is_some());
     let event = vars.event_path.as_deref().map(read_event).unwrap_or_default();
 
@@ -78,14 +80,20 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         _ => None,
     };
 
-    let Event { before, pull_request: event_pr } = event;
+    let Event {
+        before,
+        pull_request: event_pr,
+    } = event;
     let pr_base = event_pr.as_ref().and_then(|pr| pr.base.as_ref()?.sha.clone());
     let range_base = real_commit(before).or(pr_base);
     let pull_request = event_pr.map(|pr| PullRequest {
         number: pr.number,
         title: pr.title,
         url: pr.html_url,
-        source_branch: pr.head.and_then(|h| h.reference).or_else(|| vars.head_ref.clone()),
+        source_branch: pr
+            .head
+            .and_then(|h| h.reference)
+            .or_else(|| vars.head_ref.clone()),
         target_branch: pr
             .base
             .as_ref()

@@ -54,7 +54,12 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         .ci_merge_request_source_branch_name
         .clone()
         .or_else(|| vars.ci_commit_branch.clone())
-        .or_else(|| vars.ci_commit_tag.is_none().then(|| vars.ci_commit_ref_name.clone()).flatten());
+        .or_else(|| {
+            vars.ci_commit_tag
+                .is_none()
+                .then(|| vars.ci_commit_ref_name.clone())
+                .flatten()
+        });
     let state = vars.ci_job_status.as_deref().and_then(|status| match status {
         "success" => Some(CiState::Successful),
         "failed" => Some(CiState::Failed),
@@ -77,9 +82,10 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             .or_else(|| real_commit(vars.ci_commit_before_sha)),
         pull_request,
         state,
-        environment: vars
-            .ci_environment_name
-            .map(|name| CiEnvironment { name, tier: vars.ci_environment_tier }),
+        environment: vars.ci_environment_name.map(|name| CiEnvironment {
+            name,
+            tier: vars.ci_environment_tier,
+        }),
         repository_url: vars.ci_project_url,
     })
 }

@@ -27,7 +27,10 @@ pub fn run(args: &BuildArgs, settings: &Settings, env: &Env, clock: &dyn Clock) 
     let branch = found.branch.clone().or_else(|| ctx.branch(None));
     let now = clock.now();
     let input = BuildInput {
-        display_name: args.display_name.clone().unwrap_or_else(|| format!("{pipeline_name} #{build_number}")),
+        display_name: args
+            .display_name
+            .clone()
+            .unwrap_or_else(|| format!("{pipeline_name} #{build_number}")),
         description: args.description.clone(),
         label: args.label.clone().or_else(|| branch.clone()),
         url,
@@ -36,15 +39,23 @@ pub fn run(args: &BuildArgs, settings: &Settings, env: &Env, clock: &dyn Clock) 
             .or_else(|| ctx.ci.as_ref()?.state.map(BuildState::from))
             .unwrap_or(BuildState::Successful),
         last_updated: now,
-        update_sequence_number: args.update_sequence_number.unwrap_or_else(|| Sequence::default().next(now)),
+        update_sequence_number: args
+            .update_sequence_number
+            .unwrap_or_else(|| Sequence::default().next(now)),
         issue_keys: found.keys.keys().to_vec(),
         tests: tests(args)?,
         commit: ctx.commit().map(|id| CommitRef {
             id,
-            repository_uri: ctx.repository_url().or_else(|| ctx.repository()).unwrap_or_default(),
+            repository_uri: ctx
+                .repository_url()
+                .or_else(|| ctx.repository())
+                .unwrap_or_default(),
         }),
         branch: branch.as_ref().and_then(|name| {
-            Some(BranchRef { name: name.clone(), uri: ctx.branch_url(name)? })
+            Some(BranchRef {
+                name: name.clone(),
+                uri: ctx.branch_url(name)?,
+            })
         }),
         pipeline_id: pipeline_id.clone(),
         build_number,
@@ -58,8 +69,12 @@ pub fn run(args: &BuildArgs, settings: &Settings, env: &Env, clock: &dyn Clock) 
 /// `testInfo` from `--tests-*`: any one given makes a test summary; the others are
 /// derived where they can be (passed = total − failed − skipped).
 fn tests(args: &BuildArgs) -> Result<Option<TestInfo>> {
-    let (total, passed, failed, skipped) =
-        (args.tests_total, args.tests_passed, args.tests_failed, args.tests_skipped);
+    let (total, passed, failed, skipped) = (
+        args.tests_total,
+        args.tests_passed,
+        args.tests_failed,
+        args.tests_skipped,
+    );
     if total.is_none() && passed.is_none() && failed.is_none() && skipped.is_none() {
         return Ok(None);
     }
@@ -79,5 +94,10 @@ fn tests(args: &BuildArgs) -> Result<Option<TestInfo>> {
             "test counts do not add up: {passed} passed + {failed} failed + {skipped} skipped > {total} total"
         )));
     }
-    Ok(Some(TestInfo { total_number: total, number_passed: passed, number_failed: failed, number_skipped: skipped }))
+    Ok(Some(TestInfo {
+        total_number: total,
+        number_passed: passed,
+        number_failed: failed,
+        number_skipped: skipped,
+    }))
 }

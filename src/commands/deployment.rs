@@ -21,7 +21,9 @@ pub fn run(args: &DeploymentArgs, settings: &Settings, env: &Env, clock: &dyn Cl
     // The environment is checked before the keys: a deployment step without one is
     // misconfigured whether or not this run has keys.
     let environment_name = required(
-        args.environment.clone().or_else(|| ci_environment.as_ref().map(|e| e.name.clone())),
+        args.environment
+            .clone()
+            .or_else(|| ci_environment.as_ref().map(|e| e.name.clone())),
         || "--environment is required (e.g. --environment \"Production EU\"), unless the CI names one".into(),
     )?;
     let found = collect(&args.keys, &ctx)?;
@@ -56,12 +58,17 @@ pub fn run(args: &DeploymentArgs, settings: &Settings, env: &Env, clock: &dyn Cl
     let now = clock.now();
     let input = DeploymentInput {
         deployment_sequence_number: number,
-        update_sequence_number: args.update_sequence_number.unwrap_or_else(|| Sequence::default().next(now)),
+        update_sequence_number: args
+            .update_sequence_number
+            .unwrap_or_else(|| Sequence::default().next(now)),
         display_name: args
             .display_name
             .clone()
             .unwrap_or_else(|| format!("{pipeline_name} #{number} to {environment_name}")),
-        description: args.description.clone().unwrap_or_else(|| format!("{what} to {environment_name}")),
+        description: args
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("{what} to {environment_name}")),
         label: args.label.clone(),
         url,
         state,
@@ -69,7 +76,10 @@ pub fn run(args: &DeploymentArgs, settings: &Settings, env: &Env, clock: &dyn Cl
         pipeline_id: pipeline_id.clone(),
         pipeline_name,
         pipeline_url,
-        environment_id: args.environment_id.clone().unwrap_or_else(|| environment_id(&environment_name)),
+        environment_id: args
+            .environment_id
+            .clone()
+            .unwrap_or_else(|| environment_id(&environment_name)),
         environment_name,
         environment_type,
         issue_keys: found.keys.keys().to_vec(),

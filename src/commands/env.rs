@@ -18,7 +18,7 @@ pub fn run(settings: &Settings, env: &Env) -> Result<Exit> {
         .sites
         .iter()
         .map(|site| {
-            let (cloud_id, cloud_id_from) = match settings.configured_cloud_id(site, env) {
+            let (cloud_id, cloud_id_from) = match settings.configured_cloud_id(Some(site), env) {
                 Some(id) => (Some(id), "configured"),
                 None => match cloud_id::cached(settings.cache_dir.as_deref(), site) {
                     Some(id) => (Some(id), "cache"),
@@ -63,7 +63,11 @@ pub fn run(settings: &Settings, env: &Env) -> Result<Exit> {
 pub fn mask(secret: &str) -> String {
     let chars: Vec<char> = secret.chars().collect();
     let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
-    if chars.len() <= 8 { "****".to_owned() } else { format!("****{tail}") }
+    if chars.len() <= 8 {
+        "****".to_owned()
+    } else {
+        format!("****{tail}")
+    }
 }
 
 /// The JSON as indented `key: value` lines.

@@ -74,7 +74,12 @@ fn submit(
 }
 
 /// The report of a run that found no keys: nothing to send, success.
-fn nothing_to_send(command: &'static str, settings: &Settings, keys: &KeySet, notice: String) -> Result<Exit> {
+fn nothing_to_send(
+    command: &'static str,
+    settings: &Settings,
+    keys: &KeySet,
+    notice: String,
+) -> Result<Exit> {
     tracing::info!("{notice}");
     let mut report = Report::new(command, settings.dry_run, keys);
     report.notice = Some(notice);

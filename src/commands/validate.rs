@@ -15,7 +15,10 @@ pub fn run(args: &ValidateArgs, settings: &Settings) -> Result<Exit> {
     let name = args.file.display().to_string();
     let bytes = read(&args.file)?;
     let body: Value = serde_json::from_slice(&bytes).map_err(|e| {
-        Error::Invalid(vec![Violation { pointer: String::new(), message: format!("not JSON: {e}") }])
+        Error::Invalid(vec![Violation {
+            pointer: String::new(),
+            message: format!("not JSON: {e}"),
+        }])
     })?;
     let api = schema::validate_any(&body)?;
     let count = body[api.entities_key()].as_array().map_or(0, Vec::len);
@@ -35,8 +38,14 @@ fn read(path: &Path) -> Result<Vec<u8>> {
         let mut bytes = Vec::new();
         std::io::stdin()
             .read_to_end(&mut bytes)
-            .map_err(|source| Error::Read { path: path.to_owned(), source })?;
+            .map_err(|source| Error::Read {
+                path: path.to_owned(),
+                source,
+            })?;
         return Ok(bytes);
     }
-    fs_err::read(path).map_err(|source| Error::Read { path: path.to_owned(), source })
+    fs_err::read(path).map_err(|source| Error::Read {
+        path: path.to_owned(),
+        source,
+    })
 }

@@ -50,13 +50,19 @@ impl Repo {
         match Repository::discover(start) {
             Ok(repo) => Ok(Some(Self { repo })),
             Err(e) if e.code() == ErrorCode::NotFound && path.is_none() => Ok(None),
-            Err(e) => Err(Error::git(format!("cannot open the git repository at {}", start.display()), e)),
+            Err(e) => Err(Error::git(
+                format!("cannot open the git repository at {}", start.display()),
+                e,
+            )),
         }
     }
 
     /// The working directory (or the git directory of a bare repository).
     pub fn root(&self) -> PathBuf {
-        self.repo.workdir().unwrap_or_else(|| self.repo.path()).to_path_buf()
+        self.repo
+            .workdir()
+            .unwrap_or_else(|| self.repo.path())
+            .to_path_buf()
     }
 
     /// The commit HEAD points at, and its branch.
@@ -68,8 +74,14 @@ impl Repo {
                 Error::git("cannot read HEAD", e)
             }
         })?;
-        let id = head.peel_to_commit().map_err(|e| Error::git("cannot read HEAD", e))?.id();
-        let branch = head.is_branch().then(|| head.shorthand().ok().map(str::to_owned)).flatten();
+        let id = head
+            .peel_to_commit()
+            .map_err(|e| Error::git("cannot read HEAD", e))?
+            .id();
+        let branch = head
+            .is_branch()
+            .then(|| head.shorthand().ok().map(str::to_owned))
+            .flatten();
         Ok(Head { id, branch })
     }
 
@@ -93,7 +105,9 @@ impl Repo {
 
     /// A commit by id, for callers that need more than the message.
     pub fn commit(&self, id: Oid) -> Result<git2::Commit<'_>> {
-        self.repo.find_commit(id).map_err(|e| Error::git(format!("cannot read commit {id}"), e))
+        self.repo
+            .find_commit(id)
+            .map_err(|e| Error::git(format!("cannot read commit {id}"), e))
     }
 
     fn git(&self) -> &Repository {

@@ -54,17 +54,22 @@ impl Repo {
     /// Resolves where the range starts. Problems that mean "this clone lacks history"
     /// are warnings; a `--since` that names nothing in a full clone is an error.
     pub fn range(&self, start: &Start, head: Oid) -> Result<Range> {
-        let mut range =
-            Range { from: None, base: None, to: head, head_only: false, head_if_empty: false };
+        let mut range = Range {
+            from: None,
+            base: None,
+            to: head,
+            head_only: false,
+            head_if_empty: false,
+        };
         match start {
             Start::Head => range.head_only = true,
             Start::Since(rev) => {
                 range.from = Some(rev.clone());
                 match self.resolve(rev) {
                     Some(base) => range.base = Some(base),
-                    None if self.is_shallow() => warn!(
-                        "--since {rev} is not in this shallow clone; reading the history it has"
-                    ),
+                    None if self.is_shallow() => {
+                        warn!("--since {rev} is not in this shallow clone; reading the history it has")
+                    }
                     None => {
                         return Err(Error::usage(format!(
                             "--since {rev}: no such commit, branch or tag in this repository"
@@ -118,10 +123,16 @@ impl Repo {
     ) -> Result<Walked> {
         let read_head = |visit: &mut dyn FnMut(&git2::Commit<'_>)| -> Result<Walked> {
             if max == 0 {
-                return Ok(Walked { commits: 0, truncated: true });
+                return Ok(Walked {
+                    commits: 0,
+                    truncated: true,
+                });
             }
             visit(&self.commit(range.to)?);
-            Ok(Walked { commits: 1, truncated: false })
+            Ok(Walked {
+                commits: 1,
+                truncated: false,
+            })
         };
         if range.head_only {
             return read_head(&mut visit);
@@ -151,7 +162,11 @@ impl Repo {
         if walked.truncated {
             warn!(
                 "read only the newest {max} commits of the range{}; raise --max-commits to read more",
-                range.from.as_deref().map(|f| format!(" from {f}")).unwrap_or_default()
+                range
+                    .from
+                    .as_deref()
+                    .map(|f| format!(" from {f}"))
+                    .unwrap_or_default()
             );
         }
         Ok(walked)

@@ -39,7 +39,10 @@ impl Grammar {
             .map(|p| p.as_ref().trim().to_ascii_uppercase().into_bytes())
             .filter(|p| !p.is_empty())
             .collect();
-        Self { ignore_case, projects: (!projects.is_empty()).then_some(projects) }
+        Self {
+            ignore_case,
+            projects: (!projects.is_empty()).then_some(projects),
+        }
     }
 
     /// Calls `found` with each key in `text`, in order, as written in the text (so
@@ -87,9 +90,8 @@ impl Grammar {
         // The earliest position in the run that may start a key: a letter preceded by
         // the start of the text or by something other than an ASCII letter or digit
         // (inside a run, that can only be `_`).
-        let start = (run..dash.saturating_sub(1)).find(|&i| {
-            self.is_first_char(text[i]) && (i == 0 || !text[i - 1].is_ascii_alphanumeric())
-        })?;
+        let start = (run..dash.saturating_sub(1))
+            .find(|&i| self.is_first_char(text[i]) && (i == 0 || !text[i - 1].is_ascii_alphanumeric()))?;
 
         let project = &text[start..dash];
         if project.eq_ignore_ascii_case(b"CVE") && is_cve_tail(&text[end..]) {
@@ -104,7 +106,11 @@ impl Grammar {
     }
 
     fn is_first_char(&self, b: u8) -> bool {
-        if self.ignore_case { b.is_ascii_alphabetic() } else { b.is_ascii_uppercase() }
+        if self.ignore_case {
+            b.is_ascii_alphabetic()
+        } else {
+            b.is_ascii_uppercase()
+        }
     }
 
     fn is_project_char(&self, b: u8) -> bool {
@@ -129,7 +135,9 @@ mod tests {
 
     fn keys(grammar: &Grammar, text: &str) -> Vec<String> {
         let mut out = Vec::new();
-        grammar.scan(text.as_bytes(), |k| out.push(String::from_utf8(k.to_vec()).unwrap()));
+        grammar.scan(text.as_bytes(), |k| {
+            out.push(String::from_utf8(k.to_vec()).unwrap())
+        });
         out
     }
 
@@ -168,8 +176,14 @@ mod tests {
                 "Squashed title (#12)\n* TEST-3 Fix bug #1\n\n* TEST-4 Fix bug #2\n".into(),
                 vec!["TEST-3".into(), "TEST-4".into()],
             ),
-            ("subject\n\nRefs: ABC-1\r\nCloses DEF-2\n".into(), vec!["ABC-1".into(), "DEF-2".into()]),
-            ("TEST-123 TEST-789 Add two".into(), vec!["TEST-123".into(), "TEST-789".into()]),
+            (
+                "subject\n\nRefs: ABC-1\r\nCloses DEF-2\n".into(),
+                vec!["ABC-1".into(), "DEF-2".into()],
+            ),
+            (
+                "TEST-123 TEST-789 Add two".into(),
+                vec!["TEST-123".into(), "TEST-789".into()],
+            ),
             // digits and underscores in the project
             ("A11Y-1".into(), vec!["A11Y-1".into()]),
             ("I18N-22".into(), vec!["I18N-22".into()]),
@@ -205,7 +219,10 @@ mod tests {
             ("ABC-0".into(), vec![]),
             ("ABC-01".into(), vec![]),
             ("ABC-10".into(), vec!["ABC-10".into()]),
-            ("ABC-123456789012345678".into(), vec!["ABC-123456789012345678".into()]),
+            (
+                "ABC-123456789012345678".into(),
+                vec!["ABC-123456789012345678".into()],
+            ),
             ("ABC-1234567890123456789".into(), vec![]),
             // hyphenated neighbours
             ("TICKET-1234-56".into(), vec!["TICKET-1234".into()]),
@@ -233,7 +250,11 @@ mod tests {
         let g = Grammar::new(true, Vec::<String>::new());
         assert_eq!(keys(&g, "abc-123 Abc-4 aBC-5"), ["abc-123", "Abc-4", "aBC-5"]);
         assert_eq!(keys(&g, "Test-123-add-an-awesome-feature"), ["Test-123"]);
-        assert_eq!(keys(&g, "fooabc-1"), ["fooabc-1"], "the whole word is the project");
+        assert_eq!(
+            keys(&g, "fooabc-1"),
+            ["fooabc-1"],
+            "the whole word is the project"
+        );
         assert_eq!(keys(&g, "1abc-1 é-1"), Vec::<String>::new());
         assert_eq!(keys(&g, "cve-2024-1234"), Vec::<String>::new());
     }

@@ -94,7 +94,10 @@ impl KeySet {
 
     /// Each key with its sources, in first-seen order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[Source])> {
-        self.keys.iter().map(String::as_str).zip(self.sources.iter().map(Vec::as_slice))
+        self.keys
+            .iter()
+            .map(String::as_str)
+            .zip(self.sources.iter().map(Vec::as_slice))
     }
 
     /// The `keySources` object of the JSON output.
@@ -130,7 +133,9 @@ mod tests {
         let g = Grammar::new(true, [""; 0]);
         let mut set = KeySet::default();
         set.scan(&g, b"feature/ABC-123-login", || Source::Branch);
-        set.scan(&g, b"DEF-1 and abc-123, DEF-1 again", || Source::Commit(oid("1a2b3c4")));
+        set.scan(&g, b"DEF-1 and abc-123, DEF-1 again", || {
+            Source::Commit(oid("1a2b3c4"))
+        });
         set.scan(&g, b"ABC-123", || Source::Commit(oid("5d6e7f8")));
         assert_eq!(set.keys(), ["ABC-123", "DEF-1"]);
         let json = serde_json::to_string(&set.sources()).unwrap();

@@ -105,10 +105,10 @@ pub fn build(input: &BuildInput) -> Value {
             id: clean(&c.id, MAX_TEXT),
             repository_uri: clean_url(&c.repository_uri),
         }),
-        reference: input
-            .branch
-            .as_ref()
-            .map(|b| RefReference { name: clean(&b.name, MAX_TEXT), uri: clean_url(&b.uri) }),
+        reference: input.branch.as_ref().map(|b| RefReference {
+            name: clean(&b.name, MAX_TEXT),
+            uri: clean_url(&b.uri),
+        }),
     };
     let mut references = Vec::new();
     if reference.commit.is_some() || reference.reference.is_some() {
@@ -173,7 +173,10 @@ mod tests {
         assert_eq!(b["lastUpdated"], "2023-11-14T22:13:20.000Z");
         assert_eq!(b["issueKeys"], serde_json::json!(["ABC-1"]));
         assert_eq!(b["references"][0]["ref"]["name"], "main");
-        assert!(b.get("description").is_none(), "absent fields are omitted, not null");
+        assert!(
+            b.get("description").is_none(),
+            "absent fields are omitted, not null"
+        );
         assert!(b.get("testInfo").is_none());
     }
 

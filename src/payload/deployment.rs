@@ -112,7 +112,9 @@ pub fn deployment(input: &DeploymentInput) -> Value {
             kind: input.environment_type,
         },
         commands: if input.gate {
-            vec![Command { command: "initiate_deployment_gating" }]
+            vec![Command {
+                command: "initiate_deployment_gating",
+            }]
         } else {
             Vec::new()
         },
@@ -124,6 +126,7 @@ pub fn deployment(input: &DeploymentInput) -> Value {
 /// Issue keys first, then services, at most 500 values in all; empty associations
 /// are left out (Jira reports `[""]` as an unknown association).
 fn associations(keys: &[String], services: &[String]) -> Vec<Association> {
+    let keys = &super::cap_keys(keys, usize::MAX, "deployment");
     let total = keys.len() + services.len();
     if total > MAX_ASSOCIATION_VALUES {
         warn!(
@@ -145,7 +148,10 @@ fn associations(keys: &[String], services: &[String]) -> Vec<Association> {
     [("issueIdOrKeys", keys), ("serviceIdOrKeys", services)]
         .into_iter()
         .filter(|(_, values)| !values.is_empty())
-        .map(|(association_type, values)| Association { association_type, values })
+        .map(|(association_type, values)| Association {
+            association_type,
+            values,
+        })
         .collect()
 }
 

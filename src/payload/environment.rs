@@ -17,16 +17,40 @@ pub enum EnvironmentType {
 /// Whole words that mark each type, checked in this order (the words GitHub for Jira
 /// recognises, which Jira users already know).
 const WORDS: &[(EnvironmentType, &[&str])] = &[
-    (EnvironmentType::Development, &["development", "dev", "trunk", "develop"]),
+    (
+        EnvironmentType::Development,
+        &["development", "dev", "trunk", "develop"],
+    ),
     (
         EnvironmentType::Testing,
         &[
-            "testing", "test", "tests", "tst", "integration", "integ", "intg", "int", "acceptance",
-            "accept", "acpt", "qa", "qc", "control", "quality", "uat", "sit",
+            "testing",
+            "test",
+            "tests",
+            "tst",
+            "integration",
+            "integ",
+            "intg",
+            "int",
+            "acceptance",
+            "accept",
+            "acpt",
+            "qa",
+            "qc",
+            "control",
+            "quality",
+            "uat",
+            "sit",
         ],
     ),
-    (EnvironmentType::Staging, &["staging", "stage", "stg", "sta", "preprod", "model", "internal"]),
-    (EnvironmentType::Production, &["production", "prod", "prd", "live"]),
+    (
+        EnvironmentType::Staging,
+        &["staging", "stage", "stg", "sta", "preprod", "model", "internal"],
+    ),
+    (
+        EnvironmentType::Production,
+        &["production", "prod", "prd", "live"],
+    ),
 ];
 
 impl EnvironmentType {
@@ -34,8 +58,10 @@ impl EnvironmentType {
     /// are separated by anything but letters and digits), else `Unmapped`.
     pub fn guess(name: &str) -> Self {
         let lower = name.to_lowercase();
-        let words: Vec<&str> =
-            lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        let words: Vec<&str> = lower
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
         WORDS
             .iter()
             .find(|(_, markers)| words.iter().any(|w| markers.contains(w)))

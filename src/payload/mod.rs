@@ -121,7 +121,10 @@ impl Envelope {
             }
         }
         properties.truncate(MAX_PROPERTIES);
-        Self { properties, product: clean(&product, MAX_TEXT) }
+        Self {
+            properties,
+            product: clean(&product, MAX_TEXT),
+        }
     }
 
     /// The request bodies for `entities`: as many as the API's per-request limit
@@ -131,8 +134,11 @@ impl Envelope {
             .chunks(api.max_entities())
             .map(|chunk| {
                 let mut body = Map::new();
-                let properties: Map<String, Value> =
-                    self.properties.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+                let properties: Map<String, Value> = self
+                    .properties
+                    .iter()
+                    .map(|(k, v)| (k.clone(), json!(v)))
+                    .collect();
                 body.insert("properties".into(), Value::Object(properties));
                 body.insert("providerMetadata".into(), json!({ "product": self.product }));
                 body.insert(api.entities_key().into(), Value::Array(chunk.to_vec()));
@@ -142,17 +148,33 @@ impl Envelope {
     }
 }
 
-/// The first `max` of `keys`, with a warning naming how many were dropped.
+/// The builds, deployments and feature-flags APIs accept a project part of at most
+/// 255 characters (`^\w{1,255}-…`), one less than the key grammar allows.
+const MAX_PROJECT_IN_ENTITY: usize = 255;
+
+/// The keys an entity can carry: those whose project part the API accepts, and at
+/// most `max` of them, with a warning naming what was dropped.
 pub fn cap_keys(keys: &[String], max: usize, what: &str) -> Vec<String> {
-    if keys.len() > max {
+    let (usable, too_long): (Vec<&String>, Vec<&String>) = keys.iter().partition(|k| {
+        k.split_once('-')
+            .is_some_and(|(p, _)| p.len() <= MAX_PROJECT_IN_ENTITY)
+    });
+    if !too_long.is_empty() {
+        warn!(
+            "dropped {} issue key{} whose project part is longer than {MAX_PROJECT_IN_ENTITY} characters",
+            too_long.len(),
+            if too_long.len() == 1 { "" } else { "s" }
+        );
+    }
+    if usable.len() > max {
         warn!(
             "found {} issue keys; a {what} carries at most {max}, so the last {} were dropped \
              (narrow the range with --since or --projects)",
-            keys.len(),
-            keys.len() - max
+            usable.len(),
+            usable.len() - max
         );
     }
-    keys.iter().take(max).cloned().collect()
+    usable.into_iter().take(max).cloned().collect()
 }
 
 #[cfg(test)]
@@ -181,7 +203,10 @@ mod tests {
         let envelope = Envelope::new(Some("GitHub Actions"), Some("github.com/acme/app"), None);
         let entities: Vec<Value> = (0..250).map(|i| json!({ "n": i })).collect();
         let bodies = envelope.bodies(Api::Builds, &entities);
-        let sizes: Vec<usize> = bodies.iter().map(|b| b["builds"].as_array().unwrap().len()).collect();
+        let sizes: Vec<usize> = bodies
+            .iter()
+            .map(|b| b["builds"].as_array().unwrap().len())
+            .collect();
         assert_eq!(sizes, [100, 100, 50]);
         assert_eq!(bodies[2]["builds"][49]["n"], 249);
         assert_eq!(bodies[0]["properties"]["source"], "jira-send");
@@ -191,6 +216,17 @@ mod tests {
                 .as_str()
                 .unwrap()
                 .ends_with("(GitHub Actions)")
+        );
+    }
+
+    #[test]
+    fn keys_with_overlong_projects_are_dropped() {
+        let long = format!("A{}-1", "B".repeat(255));
+        assert_eq!(cap_keys(&[long, "ABC-1".into()], 100, "build"), ["ABC-1"]);
+        let longest_allowed = format!("A{}-1", "B".repeat(254));
+        assert_eq!(
+            cap_keys(std::slice::from_ref(&longest_allowed), 100, "build"),
+            [longest_allowed]
         );
     }
 

@@ -1,0 +1,88 @@
+//! Git repositories built with git2 in a temporary directory, with a fixed identity
+//! and clock, so commit ids are reproducible and no git configuration is read.
+
+use std::path::Path;
+
+use git2::{Oid, Repository, Signature, Time};
+
+pub struct TestRepo {
+    pub dir: tempfile::TempDir,
+    pub repo: Repository,
+    clock: std::cell::Cell<i64>,
+}
+
+impl TestRepo {
+    /// An empty repository whose HEAD is `branch`.
+    pub fn new(branch: &str) -> Self {
+        ignore_git_config();
+        let dir = tempfile::tempdir().unwrap();
+        let mut options = git2::RepositoryInitOptions::new();
+        options.initial_head(branch);
+        let repo = Repository::init_opts(dir.path(), &options).unwrap();
+        Self {
+            dir,
+            repo,
+            clock: std::cell::Cell::new(1_700_000_000),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Commits an empty change with `message` on HEAD; returns its id.
+    pub fn commit(&self, message: &str) -> Oid {
+        let time = self.clock.get() + 60;
+        self.clock.set(time);
+        let signature = Signature::new("Test Author", "author@example.com", &Time::new(time, 0)).unwrap();
+        let tree_id = {
+            let mut index = self.repo.index().unwrap();
+            let file = self.path().join("file.txt");
+            std::fs::write(&file, format!("{time}\n")).unwrap();
+            index.add_path(Path::new("file.txt")).unwrap();
+            index.write().unwrap();
+            index.write_tree().unwrap()
+        };
+        let tree = self.repo.find_tree(tree_id).unwrap();
+        let parents: Vec<git2::Commit<'_>> = match self.repo.head() {
+            Ok(head) => vec![head.peel_to_commit().unwrap()],
+            Err(_) => vec![],
+        };
+        let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        self.repo
+            .commit(Some("HEAD"), &signature, &signature, message, &tree, &parents)
+            .unwrap()
+    }
+
+    pub fn remote(&self, name: &str, url: &str) {
+        self.repo.remote(name, url).unwrap();
+    }
+
+    pub fn tag(&self, name: &str, id: Oid) {
+        let object = self.repo.find_object(id, None).unwrap();
+        self.repo.tag_lightweight(name, &object, false).unwrap();
+    }
+
+    /// Makes the clone look shallow, cut at `boundary`: git records the cut in
+    /// `.git/shallow`, and history below it is absent.
+    pub fn make_shallow(&self, boundary: Oid) {
+        std::fs::write(self.repo.path().join("shallow"), format!("{boundary}\n")).unwrap();
+    }
+}
+
+/// Keeps libgit2 in this test process from reading the developer's git configuration.
+fn ignore_git_config() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let empty = std::env::temp_dir().join("jira-send-tests-no-git-config");
+        std::fs::create_dir_all(&empty).unwrap();
+        for level in [
+            git2::ConfigLevel::System,
+            git2::ConfigLevel::XDG,
+            git2::ConfigLevel::Global,
+        ] {
+            // SAFETY: runs once, before any repository is opened by this process.
+            unsafe { git2::opts::set_search_path(level, &empty).unwrap() };
+        }
+    });
+}

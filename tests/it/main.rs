@@ -1,0 +1,20 @@
+//! Integration tests: the real binary against an in-process fake Jira on loopback and
+//! git repositories built in temporary directories. The binary never sees the
+//! developer's environment, home, git configuration or network.
+
+mod common;
+
+/// The token cache across invocations, 401 renewal, refused credentials.
+mod auth;
+/// Builds end to end: token, cloud id, bulk POST, report, exit code.
+mod builds;
+/// Usage errors: exit 2 before any network call.
+mod cli;
+/// Deployments end to end.
+mod deployments;
+/// `keys`: sources, ranges, shallow clones.
+mod keys;
+/// `validate` and `env`.
+mod offline;
+/// Our schemas against Atlassian's official specification.
+mod spec;

@@ -1,0 +1,113 @@
+//! `validate` and `env`: no network, no credentials.
+
+use serde_json::json;
+
+use crate::common::{jira_send, json, stderr, stdout};
+
+fn valid_build() -> serde_json::Value {
+    json!({
+        "properties": {"source": "jira-send"},
+        "builds": [{
+            "schemaVersion": "1.0", "pipelineId": "acme", "buildNumber": 1, "updateSequenceNumber": 1,
+            "displayName": "acme #1", "url": "https://ci.example.com/1", "state": "successful",
+            "lastUpdated": "2026-11-22T10:00:00.000Z", "issueKeys": ["ABC-1"]
+        }]
+    })
+}
+
+#[test]
+fn a_valid_payload_file_passes() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("build.json");
+    std::fs::write(&file, valid_build().to_string()).unwrap();
+    let output = jira_send(home.path())
+        .args(["validate"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("a valid builds request (1 builds)"),
+        "{}",
+        stdout(&output)
+    );
+
+    let output = jira_send(home.path())
+        .args(["validate", "-", "--output", "json"])
+        .write_stdin(valid_build().to_string())
+        .output()
+        .unwrap();
+    assert_eq!(json(&output)["api"], "builds");
+}
+
+#[test]
+fn an_invalid_payload_file_names_the_field_and_exits_2() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("build.json");
+    let mut body = valid_build();
+    body["builds"][0]["state"] = json!("done");
+    body["builds"][0]["displayName"] = json!("🚀 launch");
+    std::fs::write(&file, body.to_string()).unwrap();
+    let output = jira_send(home.path())
+        .args(["validate"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("/builds/0/state"), "{err}");
+    assert!(
+        err.contains("/builds/0/displayName") && err.contains("U+1F680"),
+        "{err}"
+    );
+
+    std::fs::write(&file, "{\"issues\": []}").unwrap();
+    let output = jira_send(home.path())
+        .args(["validate"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("not a request body"));
+
+    std::fs::write(&file, "{oops").unwrap();
+    let output = jira_send(home.path())
+        .args(["validate"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("not JSON"));
+
+    let missing = jira_send(home.path())
+        .args(["validate", "/no/such/file.json"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn env_shows_what_was_detected_with_secrets_masked() {
+    let home = tempfile::tempdir().unwrap();
+    let output = jira_send(home.path())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_REPOSITORY", "acme/app")
+        .env("GITHUB_WORKFLOW", "CI")
+        .env("GITHUB_RUN_NUMBER", "42")
+        .env("JIRA_SITE", "acme")
+        .env("JIRA_CLIENT_ID", "client-id-abcd1234")
+        .env("JIRA_CLIENT_SECRET", "very-secret-value")
+        .args(["env", "--output", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(!text.contains("very-secret-value"));
+    assert!(!text.contains("client-id-abcd1234"));
+    let report = json(&output);
+    assert_eq!(report["ci"]["system"], "GitHub Actions");
+    assert_eq!(report["ci"]["pipelineId"], "acme/app/CI");
+    assert_eq!(report["ci"]["buildNumber"], 42);
+    assert_eq!(report["sites"][0]["site"], "acme.atlassian.net");
+    assert_eq!(report["sites"][0]["credentials"]["clientId"], "****1234");
+}
