@@ -2,6 +2,10 @@
 //!
 //! Nothing here does I/O or decides anything; `settings` turns these raw values into
 //! validated settings.
+//!
+//! The doc comments below are the `--help` text, written for a terminal, not for
+//! rustdoc: `JIRA_CLIENT_ID_<HOST>` is a variable name, not an HTML tag.
+#![allow(rustdoc::invalid_html_tags)]
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -261,13 +261,26 @@ fn describe_key(key: &Value) -> String {
     }
 }
 
+/// Prints an error that ended the run, whatever the log level: a pipeline log must
+/// always say why a step failed.
+#[allow(clippy::print_stderr)]
+pub fn print_error(error: &crate::error::Error) {
+    eprintln!("jira-send: error: {error}");
+}
+
+/// Prints one JSON value on stdout.
+pub fn print_json(value: &Value) {
+    let text = format!("{}\n", serde_json::to_string_pretty(value).expect("serializes"));
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::Error;
     use serde_json::json;
 
-    fn site(exit_error: Option<Error>, rejected: bool, unknown: bool) -> SiteReport {
+    fn site(exit_error: Option<&Error>, rejected: bool, unknown: bool) -> SiteReport {
         let outcome = Outcome {
             accepted: vec![],
             rejected: if rejected {
@@ -280,7 +293,7 @@ mod tests {
             },
             unknown_issue_keys: if unknown { vec!["ABC-1".into()] } else { vec![] },
         };
-        SiteReport::sent(Some("s".into()), None, 1, outcome, exit_error.as_ref())
+        SiteReport::sent(Some("s".into()), None, 1, outcome, exit_error)
     }
 
     fn unreachable() -> Option<Error> {
@@ -298,10 +311,16 @@ mod tests {
         assert_eq!(site(None, true, false).verdict(Never), Exit::Success);
         assert_eq!(site(None, false, true).verdict(Rejected), Exit::Success);
         assert_eq!(site(None, false, true).verdict(UnknownKeys), Exit::Rejected);
-        assert_eq!(site(unreachable(), false, false).verdict(Error), Exit::Delivery);
-        assert_eq!(site(unreachable(), false, false).verdict(Never), Exit::Success);
+        assert_eq!(
+            site(unreachable().as_ref(), false, false).verdict(Error),
+            Exit::Delivery
+        );
+        assert_eq!(
+            site(unreachable().as_ref(), false, false).verdict(Never),
+            Exit::Success
+        );
         let usage = Some(crate::error::Error::usage("bad"));
-        assert_eq!(site(usage, false, false).verdict(Never), Exit::Usage);
+        assert_eq!(site(usage.as_ref(), false, false).verdict(Never), Exit::Usage);
     }
 
     #[test]
@@ -311,7 +330,7 @@ mod tests {
         report.sites = vec![
             site(None, false, false),
             site(None, true, false),
-            site(unreachable(), false, false),
+            site(unreachable().as_ref(), false, false),
         ];
         assert_eq!(report.finish(FailOn::Rejected).exit_code, Exit::Rejected);
     }
@@ -343,17 +362,4 @@ mod tests {
         assert_eq!(s["rejected"][0]["errors"], json!(["no"]));
         assert!(json.get("error").is_none());
     }
-}
-
-/// Prints an error that ended the run, whatever the log level: a pipeline log must
-/// always say why a step failed.
-#[allow(clippy::print_stderr)]
-pub fn print_error(error: &crate::error::Error) {
-    eprintln!("jira-send: error: {error}");
-}
-
-/// Prints one JSON value on stdout.
-pub fn print_json(value: &Value) {
-    let text = format!("{}\n", serde_json::to_string_pretty(value).expect("serializes"));
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }

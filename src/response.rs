@@ -222,6 +222,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::print_stderr)]
     fn real_build_answers_are_read() {
         let Some(accepted) = example("accepted_builds.json") else {
             eprintln!("notice: ../shared/reference is absent; skipping the recorded answers");

@@ -14,7 +14,7 @@ pub fn private_dir(dir: &Path) -> std::io::Result<()> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|e| with_path(e, dir))
+    builder.create(dir).map_err(|e| with_path(&e, dir))
 }
 
 /// Writes `contents` to `path` atomically, mode 0600.
@@ -22,10 +22,10 @@ pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     private_dir(dir)?;
     // tempfile creates the file with mode 0600 on Unix.
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| with_path(e, dir))?;
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| with_path(&e, dir))?;
     file.write_all(contents)?;
     file.as_file().sync_all()?;
-    file.persist(path).map_err(|e| with_path(e.error, path))?;
+    file.persist(path).map_err(|e| with_path(&e.error, path))?;
     Ok(())
 }
 
@@ -44,7 +44,7 @@ pub fn is_private(path: &Path) -> bool {
     }
 }
 
-fn with_path(error: std::io::Error, path: &Path) -> std::io::Error {
+fn with_path(error: &std::io::Error, path: &Path) -> std::io::Error {
     std::io::Error::new(error.kind(), format!("{}: {error}", path.display()))
 }
 

@@ -25,8 +25,7 @@ pub fn is_allowed(c: char) -> bool {
 /// the character count equals Java's `String.length()`, which is what Jira counts.
 pub fn clean(text: &str, max: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max * 3));
-    let mut count = 0;
-    for c in text.chars() {
+    for (count, c) in text.chars().enumerate() {
         if count == max {
             // Make room for the ellipsis in place of the last character kept.
             out.pop();
@@ -34,7 +33,6 @@ pub fn clean(text: &str, max: usize) -> String {
             return out;
         }
         out.push(if is_allowed(c) { c } else { REPLACEMENT });
-        count += 1;
     }
     out
 }

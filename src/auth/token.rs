@@ -19,7 +19,9 @@ pub struct AccessToken {
     pub expires_at: DateTime<Utc>,
 }
 
-/// The token endpoint's answer (RFC 6749 §5.1).
+/// The token endpoint's answer (RFC 6749 §5.1). No `Debug`: it holds the token in
+/// the clear.
+#[allow(missing_debug_implementations)]
 #[derive(Deserialize)]
 pub struct TokenResponse {
     pub access_token: String,

@@ -3,7 +3,7 @@
 //!
 //! Each system lives in its own file: a `detect` function that recognises the system
 //! and fills a [`CiContext`]. Adding a system is one new file plus one line in
-//! [`SYSTEMS`].
+//! `SYSTEMS`.
 //!
 //! The rules every system follows, because peers got them wrong (see
 //! `../shared/notes/peers.md`): the pipeline id is stable across runs (repository plus

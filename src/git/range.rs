@@ -68,7 +68,7 @@ impl Repo {
                 match self.resolve(rev) {
                     Some(base) => range.base = Some(base),
                     None if self.is_shallow() => {
-                        warn!("--since {rev} is not in this shallow clone; reading the history it has")
+                        warn!("--since {rev} is not in this shallow clone; reading the history it has");
                     }
                     None => {
                         return Err(Error::usage(format!(

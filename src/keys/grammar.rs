@@ -97,10 +97,10 @@ impl Grammar {
         if project.eq_ignore_ascii_case(b"CVE") && is_cve_tail(&text[end..]) {
             return None;
         }
-        if let Some(projects) = &self.projects {
-            if !projects.contains(&project.to_ascii_uppercase()) {
-                return None;
-            }
+        if let Some(projects) = &self.projects
+            && !projects.contains(&project.to_ascii_uppercase())
+        {
+            return None;
         }
         Some(start)
     }
@@ -136,7 +136,7 @@ mod tests {
     fn keys(grammar: &Grammar, text: &str) -> Vec<String> {
         let mut out = Vec::new();
         grammar.scan(text.as_bytes(), |k| {
-            out.push(String::from_utf8(k.to_vec()).unwrap())
+            out.push(String::from_utf8(k.to_vec()).unwrap());
         });
         out
     }

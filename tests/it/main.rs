@@ -2,6 +2,8 @@
 //! git repositories built in temporary directories. The binary never sees the
 //! developer's environment, home, git configuration or network.
 
+#![allow(clippy::unwrap_used, clippy::print_stderr, unsafe_code)]
+
 mod common;
 
 /// The token cache across invocations, 401 renewal, refused credentials.

@@ -111,3 +111,36 @@ fn env_shows_what_was_detected_with_secrets_masked() {
     assert_eq!(report["sites"][0]["site"], "acme.atlassian.net");
     assert_eq!(report["sites"][0]["credentials"]["clientId"], "****1234");
 }
+
+#[test]
+fn every_example_payload_is_valid() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/payloads");
+    let mut seen = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let output = jira_send(home.path())
+            .args(["validate", "--output", "json"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}: {}",
+            path.display(),
+            stderr(&output)
+        );
+        seen.push(json(&output)["api"].as_str().unwrap().to_owned());
+        let body: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let api = match seen.last().unwrap().as_str() {
+            "builds" => "builds",
+            "deployments" => "deployments",
+            "devinfo" => "devinfo",
+            _ => "featureflags",
+        };
+        crate::spec::assert_official_accepts(api, &body);
+    }
+    seen.sort();
+    assert_eq!(seen, ["builds", "deployments", "devinfo", "featureflags"]);
+}

@@ -442,7 +442,7 @@ fn flag(rng: &mut Rng) -> Value {
         match rng.below(5) {
             0 => {
                 status["rollout"] =
-                    json!({"percentage": if rng.noisy() { 120.0 } else { *rng.pick(&[0.0, 42.5, 100.0]) }})
+                    json!({"percentage": if rng.noisy() { 120.0 } else { *rng.pick(&[0.0, 42.5, 100.0]) }});
             }
             1 => status["rollout"] = json!({"text": rng.text(255)}),
             2 => status["rollout"] = json!({"rules": rng.int32()}),
