@@ -10,7 +10,7 @@ use tracing::{debug, info, warn};
 
 use crate::env::host_suffix;
 use crate::error::{Error, Result};
-use crate::http::{Answer, describe};
+use crate::http::exchange;
 use crate::settings::Site;
 use crate::store;
 
@@ -47,15 +47,7 @@ pub async fn look_up(client: &Client, cache_dir: Option<&Path>, site: &Site) -> 
         .expect("a site URL takes a path");
     info!("looking up the cloud id of {} at {url}", site.name);
     let what = || format!("the cloud id lookup at {url}");
-    let response = client
-        .get(url.clone())
-        .send()
-        .await
-        .map_err(|e| Error::Unreachable {
-            what: what(),
-            detail: describe(&e),
-        })?;
-    let answer = Answer::read(response).await;
+    let answer = exchange(client.get(url.clone()), what).await?;
     let cloud_id = match answer.status {
         status if status.is_success() => answer
             .json

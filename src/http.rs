@@ -3,7 +3,7 @@
 use std::error::Error as _;
 use std::time::Duration;
 
-use reqwest::{Client, Response, StatusCode};
+use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -47,6 +47,18 @@ pub fn describe(error: &reqwest::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// Sends `request` and reads the whole answer. A request that gets no answer at all
+/// (DNS, connection, TLS, timeout) is `Unreachable`, named by `what`.
+pub async fn exchange(request: RequestBuilder, what: impl FnOnce() -> String) -> Result<Answer> {
+    match request.send().await {
+        Ok(response) => Ok(Answer::read(response).await),
+        Err(e) => Err(Error::Unreachable {
+            what: what(),
+            detail: describe(&e),
+        }),
+    }
 }
 
 /// A response read whole: its status and body, parsed as JSON when it is JSON.

@@ -17,7 +17,7 @@ use crate::clock::Clock;
 use crate::cloud_id;
 use crate::env::Env;
 use crate::error::{Error, Result};
-use crate::http::{self, Answer, describe};
+use crate::http::{self, Answer, exchange};
 use crate::report::{PlannedRequest, SiteReport};
 use crate::response::{self, Outcome};
 use crate::settings::{Credentials, Settings, Site};
@@ -177,18 +177,12 @@ impl Target<'_> {
     }
 
     async fn post_once(&self, token: &AccessToken, url: &str, body: &Value) -> Result<Answer> {
-        let response = self
+        let request = self
             .client
             .post(url)
             .bearer_auth(token.secret().expose_secret())
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| Error::Unreachable {
-                what: format!("POST {url}"),
-                detail: describe(&e),
-            })?;
-        let answer = Answer::read(response).await;
+            .json(body);
+        let answer = exchange(request, || format!("POST {url}")).await?;
         debug!("POST {url} → {}", answer.status);
         Ok(answer)
     }

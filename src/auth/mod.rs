@@ -18,7 +18,7 @@ pub use token::{AccessToken, REFRESH_MARGIN, TokenResponse};
 
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::http::{Answer, describe};
+use crate::http::exchange;
 use crate::settings::Credentials;
 
 /// The access tokens of one set of credentials.
@@ -86,17 +86,7 @@ impl Tokens<'_> {
             "client_id": self.credentials.client_id,
             "client_secret": self.credentials.secret.expose_secret(),
         });
-        let response = self
-            .client
-            .post(self.token_url.clone())
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| Error::Unreachable {
-                what: what(),
-                detail: describe(&e),
-            })?;
-        let answer = Answer::read(response).await;
+        let answer = exchange(self.client.post(self.token_url.clone()).json(&body), what).await?;
         match answer.status {
             status if status.is_success() => {
                 let response: TokenResponse =

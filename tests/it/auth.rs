@@ -4,19 +4,7 @@ use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{FakeJira, jira_send, jira_send_std, stderr};
-
-fn build_args() -> [&'static str; 7] {
-    [
-        "build",
-        "--issue-key",
-        "ABC-1",
-        "--build-number",
-        "1",
-        "--url",
-        "https://ci.example.com/1",
-    ]
-}
+use crate::common::{FakeJira, SIMPLE_BUILD, jira_send, jira_send_std, stderr};
 
 #[tokio::test]
 async fn three_invocations_in_a_row_make_one_token_request() {
@@ -26,7 +14,7 @@ async fn three_invocations_in_a_row_make_one_token_request() {
         let output = jira_send(home.path())
             .envs(FakeJira::credentials())
             .args(jira.args())
-            .args(build_args())
+            .args(SIMPLE_BUILD)
             .output()
             .unwrap();
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -74,7 +62,7 @@ async fn parallel_invocations_with_a_cold_cache_make_one_token_request() {
             let mut cmd = jira_send_std(home.path());
             cmd.envs(FakeJira::credentials())
                 .args(jira.args())
-                .args(build_args());
+                .args(SIMPLE_BUILD);
             cmd.stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
                 .spawn()
@@ -96,7 +84,7 @@ async fn a_401_gets_one_fresh_token_and_one_retry() {
     let output = jira_send(home.path())
         .envs(FakeJira::credentials())
         .args(jira.args())
-        .args(build_args())
+        .args(SIMPLE_BUILD)
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -118,7 +106,7 @@ async fn a_second_401_is_an_authentication_failure() {
     let output = jira_send(home.path())
         .envs(FakeJira::credentials())
         .args(jira.args())
-        .args(build_args())
+        .args(SIMPLE_BUILD)
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
@@ -143,7 +131,7 @@ async fn refused_credentials_exit_3() {
         .envs(FakeJira::credentials())
         .args(["--site", &jira.uri(), "--api-url", &jira.uri()])
         .args(["--token-url", &format!("{}/oauth/token", auth.uri())])
-        .args(build_args())
+        .args(SIMPLE_BUILD)
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
@@ -159,7 +147,7 @@ async fn the_token_request_is_the_documented_json() {
     jira_send(home.path())
         .envs(FakeJira::credentials())
         .args(jira.args())
-        .args(build_args())
+        .args(SIMPLE_BUILD)
         .output()
         .unwrap();
     let request = &jira.requests("/oauth/token").await[0];

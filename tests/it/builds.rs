@@ -2,7 +2,7 @@ use pretty_assertions::assert_eq;
 use serde_json::json;
 
 use crate::common::fake::{CLIENT_SECRET, CLOUD_ID};
-use crate::common::{FakeJira, TestRepo, github_push, jira_send, json, stderr};
+use crate::common::{FakeJira, SIMPLE_BUILD, TestRepo, github_push, jira_send, json, stderr};
 use crate::spec::assert_official_accepts;
 
 /// A repository on `feature/ABC-123-login` with two keyed commits after `base`.
@@ -131,15 +131,7 @@ async fn unknown_keys_fail_only_under_fail_on_unknown_keys() {
         jira_send(home.path())
             .envs(FakeJira::credentials())
             .args(jira.args())
-            .args([
-                "build",
-                "--issue-key",
-                "ABC-1",
-                "--build-number",
-                "1",
-                "--url",
-                "https://ci.example.com/1",
-            ])
+            .args(SIMPLE_BUILD)
             .args(["--fail-on", fail_on])
             .output()
             .unwrap()
@@ -290,15 +282,7 @@ async fn an_unreachable_jira_is_a_delivery_failure() {
             "--timeout",
             "20s",
         ])
-        .args([
-            "build",
-            "--issue-key",
-            "ABC-1",
-            "--build-number",
-            "1",
-            "--url",
-            "https://ci.example.com/1",
-        ])
+        .args(SIMPLE_BUILD)
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
@@ -322,15 +306,7 @@ async fn a_missing_permission_is_named() {
             &format!("{}/oauth/token", jira.uri()),
         ])
         .args(["--api-url", &forbidden.uri()])
-        .args([
-            "build",
-            "--issue-key",
-            "ABC-1",
-            "--build-number",
-            "1",
-            "--url",
-            "https://ci.example.com/1",
-        ])
+        .args(SIMPLE_BUILD)
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(3));
@@ -350,15 +326,7 @@ async fn secrets_never_appear_in_any_output() {
             .envs(FakeJira::credentials())
             .args(jira.args())
             .args(extra)
-            .args([
-                "build",
-                "--issue-key",
-                "ABC-1",
-                "--build-number",
-                "1",
-                "--url",
-                "https://ci.example.com/1",
-            ])
+            .args(SIMPLE_BUILD)
             .output()
             .unwrap();
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -381,15 +349,7 @@ async fn test_counts_reach_the_payload() {
     let output = jira_send(home.path())
         .envs(FakeJira::credentials())
         .args(jira.args())
-        .args([
-            "build",
-            "--issue-key",
-            "ABC-1",
-            "--build-number",
-            "1",
-            "--url",
-            "https://ci.example.com/1",
-        ])
+        .args(SIMPLE_BUILD)
         .args([
             "--tests-total",
             "10",

@@ -1,6 +1,6 @@
 //! Bad input gets a clear error and exit 2, before any network call.
 
-use crate::common::{FakeJira, TestRepo, jira_send, json, stderr};
+use crate::common::{FakeJira, SIMPLE_BUILD, TestRepo, jira_send, json, stderr};
 
 async fn assert_usage_error(args: &[&str], expected: &str) {
     let jira = FakeJira::start().await;
@@ -98,15 +98,7 @@ async fn missing_credentials_exit_2_before_any_network_call() {
     let home = tempfile::tempdir().unwrap();
     let output = jira_send(home.path())
         .args(jira.args())
-        .args([
-            "build",
-            "--issue-key",
-            "ABC-1",
-            "--build-number",
-            "1",
-            "--url",
-            "https://ci.example.com/1",
-        ])
+        .args(SIMPLE_BUILD)
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
@@ -115,15 +107,7 @@ async fn missing_credentials_exit_2_before_any_network_call() {
 
     let no_site = jira_send(home.path())
         .envs(FakeJira::credentials())
-        .args([
-            "build",
-            "--issue-key",
-            "ABC-1",
-            "--build-number",
-            "1",
-            "--url",
-            "https://ci.example.com/1",
-        ])
+        .args(SIMPLE_BUILD)
         .output()
         .unwrap();
     assert_eq!(no_site.status.code(), Some(2));

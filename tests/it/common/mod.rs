@@ -33,6 +33,17 @@ pub fn jira_send_std(home: &Path) -> std::process::Command {
     cmd
 }
 
+/// A build that needs nothing from git or a CI system.
+pub const SIMPLE_BUILD: [&str; 7] = [
+    "build",
+    "--issue-key",
+    "ABC-1",
+    "--build-number",
+    "1",
+    "--url",
+    "https://ci.example.com/1",
+];
+
 /// The run's stdout as JSON.
 pub fn json(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
