@@ -43,8 +43,16 @@ pub enum Command {
     Build(BuildArgs),
     /// Send deployment information (Deployments API).
     Deployment(DeploymentArgs),
+    /// Send development information: the repository, its commits, branch and pull request.
+    Devinfo(DevinfoArgs),
+    /// Send a feature flag's state (Feature Flags API).
+    Flag(FlagArgs),
     /// Print the issue keys found, and where each came from; no network.
     Keys(KeysArgs),
+    /// Read a deployment's gating status; --wait polls until it is decided.
+    Gate(GateArgs),
+    /// Delete data sent earlier: by key, or every entity with given properties.
+    Delete(DeleteArgs),
     /// Validate a payload file against the bundled schemas and API limits; no network.
     Validate(ValidateArgs),
     /// Show the detected CI system and the resolved settings, secrets masked.
@@ -235,13 +243,8 @@ pub struct DeploymentArgs {
     #[command(flatten)]
     pub keys: KeyArgs,
 
-    /// The environment's name, e.g. "Production EU" [required unless the CI names one].
-    #[arg(long, value_name = "NAME", env = JIRA_SEND_ENVIRONMENT)]
-    pub environment: Option<String>,
-
-    /// The environment's id [default: derived from the name, stable across runs].
-    #[arg(long, value_name = "ID", env = JIRA_SEND_ENVIRONMENT_ID)]
-    pub environment_id: Option<String>,
+    #[command(flatten)]
+    pub key: DeploymentKeyArgs,
 
     /// [default: guessed from the name's words, else unmapped]
     #[arg(long, value_enum, value_name = "TYPE", env = JIRA_SEND_ENVIRONMENT_TYPE)]
@@ -250,14 +253,6 @@ pub struct DeploymentArgs {
     /// The deployment's state [default: from the CI where it tells, else successful].
     #[arg(long, value_enum, env = JIRA_SEND_STATE)]
     pub state: Option<DeploymentState>,
-
-    /// The deployment's number [default: the CI's run number; required outside CI].
-    #[arg(long, value_name = "N", env = JIRA_SEND_DEPLOYMENT_NUMBER)]
-    pub deployment_number: Option<u64>,
-
-    /// [default: from the CI, else the repository]
-    #[arg(long, value_name = "ID", env = JIRA_SEND_PIPELINE_ID)]
-    pub pipeline_id: Option<String>,
 
     #[arg(long, value_name = "NAME", env = JIRA_SEND_PIPELINE_NAME)]
     pub pipeline_name: Option<String>,
@@ -296,6 +291,189 @@ pub struct DeploymentArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct DevinfoArgs {
+    #[command(flatten)]
+    pub keys: KeyArgs,
+
+    /// The repository's id in Jira [default: derived from the remote, e.g.
+    /// github.com~acme~app, the same in every clone].
+    #[arg(long, value_name = "ID", env = JIRA_SEND_REPOSITORY_ID)]
+    pub repository_id: Option<String>,
+
+    /// The repository's name [default: the last part of the remote].
+    #[arg(long, value_name = "NAME")]
+    pub repository_name: Option<String>,
+
+    /// The repository's web page, for a remote that is not on GitHub, GitLab,
+    /// Bitbucket or Azure DevOps [default: from the git remote].
+    #[arg(long, value_name = "URL", env = JIRA_SEND_REPOSITORY_URL)]
+    pub repository_url: Option<String>,
+
+    /// Ask Jira not to transition issues or run smart commits for this data.
+    #[arg(long)]
+    pub prevent_transitions: bool,
+
+    /// Override the update sequence id [default: epoch milliseconds].
+    #[arg(long, value_name = "N")]
+    pub update_sequence_id: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct FlagArgs {
+    #[command(flatten)]
+    pub keys: KeyArgs,
+
+    /// The flag's id in your flag tool, unique per provider.
+    #[arg(long, value_name = "ID")]
+    pub id: String,
+
+    /// The key used in source code [default: the id].
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+
+    #[arg(long, value_name = "TEXT")]
+    pub display_name: Option<String>,
+
+    /// Whether the flag is on in the environment.
+    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set, value_parser = BoolishValueParser::new())]
+    pub enabled: bool,
+
+    /// The value served when the flag is off.
+    #[arg(long, value_name = "VALUE")]
+    pub default_value: Option<String>,
+
+    /// The share of users who get the flag, 0–100.
+    #[arg(long, value_name = "PERCENT", value_parser = parse_percentage, conflicts_with = "rollout_text")]
+    pub rollout_percentage: Option<f64>,
+
+    /// The rollout in words, e.g. "beta testers".
+    #[arg(long, value_name = "TEXT")]
+    pub rollout_text: Option<String>,
+
+    /// The environment this state is for [required unless the CI names one].
+    #[arg(long, value_name = "NAME", env = JIRA_SEND_ENVIRONMENT)]
+    pub environment: Option<String>,
+
+    /// [default: the CI's tier, else guessed from the name; flags have no "unmapped"]
+    #[arg(long, value_enum, value_name = "TYPE", env = JIRA_SEND_ENVIRONMENT_TYPE)]
+    pub environment_type: Option<EnvironmentType>,
+
+    /// The flag's page in your flag tool [default: the CI run's page].
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Override the update sequence id [default: epoch milliseconds].
+    #[arg(long, value_name = "N")]
+    pub update_sequence_id: Option<i64>,
+}
+
+/// Which deployment: the same key the `deployment` command sends.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DeploymentKeyArgs {
+    /// [default: from the CI, else the repository]
+    #[arg(long, value_name = "ID", env = JIRA_SEND_PIPELINE_ID)]
+    pub pipeline_id: Option<String>,
+
+    /// The environment's name, e.g. "Production EU" [required unless the CI names
+    /// one]; the id is derived from it, the same on every run.
+    #[arg(long, value_name = "NAME", env = JIRA_SEND_ENVIRONMENT)]
+    pub environment: Option<String>,
+
+    /// The environment's id [default: derived from --environment].
+    #[arg(long, value_name = "ID", env = JIRA_SEND_ENVIRONMENT_ID)]
+    pub environment_id: Option<String>,
+
+    /// The deployment's number [default: the CI's run number; required outside CI].
+    #[arg(long, value_name = "N", env = JIRA_SEND_DEPLOYMENT_NUMBER)]
+    pub deployment_number: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    #[command(flatten)]
+    pub deployment: DeploymentKeyArgs,
+
+    /// Poll until the gate is decided (allowed, prevented or expired).
+    #[arg(long)]
+    pub wait: bool,
+
+    /// Give up waiting after this long (exit 6).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "30m")]
+    pub wait_timeout: Duration,
+
+    /// How often to ask while waiting.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10s")]
+    pub poll_interval: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    #[command(subcommand)]
+    pub target: DeleteTarget,
+}
+
+/// What to delete. Each takes the entity's key, or `--property KEY=VALUE` (repeatable)
+/// to delete every entity sent with all those properties.
+#[derive(Debug, Subcommand)]
+pub enum DeleteTarget {
+    /// A build: --pipeline-id and --build-number.
+    Build {
+        #[arg(long, value_name = "ID", conflicts_with = "properties", requires = "build_number")]
+        pipeline_id: Option<String>,
+        #[arg(long, value_name = "N", conflicts_with = "properties", requires = "pipeline_id")]
+        build_number: Option<u64>,
+        #[command(flatten)]
+        by: ByProperty,
+    },
+    /// A deployment: --pipeline-id, --environment-id and --deployment-number.
+    Deployment {
+        #[arg(long, value_name = "ID", conflicts_with = "properties", requires_all = ["environment_id", "deployment_number"])]
+        pipeline_id: Option<String>,
+        #[arg(long, value_name = "ID", conflicts_with = "properties", requires = "pipeline_id")]
+        environment_id: Option<String>,
+        #[arg(long, value_name = "N", conflicts_with = "properties", requires = "pipeline_id")]
+        deployment_number: Option<u64>,
+        #[command(flatten)]
+        by: ByProperty,
+    },
+    /// A repository and all its development information, or one commit, branch or
+    /// pull request of it (--entity, --entity-id).
+    Devinfo {
+        #[arg(long, value_name = "ID", conflicts_with = "properties")]
+        repository_id: Option<String>,
+        #[arg(long, value_enum, requires_all = ["repository_id", "entity_id"])]
+        entity: Option<EntityType>,
+        #[arg(long, value_name = "ID", requires = "entity")]
+        entity_id: Option<String>,
+        #[command(flatten)]
+        by: ByProperty,
+    },
+    /// A feature flag: --id.
+    Flag {
+        #[arg(long, value_name = "ID", conflicts_with = "properties")]
+        id: Option<String>,
+        #[command(flatten)]
+        by: ByProperty,
+    },
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ByProperty {
+    /// Delete every entity sent with this property (repeat: all must match).
+    #[arg(long = "property", value_name = "KEY=VALUE", value_parser = parse_property)]
+    pub properties: Vec<(String, String)>,
+}
+
+/// A devinfo entity type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum EntityType {
+    Commit,
+    Branch,
+    PullRequest,
+}
+
+#[derive(Debug, Args)]
 pub struct KeysArgs {
     #[command(flatten)]
     pub keys: KeyArgs,
@@ -311,6 +489,23 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct EnvArgs {}
+
+/// `KEY=VALUE`, with a key Jira accepts: not empty, no `:`, not starting with `_`.
+fn parse_property(text: &str) -> Result<(String, String), String> {
+    let (key, value) = text.split_once('=').ok_or("expected KEY=VALUE")?;
+    if key.is_empty() || key.starts_with('_') || key.contains(':') {
+        return Err(format!("{key:?}: a property key is not empty, has no ':' and does not start with '_'"));
+    }
+    Ok((key.to_owned(), value.to_owned()))
+}
+
+/// A percentage, 0 to 100.
+fn parse_percentage(text: &str) -> Result<f64, String> {
+    match text.trim().trim_end_matches('%').parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err("expected a number from 0 to 100".into()),
+    }
+}
 
 /// `90s`, `2m`, `1h 30m`, or a plain number of seconds.
 fn parse_duration(text: &str) -> Result<Duration, String> {

@@ -30,55 +30,67 @@ pub struct RangeRead {
 }
 
 pub fn collect(args: &KeyArgs, ctx: &RunContext) -> Result<Found> {
-    let mut found = Found::default();
-    let explicit: Vec<&str> = args
-        .issue_keys
-        .iter()
-        .map(|k| k.trim())
-        .filter(|k| !k.is_empty())
-        .collect();
-    if !explicit.is_empty() {
-        // The caller was explicit: the grammar checks the spelling, the allow-list does
-        // not second-guess the choice.
-        let grammar = Grammar::new(args.ignore_case, [""; 0]);
-        for key in explicit {
-            let Some(key) = grammar.parse(key) else {
-                let hint = if args.ignore_case {
-                    ""
-                } else {
-                    " (lowercase keys need --ignore-case)"
-                };
-                return Err(Error::usage(format!(
-                    "--issue-key {key}: not an issue key like ABC-123{hint}"
-                )));
-            };
-            found.keys.add(key.as_bytes(), || Source::Option);
-        }
-        return Ok(found);
+    if let Some(keys) = explicit_keys(args)? {
+        return Ok(Found { keys, ..Found::default() });
     }
+    let grammar = grammar(args);
+    let mut found = Found::default();
+    found.branch = ctx.branch(args.branch.as_deref());
+    if let Some(branch) = &found.branch {
+        found.keys.scan(&grammar, branch.as_bytes(), || Source::Branch);
+    }
+    if let Some(title) = pull_request_title(ctx) {
+        found.keys.scan(&grammar, title.as_bytes(), || Source::PullRequestTitle);
+    }
+    let keys = &mut found.keys;
+    found.range = Some(walk_range(args, ctx, |commit| {
+        keys.scan(&grammar, commit.message_bytes(), || Source::Commit(commit.id()));
+        Ok(())
+    })?);
+    Ok(found)
+}
 
+/// The grammar `args` ask for.
+pub fn grammar(args: &KeyArgs) -> Grammar {
+    Grammar::new(args.ignore_case, &args.projects)
+}
+
+/// The keys named with `--issue-key`, checked against the grammar; `None` when none
+/// were named. The allow-list does not apply: the caller was explicit.
+pub fn explicit_keys(args: &KeyArgs) -> Result<Option<KeySet>> {
+    let named: Vec<&str> = args.issue_keys.iter().map(|k| k.trim()).filter(|k| !k.is_empty()).collect();
+    if named.is_empty() {
+        return Ok(None);
+    }
+    let grammar = Grammar::new(args.ignore_case, [""; 0]);
+    let mut keys = KeySet::default();
+    for key in named {
+        let Some(key) = grammar.parse(key) else {
+            let hint = if args.ignore_case { "" } else { " (lowercase keys need --ignore-case)" };
+            return Err(Error::usage(format!("--issue-key {key}: not an issue key like ABC-123{hint}")));
+        };
+        keys.add(key.as_bytes(), || Source::Option);
+    }
+    Ok(Some(keys))
+}
+
+/// The pull request's title, where the CI gives one.
+pub fn pull_request_title(ctx: &RunContext) -> Option<&str> {
+    ctx.ci.as_ref()?.pull_request.as_ref()?.title.as_deref()
+}
+
+/// Walks the commits of the range `args` and the CI describe, newest first.
+pub fn walk_range(
+    args: &KeyArgs,
+    ctx: &RunContext,
+    visit: impl FnMut(&git2::Commit<'_>) -> Result<()>,
+) -> Result<RangeRead> {
     let (Some(repo), Some(head)) = (&ctx.repo, &ctx.head) else {
         return Err(Error::usage(
             "not in a git repository, so there is nowhere to find issue keys: run inside the \
              repository, pass --repo PATH, or name the keys with --issue-key",
         ));
     };
-    let grammar = Grammar::new(args.ignore_case, &args.projects);
-
-    found.branch = ctx.branch(args.branch.as_deref());
-    if let Some(branch) = &found.branch {
-        found.keys.scan(&grammar, branch.as_bytes(), || Source::Branch);
-    }
-    let title = ctx
-        .ci
-        .as_ref()
-        .and_then(|ci| ci.pull_request.as_ref()?.title.as_deref());
-    if let Some(title) = title {
-        found
-            .keys
-            .scan(&grammar, title.as_bytes(), || Source::PullRequestTitle);
-    }
-
     let start = if let Some(rev) = &args.since {
         Start::Since(rev.clone())
     } else if let Some(glob) = &args.since_tag {
@@ -89,10 +101,7 @@ pub fn collect(args: &KeyArgs, ctx: &RunContext) -> Result<Found> {
         Start::Head
     };
     let range = repo.range(&start, head.id)?;
-    let keys = &mut found.keys;
-    let walked = repo.walk(&range, args.max_commits, |commit| {
-        keys.scan(&grammar, commit.message_bytes(), || Source::Commit(commit.id()));
-    })?;
+    let walked = repo.walk(&range, args.max_commits, visit)?;
     tracing::info!(
         "read {} commit{} from {} to {}",
         walked.commits,
@@ -100,12 +109,7 @@ pub fn collect(args: &KeyArgs, ctx: &RunContext) -> Result<Found> {
         range.from.as_deref().unwrap_or("the start"),
         crate::git::short_id(range.to)
     );
-    found.range = Some(RangeRead {
-        from: range.from,
-        to: range.to.to_string(),
-        commits: walked.commits,
-    });
-    Ok(found)
+    Ok(RangeRead { from: range.from, to: range.to.to_string(), commits: walked.commits })
 }
 
 impl Found {

@@ -43,6 +43,8 @@ pub mod vars {
     pub const JIRA_SEND_ENVIRONMENT_ID: &str = "JIRA_SEND_ENVIRONMENT_ID";
     pub const JIRA_SEND_ENVIRONMENT_TYPE: &str = "JIRA_SEND_ENVIRONMENT_TYPE";
     pub const JIRA_SEND_DEPLOYMENT_NUMBER: &str = "JIRA_SEND_DEPLOYMENT_NUMBER";
+    pub const JIRA_SEND_REPOSITORY_ID: &str = "JIRA_SEND_REPOSITORY_ID";
+    pub const JIRA_SEND_REPOSITORY_URL: &str = "JIRA_SEND_REPOSITORY_URL";
 }
 
 /// A snapshot of environment variables. Empty values count as unset, as a CI

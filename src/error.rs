@@ -115,6 +115,20 @@ pub enum Error {
         detail: String,
     },
 
+    /// Jira would not take feature flags from these credentials.
+    #[error(
+        "Jira answered {status} to the feature flags request: the OAuth credential may lack the \
+         Feature flags permission (Jira settings → Apps → OAuth credentials), or this site may \
+         not accept feature flags over OAuth client credentials at all (Atlassian's documents \
+         disagree){}",
+        detail_suffix(.detail)
+    )]
+    FlagsRefused { status: u16, detail: String },
+
+    /// Jira has nothing under the key asked about.
+    #[error("{0}")]
+    NotFound(String),
+
     /// The site has no Jira Cloud tenant behind it.
     #[error("{site} is not a Jira Cloud site ({detail}); check --site")]
     UnknownSite { site: String, detail: String },
@@ -145,7 +159,11 @@ impl Error {
         match self {
             Self::Usage(_) | Self::Read { .. } | Self::Git { .. } | Self::Invalid(_) => Exit::Usage,
             Self::UnknownSite { .. } => Exit::Usage,
-            Self::TokenRefused { .. } | Self::Unauthorized { .. } | Self::Forbidden { .. } => Exit::Auth,
+            Self::TokenRefused { .. }
+            | Self::Unauthorized { .. }
+            | Self::Forbidden { .. }
+            | Self::FlagsRefused { .. } => Exit::Auth,
+            Self::NotFound(_) => Exit::Rejected,
             Self::Unreachable { .. } | Self::Timeout(_) => Exit::Delivery,
         }
     }

@@ -77,6 +77,12 @@ impl Answer {
         Self { status, json, text }
     }
 
+    /// The error messages of the body, or failing those, the status and the body.
+    pub fn messages(&self) -> Vec<String> {
+        let messages = self.json.as_ref().map(messages).unwrap_or_default();
+        if messages.is_empty() { vec![self.detail()] } else { messages }
+    }
+
     /// What the server said, in a few words: the `message`, `error_description` or
     /// `errorMessages` of a JSON body, else the start of the body.
     pub fn detail(&self) -> String {

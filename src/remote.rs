@@ -81,6 +81,26 @@ impl Remote {
         }
     }
 
+    /// The page of `path` as of commit `sha`.
+    pub fn file_url(&self, sha: &str, path: &str) -> String {
+        let web = self.web_url();
+        match self.forge() {
+            Forge::GitLab => format!("{web}/-/blob/{sha}/{path}"),
+            Forge::Bitbucket => format!("{web}/src/{sha}/{path}"),
+            Forge::Azure => format!("{web}?path=/{path}&version=GC{sha}"),
+            Forge::GitHub => format!("{web}/blob/{sha}/{path}"),
+        }
+    }
+
+    /// An id for the repository that Jira's devinfo API accepts (only
+    /// `[A-Za-z0-9~._-]`), stable across clones: `github.com~acme~app`.
+    pub fn devinfo_id(&self) -> String {
+        self.slug()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || "~._-".contains(c) { c } else { '~' })
+            .collect()
+    }
+
     /// Which URL scheme the host follows. Self-hosted GitLab usually has `gitlab` in
     /// its name; unknown hosts (Gitea, Forgejo, GitHub Enterprise) follow GitHub's.
     fn forge(&self) -> Forge {
@@ -197,6 +217,13 @@ mod tests {
             url("https://dev.azure.com/o/p/_git/r").0,
             "https://dev.azure.com/o/p/_git/r?version=GBmain"
         );
+    }
+
+    #[test]
+    fn devinfo_ids_use_only_allowed_characters() {
+        let r = Remote::parse("git@gitlab.example.com:group/sub group/app.git").unwrap();
+        assert_eq!(r.devinfo_id(), "gitlab.example.com~group~sub~group~app");
+        assert_eq!(r.file_url("abc", "src/a.rs"), "https://gitlab.example.com/group/sub group/app/-/blob/abc/src/a.rs");
     }
 
     #[test]

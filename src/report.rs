@@ -41,9 +41,10 @@ pub enum Requests {
 
 #[derive(Debug, Serialize)]
 pub struct PlannedRequest {
-    pub method: &'static str,
+    pub method: String,
     pub url: String,
-    pub body: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
 }
 
 impl SiteReport {
@@ -193,14 +194,19 @@ impl<'a> Report<'a> {
             out.push_str(&format!("issue keys: {}\n", self.issue_keys.keys().join(", ")));
         }
         for site in &self.sites {
-            site.text(self.api, &mut out);
+            let noun = match (self.command, self.api) {
+                ("delete", _) => "deletions",
+                (_, Some(api)) => api.segment(),
+                (_, None) => "entities",
+            };
+            site.text(noun, &mut out);
         }
         out
     }
 }
 
 impl SiteReport {
-    fn text(&self, api: Option<Api>, out: &mut String) {
+    fn text(&self, noun: &str, out: &mut String) {
         let name = self.site.as_deref().unwrap_or("(no site configured)");
         match &self.requests {
             Requests::Planned(requests) => {
@@ -210,12 +216,14 @@ impl SiteReport {
                     if count == 1 { "" } else { "s" }
                 ));
                 for request in requests {
-                    let body = serde_json::to_string_pretty(&request.body).expect("serializes");
-                    out.push_str(&format!("{} {}\n{body}\n", request.method, request.url));
+                    out.push_str(&format!("{} {}\n", request.method, request.url));
+                    if let Some(body) = &request.body {
+                        let body = serde_json::to_string_pretty(body).expect("serializes");
+                        out.push_str(&format!("{body}\n"));
+                    }
                 }
             }
             Requests::Sent(count) => {
-                let noun = api.map_or("entities", |a| a.segment());
                 out.push_str(&format!(
                     "{name}: {} {noun} accepted, {} rejected ({count} request{})\n",
                     self.accepted.len(),

@@ -42,8 +42,14 @@ struct EventPullRequest {
     number: Option<u64>,
     title: Option<String>,
     html_url: Option<String>,
+    user: Option<EventUser>,
     head: Option<EventRef>,
     base: Option<EventRef>,
+}
+
+#[derive(Debug, Deserialize)]
+struct EventUser {
+    login: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -90,6 +96,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         number: pr.number,
         title: pr.title,
         url: pr.html_url,
+        author: pr.user.and_then(|u| u.login),
         source_branch: pr
             .head
             .and_then(|h| h.reference)

@@ -49,6 +49,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             .as_ref()
             .or(vars.ci_project_url.as_ref())
             .map(|project| format!("{project}/-/merge_requests/{iid}")),
+        author: None,
     });
     let branch = vars
         .ci_merge_request_source_branch_name

@@ -29,6 +29,7 @@ struct Vars {
     change_branch: Option<String>,
     change_target: Option<String>,
     change_url: Option<String>,
+    change_author: Option<String>,
 }
 
 pub(super) fn detect(env: &Env) -> Option<CiContext> {
@@ -41,6 +42,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         source_branch: vars.change_branch.clone(),
         target_branch: vars.change_target.clone(),
         url: vars.change_url.clone(),
+        author: vars.change_author.clone(),
     });
     let branch = vars
         .change_branch

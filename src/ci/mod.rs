@@ -66,6 +66,8 @@ pub struct PullRequest {
     pub source_branch: Option<String>,
     pub target_branch: Option<String>,
     pub url: Option<String>,
+    /// Who opened it: a login or a name.
+    pub author: Option<String>,
 }
 
 /// The deployment environment a CI job declares.

@@ -4,7 +4,8 @@ use tracing::warn;
 
 use super::{nothing_to_send, required, submit};
 use crate::api::Api;
-use crate::cli::DeploymentArgs;
+use crate::cli::{DeploymentArgs, DeploymentKeyArgs};
+use crate::ci::CiEnvironment;
 use crate::clock::Clock;
 use crate::collect::collect;
 use crate::context::RunContext;
@@ -15,29 +16,52 @@ use crate::payload::{DeploymentState, Envelope, Sequence};
 use crate::report::Report;
 use crate::settings::Settings;
 
+/// What identifies a deployment: `deployment` sends it, `gate` asks about it, so both
+/// resolve it here, the same way.
+#[derive(Clone, Debug)]
+pub(super) struct DeploymentKey {
+    pub pipeline_id: String,
+    pub environment_id: String,
+    pub environment_name: String,
+    pub number: u64,
+    /// What the CI said of the environment, if anything.
+    pub ci_environment: Option<CiEnvironment>,
+}
+
+impl DeploymentKey {
+    pub fn resolve(args: &DeploymentKeyArgs, ctx: &RunContext) -> Result<Self> {
+        let ci_environment = ctx.ci.as_ref().and_then(|ci| ci.environment.clone());
+        let environment_name = required(
+            args.environment.clone().or_else(|| ci_environment.as_ref().map(|e| e.name.clone())),
+            || "--environment is required (e.g. --environment \"Production EU\"), unless the CI names one".into(),
+        )?;
+        Ok(Self {
+            pipeline_id: ctx.pipeline_id(args.pipeline_id.as_deref())?,
+            environment_id: args.environment_id.clone().unwrap_or_else(|| environment_id(&environment_name)),
+            number: ctx.number(args.deployment_number, "--deployment-number")?,
+            environment_name,
+            ci_environment,
+        })
+    }
+
+    /// The environment's type: the flag, the CI's tier, the name's words.
+    pub fn environment_type(&self, flag: Option<EnvironmentType>) -> EnvironmentType {
+        flag.or_else(|| self.ci_environment.as_ref()?.tier.as_deref().map(tier))
+            .unwrap_or_else(|| EnvironmentType::guess(&self.environment_name))
+    }
+}
+
 pub fn run(args: &DeploymentArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {
     let ctx = RunContext::gather(settings, env)?;
-    let ci_environment = ctx.ci.as_ref().and_then(|ci| ci.environment.clone());
-    // The environment is checked before the keys: a deployment step without one is
-    // misconfigured whether or not this run has keys.
-    let environment_name = required(
-        args.environment
-            .clone()
-            .or_else(|| ci_environment.as_ref().map(|e| e.name.clone())),
-        || "--environment is required (e.g. --environment \"Production EU\"), unless the CI names one".into(),
-    )?;
+    // The key is resolved before the keys are read: a deployment step without an
+    // environment is misconfigured whether or not this run has issue keys.
+    let key = DeploymentKey::resolve(&args.key, &ctx)?;
     let found = collect(&args.keys, &ctx)?;
     if found.keys.is_empty() && args.services.is_empty() {
         return nothing_to_send("deployment", settings, &found.keys, found.nothing_found());
     }
 
-    let environment_type = args
-        .environment_type
-        .or_else(|| ci_environment.as_ref()?.tier.as_deref().map(tier))
-        .unwrap_or_else(|| EnvironmentType::guess(&environment_name));
-    let number = ctx.number(args.deployment_number, "--deployment-number")?;
-    let pipeline_id = ctx.pipeline_id(args.pipeline_id.as_deref())?;
-    let pipeline_name = ctx.pipeline_name(args.pipeline_name.as_deref(), &pipeline_id);
+    let pipeline_name = ctx.pipeline_name(args.pipeline_name.as_deref(), &key.pipeline_id);
     let url = ctx.run_url(args.url.as_deref(), "--url")?;
     let pipeline_url = ctx.pipeline_url(args.pipeline_url.as_deref(), &url)?;
     let state = args
@@ -55,39 +79,33 @@ pub fn run(args: &DeploymentArgs, settings: &Settings, env: &Env, clock: &dyn Cl
         (None, Some(commit)) => commit,
         (branch, None) => branch.unwrap_or("deployment").to_owned(),
     };
+    let environment = &key.environment_name;
+    let number = key.number;
     let now = clock.now();
     let input = DeploymentInput {
         deployment_sequence_number: number,
-        update_sequence_number: args
-            .update_sequence_number
-            .unwrap_or_else(|| Sequence::default().next(now)),
+        update_sequence_number: args.update_sequence_number.unwrap_or_else(|| Sequence::default().next(now)),
         display_name: args
             .display_name
             .clone()
-            .unwrap_or_else(|| format!("{pipeline_name} #{number} to {environment_name}")),
-        description: args
-            .description
-            .clone()
-            .unwrap_or_else(|| format!("{what} to {environment_name}")),
+            .unwrap_or_else(|| format!("{pipeline_name} #{number} to {environment}")),
+        description: args.description.clone().unwrap_or_else(|| format!("{what} to {environment}")),
         label: args.label.clone(),
         url,
         state,
         last_updated: now,
-        pipeline_id: pipeline_id.clone(),
+        pipeline_id: key.pipeline_id.clone(),
         pipeline_name,
         pipeline_url,
-        environment_id: args
-            .environment_id
-            .clone()
-            .unwrap_or_else(|| environment_id(&environment_name)),
-        environment_name,
-        environment_type,
+        environment_type: key.environment_type(args.environment_type),
+        environment_id: key.environment_id.clone(),
+        environment_name: key.environment_name.clone(),
         issue_keys: found.keys.keys().to_vec(),
         services: args.services.clone(),
         gate: args.gate,
         duration_seconds: args.duration,
     };
-    let envelope = Envelope::new(ctx.system(), ctx.repository().as_deref(), Some(&pipeline_id));
+    let envelope = Envelope::new(ctx.system(), ctx.repository().as_deref(), Some(&key.pipeline_id));
     let bodies = envelope.bodies(Api::Deployments, &[deployment(&input)]);
     let report = Report::new("deployment", settings.dry_run, &found.keys);
     submit(report, settings, env, clock, Api::Deployments, &bodies)
@@ -95,7 +113,7 @@ pub fn run(args: &DeploymentArgs, settings: &Settings, env: &Env, clock: &dyn Cl
 
 /// A CI system's environment tier (GitLab: production, staging, testing, development,
 /// other) as a Jira environment type.
-fn tier(tier: &str) -> EnvironmentType {
+pub(super) fn tier(tier: &str) -> EnvironmentType {
     match tier.to_ascii_lowercase().as_str() {
         "production" => EnvironmentType::Production,
         "staging" => EnvironmentType::Staging,

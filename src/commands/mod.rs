@@ -2,8 +2,12 @@
 //! share.
 
 mod build;
+mod delete;
 mod deployment;
+mod devinfo;
 mod env;
+mod flag;
+mod gate;
 mod keys;
 mod validate;
 
@@ -17,7 +21,7 @@ use crate::error::{Error, Exit, Result};
 use crate::keys::KeySet;
 use crate::report::{self, Report};
 use crate::schema;
-use crate::send;
+use crate::send::{self, Call};
 use crate::settings::Settings;
 
 /// Runs the command `cli` names; prints its results; returns the exit code.
@@ -25,6 +29,10 @@ pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
     let name = match &cli.command {
         Command::Build(_) => "build",
         Command::Deployment(_) => "deployment",
+        Command::Devinfo(_) => "devinfo",
+        Command::Flag(_) => "flag",
+        Command::Gate(_) => "gate",
+        Command::Delete(_) => "delete",
         Command::Keys(_) => "keys",
         Command::Validate(_) => "validate",
         Command::Env(_) => "env",
@@ -32,6 +40,10 @@ pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
     let result = Settings::resolve(&cli.global, env).and_then(|settings| match &cli.command {
         Command::Build(args) => build::run(args, &settings, env, clock),
         Command::Deployment(args) => deployment::run(args, &settings, env, clock),
+        Command::Devinfo(args) => devinfo::run(args, &settings, env, clock),
+        Command::Flag(args) => flag::run(args, &settings, env, clock),
+        Command::Gate(args) => gate::run(args, &settings, env, clock),
+        Command::Delete(args) => delete::run(args, &settings, env, clock),
         Command::Keys(args) => keys::run(args, &settings, env),
         Command::Validate(args) => validate::run(args, &settings),
         Command::Env(_) => env::run(&settings, env),
@@ -63,14 +75,20 @@ fn submit(
         schema::validate(api, body)?;
     }
     report.api = Some(api);
+    let calls: Vec<Call> = bodies.iter().map(|body| Call::bulk(api, body.clone())).collect();
     report.sites = if settings.dry_run {
-        send::plan(settings, env, api, bodies)
+        send::plan(settings, env, &calls)
     } else {
-        send::deliver(settings, env, clock, api, bodies)?
+        send::deliver(settings, env, clock, &calls, send::interpret_bulk)?
     };
+    Ok(finish(report, settings))
+}
+
+/// Applies `--fail-on`, prints the report, and returns its exit code.
+fn finish(report: Report<'_>, settings: &Settings) -> Exit {
     let report = report.finish(settings.fail_on);
     report.print(settings.output);
-    Ok(report.exit_code)
+    report.exit_code
 }
 
 /// The report of a run that found no keys: nothing to send, success.

@@ -2,6 +2,7 @@
 //! range of commits. Local only: git2 is built without network features, and no git
 //! process is ever spawned.
 
+mod changes;
 mod range;
 
 use std::path::{Path, PathBuf};
@@ -11,6 +12,7 @@ use git2::{ErrorCode, Oid, Repository};
 use crate::error::{Error, Result};
 use crate::remote::Remote;
 
+pub use changes::{ChangeType, Changes, FileChange};
 pub use range::{Range, Start, Walked};
 
 /// The abbreviated form of a commit id that the output shows: 7 hex digits.

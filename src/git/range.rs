@@ -112,23 +112,24 @@ impl Repo {
         Ok(range)
     }
 
-    /// Calls `visit` with each commit of `range`, newest first, at most `max` of them.
+    /// Calls `visit` with each commit of `range`, newest first, at most `max` of them;
+    /// the first error `visit` returns ends the walk.
     ///
     /// One revision walk; the callback borrows each commit, so nothing is copied.
     pub fn walk(
         &self,
         range: &Range,
         max: usize,
-        mut visit: impl FnMut(&git2::Commit<'_>),
+        mut visit: impl FnMut(&git2::Commit<'_>) -> Result<()>,
     ) -> Result<Walked> {
-        let read_head = |visit: &mut dyn FnMut(&git2::Commit<'_>)| -> Result<Walked> {
+        let read_head = |visit: &mut dyn FnMut(&git2::Commit<'_>) -> Result<()>| -> Result<Walked> {
             if max == 0 {
                 return Ok(Walked {
                     commits: 0,
                     truncated: true,
                 });
             }
-            visit(&self.commit(range.to)?);
+            visit(&self.commit(range.to)?)?;
             Ok(Walked {
                 commits: 1,
                 truncated: false,
@@ -153,7 +154,7 @@ impl Repo {
                 break;
             }
             let id = id.map_err(walk_error)?;
-            visit(&self.commit(id)?);
+            visit(&self.commit(id)?)?;
             walked.commits += 1;
         }
         if walked.commits == 0 && range.head_if_empty {

@@ -6,6 +6,8 @@
 
 pub mod build;
 pub mod deployment;
+pub mod devinfo;
+pub mod flag;
 mod environment;
 
 use chrono::{DateTime, SecondsFormat, Utc};

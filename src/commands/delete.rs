@@ -1,0 +1,134 @@
+//! `jira-send delete`: the undo of every send, by the entity's key or by the
+//! properties every request carries (`source`, `repository`, `pipeline`).
+//!
+//! Jira deletes asynchronously and answers 202; the JSON output of a send lists the
+//! keys this command takes.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::finish;
+use crate::api::Api;
+use crate::cli::{ByProperty, DeleteArgs, DeleteTarget, EntityType};
+use crate::clock::Clock;
+use crate::env::Env;
+use crate::error::{Error, Exit, Result};
+use crate::http::Answer;
+use crate::keys::KeySet;
+use crate::report::Report;
+use crate::response::{Outcome, Rejection};
+use crate::send::{self, Call, common_error, segment};
+use crate::settings::Settings;
+
+pub fn run(args: &DeleteArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {
+    let call = call(&args.target)?;
+    let keys = KeySet::default();
+    let mut report = Report::new("delete", settings.dry_run, &keys);
+    report.api = Some(call.api);
+    report.sites = if settings.dry_run {
+        send::plan(settings, env, std::slice::from_ref(&call))
+    } else {
+        send::deliver(settings, env, clock, std::slice::from_ref(&call), interpret)?
+    };
+    Ok(finish(report, settings))
+}
+
+/// The request a delete command stands for.
+fn call(target: &DeleteTarget) -> Result<Call> {
+    let by_key = |api: Api, operation: String, subject: Value| Call {
+        method: Method::DELETE,
+        api,
+        operation,
+        body: None,
+        subject: Some(subject),
+    };
+    let missing = |what: &str| {
+        Error::usage(format!("delete {what} needs the entity's key or at least one --property KEY=VALUE"))
+    };
+    Ok(match target {
+        DeleteTarget::Build { pipeline_id: Some(p), build_number: Some(n), .. } => by_key(
+            Api::Builds,
+            format!("pipelines/{}/builds/{n}", segment(p)),
+            json!({"pipelineId": p, "buildNumber": n}),
+        ),
+        DeleteTarget::Deployment {
+            pipeline_id: Some(p), environment_id: Some(e), deployment_number: Some(n), ..
+        } => by_key(
+            Api::Deployments,
+            format!("pipelines/{}/environments/{}/deployments/{n}", segment(p), segment(e)),
+            json!({"pipelineId": p, "environmentId": e, "deploymentSequenceNumber": n}),
+        ),
+        DeleteTarget::Devinfo { repository_id: Some(r), entity: None, .. } => {
+            by_key(Api::Devinfo, format!("repository/{}", segment(r)), json!({"repositoryId": r}))
+        }
+        DeleteTarget::Devinfo { repository_id: Some(r), entity: Some(kind), entity_id: Some(id), .. } => {
+            let kind = match kind {
+                EntityType::Commit => "commit",
+                EntityType::Branch => "branch",
+                EntityType::PullRequest => "pull_request",
+            };
+            by_key(
+                Api::Devinfo,
+                format!("repository/{}/{kind}/{}", segment(r), segment(id)),
+                json!({"repositoryId": r, "entityType": kind, "entityId": id}),
+            )
+        }
+        DeleteTarget::Flag { id: Some(id), .. } => {
+            by_key(Api::FeatureFlags, format!("flag/{}", segment(id)), json!({"id": id}))
+        }
+        DeleteTarget::Build { by, .. } => by_property(Api::Builds, by).ok_or_else(|| missing("build"))?,
+        DeleteTarget::Deployment { by, .. } => {
+            by_property(Api::Deployments, by).ok_or_else(|| missing("deployment"))?
+        }
+        DeleteTarget::Devinfo { by, .. } => {
+            if let Some(key) = repeated_key(by) {
+                // Devinfo answers 400 to a repeated key; one request per value instead.
+                return Err(Error::usage(format!(
+                    "--property {key} is given twice: devinfo matches one value per key"
+                )));
+            }
+            by_property(Api::Devinfo, by).ok_or_else(|| missing("devinfo"))?
+        }
+        DeleteTarget::Flag { by, .. } => by_property(Api::FeatureFlags, by).ok_or_else(|| missing("flag"))?,
+    })
+}
+
+/// `DELETE …/bulkByProperties?k1=v1&k2=v2`: every entity with all these properties.
+fn by_property(api: Api, by: &ByProperty) -> Option<Call> {
+    if by.properties.is_empty() {
+        return None;
+    }
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(by.properties.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .finish();
+    let subject: serde_json::Map<String, Value> =
+        by.properties.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    Some(Call {
+        method: Method::DELETE,
+        api,
+        operation: format!("bulkByProperties?{query}"),
+        body: None,
+        subject: Some(json!({ "properties": subject })),
+    })
+}
+
+fn repeated_key(by: &ByProperty) -> Option<&str> {
+    by.properties
+        .iter()
+        .enumerate()
+        .find(|(i, (key, _))| by.properties[..*i].iter().any(|(k, _)| k == key))
+        .map(|(_, (key, _))| key.as_str())
+}
+
+/// 202: the deletion was accepted. A 4xx other than the shared ones: Jira refused it,
+/// with its words.
+fn interpret(call: &Call, answer: &Answer) -> Result<Outcome> {
+    let subject = call.subject.clone().unwrap_or(Value::Null);
+    if answer.status.is_success() {
+        return Ok(Outcome { accepted: vec![subject], ..Outcome::default() });
+    }
+    if let Some(error) = common_error(call.api, answer) {
+        return Err(error);
+    }
+    Ok(Outcome { rejected: vec![Rejection { key: subject, errors: answer.messages() }], ..Outcome::default() })
+}

@@ -1,0 +1,192 @@
+//! `jira-send devinfo`: the repository, the commits of the range that carry issue
+//! keys, the current branch and the pull request, as development information.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::{nothing_to_send, required, submit};
+use crate::api::Api;
+use crate::cli::DevinfoArgs;
+use crate::clock::Clock;
+use crate::collect::{explicit_keys, grammar, walk_range};
+use crate::context::RunContext;
+use crate::env::Env;
+use crate::error::{Error, Exit, Result};
+use crate::git::Repo;
+use crate::keys::{Grammar, KeySet, Source};
+use crate::payload::devinfo::{
+    BranchInput, CommitInput, MAX_FILES, PullRequestInput, RepositoryInput, bodies,
+};
+use crate::payload::{Envelope, Sequence};
+use crate::remote::Remote;
+use crate::report::Report;
+use crate::settings::Settings;
+
+pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {
+    let ctx = RunContext::gather(settings, env)?;
+    let (Some(repo), Some(head)) = (&ctx.repo, &ctx.head) else {
+        return Err(Error::usage(
+            "devinfo describes a git repository: run it inside one or pass --repo PATH",
+        ));
+    };
+    let remote = match &args.repository_url {
+        Some(url) => Some(Remote::parse(url).ok_or_else(|| {
+            Error::usage(format!("--repository-url {url}: not an https URL of a repository"))
+        })?),
+        None => ctx.remote.clone(),
+    };
+    let remote = required(remote, || {
+        "the git remote is not a hosted repository, so commits cannot be linked: pass \
+         --repository-url https://… (the repository's web page)"
+            .into()
+    })?;
+
+    let explicit = explicit_keys(&args.keys)?;
+    let grammar = grammar(&args.keys);
+    // Every key found, for the report; and the keys of the branch: its name's and its
+    // commits'.
+    let mut all = explicit.clone().unwrap_or_default();
+    let mut branch_keys = KeySet::default();
+    let branch = ctx.branch(args.keys.branch.as_deref());
+    if explicit.is_none() {
+        if let Some(name) = &branch {
+            all.scan(&grammar, name.as_bytes(), || Source::Branch);
+            branch_keys.scan(&grammar, name.as_bytes(), || Source::Branch);
+        }
+    }
+
+    let mut commits = Vec::new();
+    walk_range(&args.keys, &ctx, |commit| {
+        let keys = keys_of(explicit.as_ref(), &grammar, commit.message_bytes(), commit.id());
+        if keys.is_empty() {
+            return Ok(());
+        }
+        for key in &keys {
+            if explicit.is_none() {
+                all.add(key.as_bytes(), || Source::Commit(commit.id()));
+            }
+            branch_keys.add(key.as_bytes(), || Source::Commit(commit.id()));
+        }
+        commits.push(commit_input(repo, commit, keys)?);
+        Ok(())
+    })?;
+
+    let now = clock.now();
+    let branch = match branch {
+        Some(name) if !branch_keys.is_empty() => {
+            let last_commit = match commits.first().filter(|c| c.id == head.id.to_string()) {
+                Some(commit) => commit.clone(),
+                None => {
+                    let commit = repo.commit(head.id)?;
+                    let own = keys_of(explicit.as_ref(), &grammar, commit.message_bytes(), head.id);
+                    // A commit entity needs at least one key; HEAD without its own
+                    // carries its branch's.
+                    let keys = if own.is_empty() { branch_keys.keys().to_vec() } else { own };
+                    commit_input(repo, &commit, keys)?
+                }
+            };
+            Some(BranchInput { name, last_commit, issue_keys: branch_keys.keys().to_vec() })
+        }
+        _ => None,
+    };
+    let pull_request = pull_request(&ctx, explicit.as_ref(), &grammar, &mut all, now);
+
+    if commits.is_empty() && branch.is_none() && pull_request.is_none() {
+        let notice = "no commit, branch or pull request of this run carries an issue key; nothing \
+                      to send (name keys with --issue-key, or widen the range with --since)";
+        return nothing_to_send("devinfo", settings, &all, notice.into());
+    }
+
+    let repository = RepositoryInput {
+        id: args.repository_id.clone().unwrap_or_else(|| remote.devinfo_id()),
+        name: args.repository_name.clone().unwrap_or_else(|| remote.name().to_owned()),
+        update_sequence_id: args.update_sequence_id.unwrap_or_else(|| Sequence::default().next(now)),
+        remote,
+    };
+    let envelope = Envelope::new(ctx.system(), ctx.repository().as_deref(), None);
+    let mut bodies = bodies(&envelope, &repository, &commits, branch.as_ref(), pull_request.as_ref());
+    if args.prevent_transitions {
+        for body in &mut bodies {
+            body["preventTransitions"] = json!(true);
+        }
+    }
+    let report = Report::new("devinfo", settings.dry_run, &all);
+    submit(report, settings, env, clock, Api::Devinfo, &bodies)
+}
+
+/// A commit's keys: the named ones, or those in its message.
+fn keys_of(explicit: Option<&KeySet>, grammar: &Grammar, message: &[u8], id: git2::Oid) -> Vec<String> {
+    match explicit {
+        Some(keys) => keys.keys().to_vec(),
+        None => {
+            let mut keys = KeySet::default();
+            keys.scan(grammar, message, || Source::Commit(id));
+            keys.keys().to_vec()
+        }
+    }
+}
+
+fn commit_input(repo: &Repo, commit: &git2::Commit<'_>, issue_keys: Vec<String>) -> Result<CommitInput> {
+    let author = commit.author();
+    let author_time = DateTime::<Utc>::from_timestamp(author.when().seconds(), 0).unwrap_or_default();
+    Ok(CommitInput {
+        id: commit.id().to_string(),
+        message: String::from_utf8_lossy(commit.message_bytes()).trim_end().to_owned(),
+        author_name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+        author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+        author_time,
+        merge: commit.parent_count() > 1,
+        changes: repo.changes(commit, MAX_FILES)?,
+        issue_keys,
+    })
+}
+
+/// The pull request the CI builds, when its title or source branch carry keys (or
+/// keys were named) and the CI gives its page.
+fn pull_request(
+    ctx: &RunContext,
+    explicit: Option<&KeySet>,
+    grammar: &Grammar,
+    all: &mut KeySet,
+    now: DateTime<Utc>,
+) -> Option<PullRequestInput> {
+    let ci = ctx.ci.as_ref()?;
+    let pr = ci.pull_request.as_ref()?;
+    let source = pr.source_branch.clone().or_else(|| ci.branch.clone())?;
+    let keys = match explicit {
+        Some(keys) => keys.keys().to_vec(),
+        None => {
+            let mut keys = KeySet::default();
+            if let Some(title) = &pr.title {
+                keys.scan(grammar, title.as_bytes(), || Source::PullRequestTitle);
+                all.scan(grammar, title.as_bytes(), || Source::PullRequestTitle);
+            }
+            keys.scan(grammar, source.as_bytes(), || Source::Branch);
+            keys.keys().to_vec()
+        }
+    };
+    if keys.is_empty() {
+        return None;
+    }
+    let Some(url) = pr.url.clone() else {
+        tracing::warn!("{} gives no page for the pull request; it is left out", ci.system);
+        return None;
+    };
+    let id = pr.number.map_or_else(|| source.clone(), |n| n.to_string());
+    let display_id = match (ci.system, pr.number) {
+        ("GitLab CI", Some(n)) => format!("!{n}"),
+        (_, Some(n)) => format!("#{n}"),
+        (_, None) => source.clone(),
+    };
+    Some(PullRequestInput {
+        id,
+        display_id,
+        title: pr.title.clone().unwrap_or_else(|| source.clone()),
+        source_branch: source,
+        destination_branch: pr.target_branch.clone(),
+        url,
+        author: pr.author.clone(),
+        last_update: now,
+        issue_keys: keys,
+    })
+}

@@ -1,0 +1,56 @@
+//! `jira-send flag`: a feature flag's state in one environment.
+
+use super::deployment::tier;
+use super::{nothing_to_send, required, submit};
+use crate::api::Api;
+use crate::cli::FlagArgs;
+use crate::clock::Clock;
+use crate::collect::collect;
+use crate::context::RunContext;
+use crate::env::Env;
+use crate::error::{Exit, Result};
+use crate::payload::deployment::EnvironmentType;
+use crate::payload::flag::{FlagInput, Rollout, flag};
+use crate::payload::{Envelope, Sequence};
+use crate::report::Report;
+use crate::settings::Settings;
+
+pub fn run(args: &FlagArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {
+    let ctx = RunContext::gather(settings, env)?;
+    let ci_environment = ctx.ci.as_ref().and_then(|ci| ci.environment.clone());
+    let environment_name = required(
+        args.environment.clone().or_else(|| ci_environment.as_ref().map(|e| e.name.clone())),
+        || "--environment is required: the flag's state is reported per environment".into(),
+    )?;
+    let found = collect(&args.keys, &ctx)?;
+    if found.keys.is_empty() {
+        return nothing_to_send("flag", settings, &found.keys, found.nothing_found());
+    }
+    let environment_type = args
+        .environment_type
+        .or_else(|| ci_environment.as_ref()?.tier.as_deref().map(tier))
+        .unwrap_or_else(|| EnvironmentType::guess(&environment_name));
+    let now = clock.now();
+    let input = FlagInput {
+        id: args.id.clone(),
+        key: args.key.clone().unwrap_or_else(|| args.id.clone()),
+        display_name: args.display_name.clone(),
+        update_sequence_id: args.update_sequence_id.unwrap_or_else(|| Sequence::default().next(now)),
+        issue_keys: found.keys.keys().to_vec(),
+        enabled: args.enabled,
+        default_value: args.default_value.clone(),
+        rollout: match (&args.rollout_percentage, &args.rollout_text) {
+            (Some(p), _) => Some(Rollout::Percentage(*p)),
+            (None, Some(t)) => Some(Rollout::Text(t.clone())),
+            (None, None) => None,
+        },
+        url: ctx.run_url(args.url.as_deref(), "--url")?,
+        environment_name,
+        environment_type,
+        last_updated: now,
+    };
+    let envelope = Envelope::new(ctx.system(), ctx.repository().as_deref(), None);
+    let bodies = envelope.bodies(Api::FeatureFlags, &[flag(&input)]);
+    let report = Report::new("flag", settings.dry_run, &found.keys);
+    submit(report, settings, env, clock, Api::FeatureFlags, &bodies)
+}
