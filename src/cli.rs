@@ -20,14 +20,15 @@ use crate::payload::{BuildState, DeploymentState};
 /// Tell Jira Software Cloud what your pipeline built and deployed.
 ///
 /// jira-send finds the Jira issue keys of a run (branch name, commit messages of the
-/// new commits, pull-request title) and sends a build or a deployment to every Jira
-/// site configured, authenticated with OAuth 2.0 client credentials created in Jira
+/// new commits, pull-request title) and sends a build, a deployment, development
+/// information or a feature flag to every Jira site configured, authenticated with OAuth 2.0 client credentials created in Jira
 /// (Settings → Apps → OAuth credentials).
 #[derive(Debug, Parser)]
 #[command(name = "jira-send", version, propagate_version = true, max_term_width = 100)]
 #[command(
     after_help = "Exit codes: 0 success or nothing to send; 1 Jira rejected something; \
-    2 usage or input error (before any network call); 3 credentials refused; 4 Jira unreachable."
+    2 usage or input error (before any network call); 3 credentials refused; 4 Jira unreachable; \
+    5 gate prevented or expired; 6 gate still awaiting."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -418,9 +419,19 @@ pub struct DeleteArgs {
 pub enum DeleteTarget {
     /// A build: --pipeline-id and --build-number.
     Build {
-        #[arg(long, value_name = "ID", conflicts_with = "properties", requires = "build_number")]
+        #[arg(
+            long,
+            value_name = "ID",
+            conflicts_with = "properties",
+            requires = "build_number"
+        )]
         pipeline_id: Option<String>,
-        #[arg(long, value_name = "N", conflicts_with = "properties", requires = "pipeline_id")]
+        #[arg(
+            long,
+            value_name = "N",
+            conflicts_with = "properties",
+            requires = "pipeline_id"
+        )]
         build_number: Option<u64>,
         #[command(flatten)]
         by: ByProperty,
@@ -429,9 +440,19 @@ pub enum DeleteTarget {
     Deployment {
         #[arg(long, value_name = "ID", conflicts_with = "properties", requires_all = ["environment_id", "deployment_number"])]
         pipeline_id: Option<String>,
-        #[arg(long, value_name = "ID", conflicts_with = "properties", requires = "pipeline_id")]
+        #[arg(
+            long,
+            value_name = "ID",
+            conflicts_with = "properties",
+            requires = "pipeline_id"
+        )]
         environment_id: Option<String>,
-        #[arg(long, value_name = "N", conflicts_with = "properties", requires = "pipeline_id")]
+        #[arg(
+            long,
+            value_name = "N",
+            conflicts_with = "properties",
+            requires = "pipeline_id"
+        )]
         deployment_number: Option<u64>,
         #[command(flatten)]
         by: ByProperty,
@@ -494,7 +515,9 @@ pub struct EnvArgs {}
 fn parse_property(text: &str) -> Result<(String, String), String> {
     let (key, value) = text.split_once('=').ok_or("expected KEY=VALUE")?;
     if key.is_empty() || key.starts_with('_') || key.contains(':') {
-        return Err(format!("{key:?}: a property key is not empty, has no ':' and does not start with '_'"));
+        return Err(format!(
+            "{key:?}: a property key is not empty, has no ':' and does not start with '_'"
+        ));
     }
     Ok((key.to_owned(), value.to_owned()))
 }

@@ -31,16 +31,23 @@ pub struct RangeRead {
 
 pub fn collect(args: &KeyArgs, ctx: &RunContext) -> Result<Found> {
     if let Some(keys) = explicit_keys(args)? {
-        return Ok(Found { keys, ..Found::default() });
+        return Ok(Found {
+            keys,
+            ..Found::default()
+        });
     }
     let grammar = grammar(args);
-    let mut found = Found::default();
-    found.branch = ctx.branch(args.branch.as_deref());
+    let mut found = Found {
+        branch: ctx.branch(args.branch.as_deref()),
+        ..Found::default()
+    };
     if let Some(branch) = &found.branch {
         found.keys.scan(&grammar, branch.as_bytes(), || Source::Branch);
     }
     if let Some(title) = pull_request_title(ctx) {
-        found.keys.scan(&grammar, title.as_bytes(), || Source::PullRequestTitle);
+        found
+            .keys
+            .scan(&grammar, title.as_bytes(), || Source::PullRequestTitle);
     }
     let keys = &mut found.keys;
     found.range = Some(walk_range(args, ctx, |commit| {
@@ -58,7 +65,12 @@ pub fn grammar(args: &KeyArgs) -> Grammar {
 /// The keys named with `--issue-key`, checked against the grammar; `None` when none
 /// were named. The allow-list does not apply: the caller was explicit.
 pub fn explicit_keys(args: &KeyArgs) -> Result<Option<KeySet>> {
-    let named: Vec<&str> = args.issue_keys.iter().map(|k| k.trim()).filter(|k| !k.is_empty()).collect();
+    let named: Vec<&str> = args
+        .issue_keys
+        .iter()
+        .map(|k| k.trim())
+        .filter(|k| !k.is_empty())
+        .collect();
     if named.is_empty() {
         return Ok(None);
     }
@@ -66,8 +78,14 @@ pub fn explicit_keys(args: &KeyArgs) -> Result<Option<KeySet>> {
     let mut keys = KeySet::default();
     for key in named {
         let Some(key) = grammar.parse(key) else {
-            let hint = if args.ignore_case { "" } else { " (lowercase keys need --ignore-case)" };
-            return Err(Error::usage(format!("--issue-key {key}: not an issue key like ABC-123{hint}")));
+            let hint = if args.ignore_case {
+                ""
+            } else {
+                " (lowercase keys need --ignore-case)"
+            };
+            return Err(Error::usage(format!(
+                "--issue-key {key}: not an issue key like ABC-123{hint}"
+            )));
         };
         keys.add(key.as_bytes(), || Source::Option);
     }
@@ -109,7 +127,11 @@ pub fn walk_range(
         range.from.as_deref().unwrap_or("the start"),
         crate::git::short_id(range.to)
     );
-    Ok(RangeRead { from: range.from, to: range.to.to_string(), commits: walked.commits })
+    Ok(RangeRead {
+        from: range.from,
+        to: range.to.to_string(),
+        commits: walked.commits,
+    })
 }
 
 impl Found {

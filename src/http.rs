@@ -80,7 +80,11 @@ impl Answer {
     /// The error messages of the body, or failing those, the status and the body.
     pub fn messages(&self) -> Vec<String> {
         let messages = self.json.as_ref().map(messages).unwrap_or_default();
-        if messages.is_empty() { vec![self.detail()] } else { messages }
+        if messages.is_empty() {
+            vec![self.detail()]
+        } else {
+            messages
+        }
     }
 
     /// What the server said, in a few words: the `message`, `error_description` or

@@ -97,7 +97,13 @@ impl Remote {
     pub fn devinfo_id(&self) -> String {
         self.slug()
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || "~._-".contains(c) { c } else { '~' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "~._-".contains(c) {
+                    c
+                } else {
+                    '~'
+                }
+            })
             .collect()
     }
 
@@ -223,7 +229,10 @@ mod tests {
     fn devinfo_ids_use_only_allowed_characters() {
         let r = Remote::parse("git@gitlab.example.com:group/sub group/app.git").unwrap();
         assert_eq!(r.devinfo_id(), "gitlab.example.com~group~sub~group~app");
-        assert_eq!(r.file_url("abc", "src/a.rs"), "https://gitlab.example.com/group/sub group/app/-/blob/abc/src/a.rs");
+        assert_eq!(
+            r.file_url("abc", "src/a.rs"),
+            "https://gitlab.example.com/group/sub group/app/-/blob/abc/src/a.rs"
+        );
     }
 
     #[test]

@@ -41,7 +41,13 @@ pub struct Call {
 impl Call {
     /// `POST …/bulk` with `body`.
     pub fn bulk(api: Api, body: Value) -> Self {
-        Self { method: Method::POST, api, operation: "bulk".into(), body: Some(body), subject: None }
+        Self {
+            method: Method::POST,
+            api,
+            operation: "bulk".into(),
+            body: Some(body),
+            subject: None,
+        }
     }
 
     pub fn url(&self, settings: &Settings, cloud_id: &str) -> String {
@@ -146,7 +152,9 @@ pub struct Session<'a> {
 
 impl std::fmt::Debug for Session<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session").field("site", &self.site.name).finish_non_exhaustive()
+        f.debug_struct("Session")
+            .field("site", &self.site.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -172,7 +180,15 @@ impl<'a> Session<'a> {
             deadline,
         };
         let cloud_id = settings.configured_cloud_id(Some(site), env);
-        Self { client, settings, site, tokens, cloud_id, token: None, deadline }
+        Self {
+            client,
+            settings,
+            site,
+            tokens,
+            cloud_id,
+            token: None,
+            deadline,
+        }
     }
 
     /// The cloud id, once known.
@@ -209,7 +225,8 @@ impl<'a> Session<'a> {
         let cloud_id = match &self.cloud_id {
             Some(id) => id.clone(),
             None => {
-                let id = cloud_id::look_up(self.client, self.settings.cache_dir.as_deref(), self.site).await?;
+                let id =
+                    cloud_id::look_up(self.client, self.settings.cache_dir.as_deref(), self.site).await?;
                 self.cloud_id = Some(id.clone());
                 id
             }
@@ -229,7 +246,9 @@ impl<'a> Session<'a> {
         let answer = self.send(call, &url, &token).await?;
         self.token = Some(token);
         if answer.status == StatusCode::UNAUTHORIZED {
-            return Err(Error::Unauthorized { detail: answer.detail() });
+            return Err(Error::Unauthorized {
+                detail: answer.detail(),
+            });
         }
         Ok(answer)
     }
@@ -252,16 +271,18 @@ impl<'a> Session<'a> {
 /// `None` means the status is the caller's to interpret.
 pub fn common_error(api: Api, answer: &Answer) -> Option<Error> {
     match answer.status {
-        StatusCode::FORBIDDEN => {
-            Some(Error::Forbidden { permission: api.permission(), detail: answer.detail() })
-        }
+        StatusCode::FORBIDDEN => Some(Error::Forbidden {
+            permission: api.permission(),
+            detail: answer.detail(),
+        }),
         StatusCode::TOO_MANY_REQUESTS => Some(Error::Unreachable {
             what: format!("the {api} request"),
             detail: format!("rate limited: {}", answer.detail()),
         }),
-        status if status.is_server_error() => {
-            Some(Error::Unreachable { what: format!("the {api} request"), detail: answer.detail() })
-        }
+        status if status.is_server_error() => Some(Error::Unreachable {
+            what: format!("the {api} request"),
+            detail: answer.detail(),
+        }),
         _ => None,
     }
 }
@@ -270,12 +291,17 @@ pub fn common_error(api: Api, answer: &Answer) -> Option<Error> {
 pub fn interpret_bulk(call: &Call, answer: &Answer) -> Result<Outcome> {
     let body = call.body.as_ref().unwrap_or(&Value::Null);
     if answer.status.is_success() {
-        return Ok(response::parse(call.api, answer.json.as_ref().unwrap_or(&Value::Null)));
+        return Ok(response::parse(
+            call.api,
+            answer.json.as_ref().unwrap_or(&Value::Null),
+        ));
     }
-    if call.api == Api::FeatureFlags
-        && matches!(answer.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)
+    if call.api == Api::FeatureFlags && matches!(answer.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)
     {
-        return Err(Error::FlagsRefused { status: answer.status.as_u16(), detail: answer.detail() });
+        return Err(Error::FlagsRefused {
+            status: answer.status.as_u16(),
+            detail: answer.detail(),
+        });
     }
     if let Some(error) = common_error(call.api, answer) {
         return Err(error);

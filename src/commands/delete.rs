@@ -43,25 +43,49 @@ fn call(target: &DeleteTarget) -> Result<Call> {
         subject: Some(subject),
     };
     let missing = |what: &str| {
-        Error::usage(format!("delete {what} needs the entity's key or at least one --property KEY=VALUE"))
+        Error::usage(format!(
+            "delete {what} needs the entity's key or at least one --property KEY=VALUE"
+        ))
     };
     Ok(match target {
-        DeleteTarget::Build { pipeline_id: Some(p), build_number: Some(n), .. } => by_key(
+        DeleteTarget::Build {
+            pipeline_id: Some(p),
+            build_number: Some(n),
+            ..
+        } => by_key(
             Api::Builds,
             format!("pipelines/{}/builds/{n}", segment(p)),
             json!({"pipelineId": p, "buildNumber": n}),
         ),
         DeleteTarget::Deployment {
-            pipeline_id: Some(p), environment_id: Some(e), deployment_number: Some(n), ..
+            pipeline_id: Some(p),
+            environment_id: Some(e),
+            deployment_number: Some(n),
+            ..
         } => by_key(
             Api::Deployments,
-            format!("pipelines/{}/environments/{}/deployments/{n}", segment(p), segment(e)),
+            format!(
+                "pipelines/{}/environments/{}/deployments/{n}",
+                segment(p),
+                segment(e)
+            ),
             json!({"pipelineId": p, "environmentId": e, "deploymentSequenceNumber": n}),
         ),
-        DeleteTarget::Devinfo { repository_id: Some(r), entity: None, .. } => {
-            by_key(Api::Devinfo, format!("repository/{}", segment(r)), json!({"repositoryId": r}))
-        }
-        DeleteTarget::Devinfo { repository_id: Some(r), entity: Some(kind), entity_id: Some(id), .. } => {
+        DeleteTarget::Devinfo {
+            repository_id: Some(r),
+            entity: None,
+            ..
+        } => by_key(
+            Api::Devinfo,
+            format!("repository/{}", segment(r)),
+            json!({"repositoryId": r}),
+        ),
+        DeleteTarget::Devinfo {
+            repository_id: Some(r),
+            entity: Some(kind),
+            entity_id: Some(id),
+            ..
+        } => {
             let kind = match kind {
                 EntityType::Commit => "commit",
                 EntityType::Branch => "branch",
@@ -73,9 +97,11 @@ fn call(target: &DeleteTarget) -> Result<Call> {
                 json!({"repositoryId": r, "entityType": kind, "entityId": id}),
             )
         }
-        DeleteTarget::Flag { id: Some(id), .. } => {
-            by_key(Api::FeatureFlags, format!("flag/{}", segment(id)), json!({"id": id}))
-        }
+        DeleteTarget::Flag { id: Some(id), .. } => by_key(
+            Api::FeatureFlags,
+            format!("flag/{}", segment(id)),
+            json!({"id": id}),
+        ),
         DeleteTarget::Build { by, .. } => by_property(Api::Builds, by).ok_or_else(|| missing("build"))?,
         DeleteTarget::Deployment { by, .. } => {
             by_property(Api::Deployments, by).ok_or_else(|| missing("deployment"))?
@@ -125,10 +151,19 @@ fn repeated_key(by: &ByProperty) -> Option<&str> {
 fn interpret(call: &Call, answer: &Answer) -> Result<Outcome> {
     let subject = call.subject.clone().unwrap_or(Value::Null);
     if answer.status.is_success() {
-        return Ok(Outcome { accepted: vec![subject], ..Outcome::default() });
+        return Ok(Outcome {
+            accepted: vec![subject],
+            ..Outcome::default()
+        });
     }
     if let Some(error) = common_error(call.api, answer) {
         return Err(error);
     }
-    Ok(Outcome { rejected: vec![Rejection { key: subject, errors: answer.messages() }], ..Outcome::default() })
+    Ok(Outcome {
+        rejected: vec![Rejection {
+            key: subject,
+            errors: answer.messages(),
+        }],
+        ..Outcome::default()
+    })
 }

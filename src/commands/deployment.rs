@@ -4,8 +4,8 @@ use tracing::warn;
 
 use super::{nothing_to_send, required, submit};
 use crate::api::Api;
-use crate::cli::{DeploymentArgs, DeploymentKeyArgs};
 use crate::ci::CiEnvironment;
+use crate::cli::{DeploymentArgs, DeploymentKeyArgs};
 use crate::clock::Clock;
 use crate::collect::collect;
 use crate::context::RunContext;
@@ -32,12 +32,20 @@ impl DeploymentKey {
     pub fn resolve(args: &DeploymentKeyArgs, ctx: &RunContext) -> Result<Self> {
         let ci_environment = ctx.ci.as_ref().and_then(|ci| ci.environment.clone());
         let environment_name = required(
-            args.environment.clone().or_else(|| ci_environment.as_ref().map(|e| e.name.clone())),
-            || "--environment is required (e.g. --environment \"Production EU\"), unless the CI names one".into(),
+            args.environment
+                .clone()
+                .or_else(|| ci_environment.as_ref().map(|e| e.name.clone())),
+            || {
+                "--environment is required (e.g. --environment \"Production EU\"), unless the CI names one"
+                    .into()
+            },
         )?;
         Ok(Self {
             pipeline_id: ctx.pipeline_id(args.pipeline_id.as_deref())?,
-            environment_id: args.environment_id.clone().unwrap_or_else(|| environment_id(&environment_name)),
+            environment_id: args
+                .environment_id
+                .clone()
+                .unwrap_or_else(|| environment_id(&environment_name)),
             number: ctx.number(args.deployment_number, "--deployment-number")?,
             environment_name,
             ci_environment,
@@ -84,12 +92,17 @@ pub fn run(args: &DeploymentArgs, settings: &Settings, env: &Env, clock: &dyn Cl
     let now = clock.now();
     let input = DeploymentInput {
         deployment_sequence_number: number,
-        update_sequence_number: args.update_sequence_number.unwrap_or_else(|| Sequence::default().next(now)),
+        update_sequence_number: args
+            .update_sequence_number
+            .unwrap_or_else(|| Sequence::default().next(now)),
         display_name: args
             .display_name
             .clone()
             .unwrap_or_else(|| format!("{pipeline_name} #{number} to {environment}")),
-        description: args.description.clone().unwrap_or_else(|| format!("{what} to {environment}")),
+        description: args
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("{what} to {environment}")),
         label: args.label.clone(),
         url,
         state,

@@ -31,7 +31,9 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
     };
     let remote = match &args.repository_url {
         Some(url) => Some(Remote::parse(url).ok_or_else(|| {
-            Error::usage(format!("--repository-url {url}: not an https URL of a repository"))
+            Error::usage(format!(
+                "--repository-url {url}: not an https URL of a repository"
+            ))
         })?),
         None => ctx.remote.clone(),
     };
@@ -48,11 +50,9 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
     let mut all = explicit.clone().unwrap_or_default();
     let mut branch_keys = KeySet::default();
     let branch = ctx.branch(args.keys.branch.as_deref());
-    if explicit.is_none() {
-        if let Some(name) = &branch {
-            all.scan(&grammar, name.as_bytes(), || Source::Branch);
-            branch_keys.scan(&grammar, name.as_bytes(), || Source::Branch);
-        }
+    if let (None, Some(name)) = (&explicit, &branch) {
+        all.scan(&grammar, name.as_bytes(), || Source::Branch);
+        branch_keys.scan(&grammar, name.as_bytes(), || Source::Branch);
     }
 
     let mut commits = Vec::new();
@@ -81,11 +81,19 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
                     let own = keys_of(explicit.as_ref(), &grammar, commit.message_bytes(), head.id);
                     // A commit entity needs at least one key; HEAD without its own
                     // carries its branch's.
-                    let keys = if own.is_empty() { branch_keys.keys().to_vec() } else { own };
+                    let keys = if own.is_empty() {
+                        branch_keys.keys().to_vec()
+                    } else {
+                        own
+                    };
                     commit_input(repo, &commit, keys)?
                 }
             };
-            Some(BranchInput { name, last_commit, issue_keys: branch_keys.keys().to_vec() })
+            Some(BranchInput {
+                name,
+                last_commit,
+                issue_keys: branch_keys.keys().to_vec(),
+            })
         }
         _ => None,
     };
@@ -99,12 +107,23 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
 
     let repository = RepositoryInput {
         id: args.repository_id.clone().unwrap_or_else(|| remote.devinfo_id()),
-        name: args.repository_name.clone().unwrap_or_else(|| remote.name().to_owned()),
-        update_sequence_id: args.update_sequence_id.unwrap_or_else(|| Sequence::default().next(now)),
+        name: args
+            .repository_name
+            .clone()
+            .unwrap_or_else(|| remote.name().to_owned()),
+        update_sequence_id: args
+            .update_sequence_id
+            .unwrap_or_else(|| Sequence::default().next(now)),
         remote,
     };
     let envelope = Envelope::new(ctx.system(), ctx.repository().as_deref(), None);
-    let mut bodies = bodies(&envelope, &repository, &commits, branch.as_ref(), pull_request.as_ref());
+    let mut bodies = bodies(
+        &envelope,
+        &repository,
+        &commits,
+        branch.as_ref(),
+        pull_request.as_ref(),
+    );
     if args.prevent_transitions {
         for body in &mut bodies {
             body["preventTransitions"] = json!(true);
@@ -131,7 +150,9 @@ fn commit_input(repo: &Repo, commit: &git2::Commit<'_>, issue_keys: Vec<String>)
     let author_time = DateTime::<Utc>::from_timestamp(author.when().seconds(), 0).unwrap_or_default();
     Ok(CommitInput {
         id: commit.id().to_string(),
-        message: String::from_utf8_lossy(commit.message_bytes()).trim_end().to_owned(),
+        message: String::from_utf8_lossy(commit.message_bytes())
+            .trim_end()
+            .to_owned(),
         author_name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
         author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
         author_time,

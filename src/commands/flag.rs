@@ -19,7 +19,9 @@ pub fn run(args: &FlagArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
     let ctx = RunContext::gather(settings, env)?;
     let ci_environment = ctx.ci.as_ref().and_then(|ci| ci.environment.clone());
     let environment_name = required(
-        args.environment.clone().or_else(|| ci_environment.as_ref().map(|e| e.name.clone())),
+        args.environment
+            .clone()
+            .or_else(|| ci_environment.as_ref().map(|e| e.name.clone())),
         || "--environment is required: the flag's state is reported per environment".into(),
     )?;
     let found = collect(&args.keys, &ctx)?;
@@ -35,7 +37,9 @@ pub fn run(args: &FlagArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
         id: args.id.clone(),
         key: args.key.clone().unwrap_or_else(|| args.id.clone()),
         display_name: args.display_name.clone(),
-        update_sequence_id: args.update_sequence_id.unwrap_or_else(|| Sequence::default().next(now)),
+        update_sequence_id: args
+            .update_sequence_id
+            .unwrap_or_else(|| Sequence::default().next(now)),
         issue_keys: found.keys.keys().to_vec(),
         enabled: args.enabled,
         default_value: args.default_value.clone(),

@@ -64,7 +64,11 @@ pub fn run(args: &GateArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
     let sites = send::prepare(settings, env)?;
     let (site, credentials) = &sites[0];
     let client = http::client()?;
-    let waiting = if args.wait { args.wait_timeout } else { Duration::ZERO };
+    let waiting = if args.wait {
+        args.wait_timeout
+    } else {
+        Duration::ZERO
+    };
     let deadline = Instant::now() + waiting + settings.timeout;
     let (status, cloud_id) = send::run_async(async {
         let mut session = Session::new(&client, settings, env, clock, site, credentials, deadline);
@@ -140,7 +144,11 @@ impl Status {
         );
         for detail in self.details() {
             let field = |name: &str| detail.get(name).and_then(Value::as_str).unwrap_or("").to_owned();
-            text.push_str(&format!("  change request {}  {}\n", field("issueKey"), field("issueLink")));
+            text.push_str(&format!(
+                "  change request {}  {}\n",
+                field("issueKey"),
+                field("issueLink")
+            ));
         }
         if self.status == "invalid" {
             text.push_str(&format!("  Jira says: {}\n", self.answer));
@@ -159,12 +167,24 @@ async fn poll(session: &mut Session<'_>, call: &Call, args: &GateArgs) -> Result
         let status = match answer.status {
             s if s.is_success() => {
                 let json = answer.json.clone().unwrap_or(Value::Null);
-                let status = json.get("gatingStatus").and_then(Value::as_str).unwrap_or("invalid").to_owned();
-                Status { status, answer: json, polls }
+                let status = json
+                    .get("gatingStatus")
+                    .and_then(Value::as_str)
+                    .unwrap_or("invalid")
+                    .to_owned();
+                Status {
+                    status,
+                    answer: json,
+                    polls,
+                }
             }
             StatusCode::NOT_FOUND if args.wait && started.elapsed() < NOT_RECORDED_GRACE => {
                 info!("no gating status recorded yet; asking again");
-                Status { status: "awaiting".into(), answer: Value::Null, polls }
+                Status {
+                    status: "awaiting".into(),
+                    answer: Value::Null,
+                    polls,
+                }
             }
             StatusCode::NOT_FOUND => {
                 return Err(Error::NotFound(
@@ -175,14 +195,21 @@ async fn poll(session: &mut Session<'_>, call: &Call, args: &GateArgs) -> Result
             }
             _ => {
                 return Err(common_error(call.api, &answer).unwrap_or_else(|| {
-                    Error::NotFound(format!("Jira refused the gating-status request: {}", answer.detail()))
+                    Error::NotFound(format!(
+                        "Jira refused the gating-status request: {}",
+                        answer.detail()
+                    ))
                 }));
             }
         };
         if status.decided() || !args.wait || started.elapsed() + args.poll_interval > args.wait_timeout {
             return Ok(status);
         }
-        info!("gate {}: asking again in {}", status.status, humantime::format_duration(args.poll_interval));
+        info!(
+            "gate {}: asking again in {}",
+            status.status,
+            humantime::format_duration(args.poll_interval)
+        );
         tokio::time::sleep(args.poll_interval).await;
     }
 }

@@ -59,7 +59,8 @@ impl Repo {
         let has_pairs = diff.deltas().any(|d| d.status() == Delta::Added)
             && diff.deltas().any(|d| d.status() == Delta::Deleted);
         if has_pairs {
-            diff.find_similar(Some(DiffFindOptions::new().renames(true))).map_err(diff_error)?;
+            diff.find_similar(Some(DiffFindOptions::new().renames(true)))
+                .map_err(diff_error)?;
         }
 
         let file_count = diff.deltas().len();
@@ -73,8 +74,15 @@ impl Repo {
                 Delta::Copied => ChangeType::Copied,
                 _ => ChangeType::Unknown,
             };
-            let file = if change == ChangeType::Deleted { delta.old_file() } else { delta.new_file() };
-            let path = file.path().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+            let file = if change == ChangeType::Deleted {
+                delta.old_file()
+            } else {
+                delta.new_file()
+            };
+            let path = file
+                .path()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let (lines_added, lines_removed) = match Patch::from_diff(&diff, index).map_err(diff_error)? {
                 Some(patch) => {
                     let (_, added, removed) = patch.line_stats().map_err(diff_error)?;
@@ -82,7 +90,12 @@ impl Repo {
                 }
                 None => (0, 0),
             };
-            files.push(FileChange { path, change, lines_added, lines_removed });
+            files.push(FileChange {
+                path,
+                change,
+                lines_added,
+                lines_removed,
+            });
         }
         Ok(Changes { file_count, files })
     }

@@ -138,7 +138,13 @@ struct PullRequest {
 pub fn entity_id(text: &str) -> String {
     let id: String = text
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "~._-".contains(c) { c } else { '~' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "~._-".contains(c) {
+                c
+            } else {
+                '~'
+            }
+        })
         .take(MAX_PATH)
         .collect();
     if id.is_empty() { "~".into() } else { id }
@@ -159,9 +165,16 @@ fn commit(repo: &RepositoryInput, input: &CommitInput) -> Commit {
         id: input.id.clone(),
         issue_keys: keys(&input.issue_keys),
         update_sequence_id: repo.update_sequence_id,
-        flags: if input.merge { vec!["MERGE_COMMIT"] } else { Vec::new() },
+        flags: if input.merge {
+            vec!["MERGE_COMMIT"]
+        } else {
+            Vec::new()
+        },
         message: clean(&input.message, MAX_MESSAGE),
-        author: Author { name: text(&input.author_name), email: text(&input.author_email) },
+        author: Author {
+            name: text(&input.author_name),
+            email: text(&input.author_email),
+        },
         file_count: input.changes.file_count,
         url: clean_url(&remote.commit_url(&input.id)),
         files: input
@@ -206,12 +219,18 @@ pub fn bodies(
         update_sequence_id: usn,
         status: "OPEN",
         title: clean(&p.title, MAX_MESSAGE),
-        author: Author { name: p.author.as_deref().and_then(text), email: None },
+        author: Author {
+            name: p.author.as_deref().and_then(text),
+            email: None,
+        },
         comment_count: 0,
         source_branch: clean(&p.source_branch, MAX_TEXT),
         source_branch_url: clean_url(&repo.remote.branch_url(&p.source_branch)),
         destination_branch: p.destination_branch.as_deref().map(|d| clean(d, MAX_TEXT)),
-        destination_branch_url: p.destination_branch.as_deref().map(|d| clean_url(&repo.remote.branch_url(d))),
+        destination_branch_url: p
+            .destination_branch
+            .as_deref()
+            .map(|d| clean_url(&repo.remote.branch_url(d))),
         last_update: timestamp(p.last_update),
         url: clean_url(&p.url),
         display_id: clean(&p.display_id, MAX_TEXT),
@@ -244,7 +263,10 @@ pub fn bodies(
         })
         .collect();
     // One repository per body: each body then stays far below the 1,000-entity limit.
-    repositories.into_iter().flat_map(|r| envelope.bodies(Api::Devinfo, &[r])).collect()
+    repositories
+        .into_iter()
+        .flat_map(|r| envelope.bodies(Api::Devinfo, &[r]))
+        .collect()
 }
 
 #[cfg(test)]
@@ -315,7 +337,13 @@ mod tests {
             crate::schema::validate(Api::Devinfo, body).unwrap();
             let repository = &body["repositories"][0];
             assert!(repository["commits"].as_array().unwrap().len() <= MAX_PER_TYPE);
-            ids.extend(repository["commits"].as_array().unwrap().iter().map(|c| c["id"].clone()));
+            ids.extend(
+                repository["commits"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["id"].clone()),
+            );
         }
         assert_eq!(ids.len(), 1500);
         ids.sort_by_key(ToString::to_string);

@@ -103,7 +103,11 @@ pub fn flag(input: &FlagInput) -> Value {
         update_sequence_id: input.update_sequence_id,
         display_name: input.display_name.as_deref().map(|n| clean(n, MAX_TEXT)),
         issue_keys: cap_keys(&input.issue_keys, MAX_ISSUE_KEYS, "feature flag"),
-        summary: Summary { url: url.clone(), status: status.clone(), last_updated: last_updated.clone() },
+        summary: Summary {
+            url: url.clone(),
+            status: status.clone(),
+            last_updated: last_updated.clone(),
+        },
         details: vec![Details {
             url,
             last_updated,
@@ -143,7 +147,10 @@ mod tests {
     fn a_flag_has_a_summary_and_one_environment() {
         let f = flag(&input());
         assert_eq!(f["summary"]["status"]["rollout"]["percentage"], 25.0);
-        assert_eq!(f["details"][0]["environment"], serde_json::json!({"name": "review-42"}));
+        assert_eq!(
+            f["details"][0]["environment"],
+            serde_json::json!({"name": "review-42"})
+        );
         let body = serde_json::json!({ "flags": [f] });
         crate::schema::validate(crate::api::Api::FeatureFlags, &body).unwrap();
     }

@@ -7,8 +7,8 @@
 pub mod build;
 pub mod deployment;
 pub mod devinfo;
-pub mod flag;
 mod environment;
+pub mod flag;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use clap::ValueEnum;

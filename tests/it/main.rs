@@ -12,8 +12,16 @@ mod auth;
 mod builds;
 /// Usage errors: exit 2 before any network call.
 mod cli;
+/// Every form of `delete`.
+mod delete;
 /// Deployments end to end.
 mod deployments;
+/// Development information: commits, files, branch, pull request, chunking.
+mod devinfo;
+/// Feature flags, and what a refusal means.
+mod flags;
+/// Deployment gating and its exit codes.
+mod gate;
 /// `keys`: sources, ranges, shallow clones.
 mod keys;
 /// `validate` and `env`.

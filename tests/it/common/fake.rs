@@ -2,7 +2,8 @@
 //! `/_edge/tenant_info` and the bulk endpoints. It answers like Jira (202 with accepted
 //! and rejected entities) and records every request for the test to inspect.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
@@ -21,6 +22,12 @@ pub struct FakeJira {
     pub reject_numbers: Arc<Mutex<Vec<u64>>>,
     /// How many 401s the bulk endpoints answer before accepting.
     pub unauthorized: Arc<AtomicUsize>,
+    /// Devinfo commit ids the fake reports as failed.
+    pub fail_commits: Arc<Mutex<Vec<String>>>,
+    /// A status the feature-flags endpoint answers instead of accepting (0: accept).
+    pub flags_status: Arc<AtomicU16>,
+    /// Answers to gating-status requests, in order; the last one repeats.
+    pub gate_answers: Arc<Mutex<VecDeque<(u16, Value)>>>,
     tokens_issued: Arc<AtomicUsize>,
 }
 
@@ -32,6 +39,9 @@ impl FakeJira {
             unknown_keys: Arc::default(),
             reject_numbers: Arc::default(),
             unauthorized: Arc::default(),
+            fail_commits: Arc::default(),
+            flags_status: Arc::default(),
+            gate_answers: Arc::default(),
             tokens_issued: Arc::default(),
         };
         let issued = fake.tokens_issued.clone();
@@ -53,11 +63,38 @@ impl FakeJira {
             .mount(&fake.server)
             .await;
         Mock::given(method("POST"))
-            .and(path_regex(r"^/jira/(builds|deployments)/0\.1/cloud/[^/]+/bulk$"))
+            .and(path_regex(
+                r"^/jira/(builds|deployments|devinfo|featureflags)/0\.1/cloud/[^/]+/bulk$",
+            ))
             .respond_with(Bulk {
                 unknown_keys: fake.unknown_keys.clone(),
                 reject_numbers: fake.reject_numbers.clone(),
                 unauthorized: fake.unauthorized.clone(),
+                fail_commits: fake.fail_commits.clone(),
+                flags_status: fake.flags_status.clone(),
+            })
+            .mount(&fake.server)
+            .await;
+        Mock::given(method("DELETE"))
+            .and(path_regex(
+                r"^/jira/(builds|deployments|devinfo|featureflags)/0\.1/cloud/[^/]+/.+$",
+            ))
+            .respond_with(ResponseTemplate::new(202))
+            .mount(&fake.server)
+            .await;
+        let answers = fake.gate_answers.clone();
+        Mock::given(method("GET"))
+            .and(path_regex(
+                r"^/jira/deployments/0\.1/cloud/[^/]+/pipelines/.+/gating-status$",
+            ))
+            .respond_with(move |_: &Request| {
+                let mut answers = answers.lock().unwrap();
+                let (status, body) = if answers.len() > 1 {
+                    answers.pop_front().unwrap()
+                } else {
+                    answers.front().cloned().unwrap_or((404, Value::Null))
+                };
+                ResponseTemplate::new(status).set_body_json(body)
             })
             .mount(&fake.server)
             .await;
@@ -125,6 +162,8 @@ struct Bulk {
     unknown_keys: Arc<Mutex<Vec<String>>>,
     reject_numbers: Arc<Mutex<Vec<u64>>>,
     unauthorized: Arc<AtomicUsize>,
+    fail_commits: Arc<Mutex<Vec<String>>>,
+    flags_status: Arc<AtomicU16>,
 }
 
 impl Respond for Bulk {
@@ -142,13 +181,31 @@ impl Respond for Bulk {
             return ResponseTemplate::new(401).set_body_json(json!({"code": 401, "message": "Unauthorized"}));
         }
         let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+        let unknown = self.unknown_keys.lock().unwrap().clone();
+        if body.get("repositories").is_some() {
+            return self.devinfo(&body, &unknown);
+        }
+        if body.get("flags").is_some() {
+            let status = self.flags_status.load(Ordering::SeqCst);
+            if status != 0 {
+                return ResponseTemplate::new(status);
+            }
+            let ids: Vec<Value> = body["flags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["id"].clone())
+                .collect();
+            return ResponseTemplate::new(202).set_body_json(json!({
+                "acceptedFeatureFlags": ids, "failedFeatureFlags": {}, "unknownIssueKeys": unknown,
+            }));
+        }
         let (entities, accepted_field, rejected_field) = if body.get("builds").is_some() {
             ("builds", "acceptedBuilds", "rejectedBuilds")
         } else {
             ("deployments", "acceptedDeployments", "rejectedDeployments")
         };
         let reject = self.reject_numbers.lock().unwrap().clone();
-        let unknown = self.unknown_keys.lock().unwrap().clone();
         let mut accepted = Vec::new();
         let mut rejected = Vec::new();
         for entity in body[entities].as_array().into_iter().flatten() {
@@ -176,6 +233,45 @@ impl Respond for Bulk {
         ResponseTemplate::new(202).set_body_json(json!({
             accepted_field: accepted,
             rejected_field: rejected,
+            "unknownIssueKeys": unknown,
+        }))
+    }
+}
+
+impl Bulk {
+    /// Devinfo answers are maps keyed by repository id.
+    fn devinfo(&self, body: &Value, unknown: &[String]) -> ResponseTemplate {
+        let fail = self.fail_commits.lock().unwrap().clone();
+        let mut accepted = serde_json::Map::new();
+        let mut failed = serde_json::Map::new();
+        for repository in body["repositories"].as_array().into_iter().flatten() {
+            let id = repository["id"].as_str().unwrap().to_owned();
+            let ids = |field: &str| -> Vec<Value> {
+                repository[field]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|e| e["id"].clone())
+                    .collect()
+            };
+            let (bad, good): (Vec<Value>, Vec<Value>) = ids("commits")
+                .into_iter()
+                .partition(|c| fail.iter().any(|f| c == f));
+            accepted.insert(
+                id.clone(),
+                json!({"commits": good, "branches": ids("branches"), "pullRequests": ids("pullRequests")}),
+            );
+            if !bad.is_empty() {
+                let commits: Vec<Value> = bad
+                    .into_iter()
+                    .map(|c| json!({"id": c, "errorMessages": [{"message": "commit message too long"}]}))
+                    .collect();
+                failed.insert(id, json!({"errorMessages": [], "commits": commits}));
+            }
+        }
+        ResponseTemplate::new(202).set_body_json(json!({
+            "acceptedDevinfoEntities": accepted,
+            "failedDevinfoEntities": failed,
             "unknownIssueKeys": unknown,
         }))
     }

@@ -54,6 +54,61 @@ impl TestRepo {
             .unwrap()
     }
 
+    /// Commits `message` after writing `files` (path, contents) and removing `removed`.
+    pub fn commit_files(&self, message: &str, files: &[(&str, &str)], removed: &[&str]) -> Oid {
+        let mut index = self.repo.index().unwrap();
+        for (path, contents) in files {
+            let full = self.path().join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(&full, contents).unwrap();
+            index.add_path(Path::new(path)).unwrap();
+        }
+        for path in removed {
+            std::fs::remove_file(self.path().join(path)).unwrap();
+            index.remove_path(Path::new(path)).unwrap();
+        }
+        index.write().unwrap();
+        self.commit_index(message, None)
+    }
+
+    /// A merge commit of HEAD and `other`, with HEAD's tree.
+    pub fn merge(&self, message: &str, other: Oid) -> Oid {
+        self.commit_index(message, Some(other))
+    }
+
+    fn commit_index(&self, message: &str, second_parent: Option<Oid>) -> Oid {
+        let time = self.clock.get() + 60;
+        self.clock.set(time);
+        let signature = Signature::new("Test Author", "author@example.com", &Time::new(time, 0)).unwrap();
+        let tree_id = self.repo.index().unwrap().write_tree().unwrap();
+        let tree = self.repo.find_tree(tree_id).unwrap();
+        let mut parents: Vec<git2::Commit<'_>> = self
+            .repo
+            .head()
+            .ok()
+            .map(|h| h.peel_to_commit().unwrap())
+            .into_iter()
+            .collect();
+        if let Some(other) = second_parent {
+            parents.push(self.repo.find_commit(other).unwrap());
+        }
+        let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        self.repo
+            .commit(Some("HEAD"), &signature, &signature, message, &tree, &parents)
+            .unwrap()
+    }
+
+    /// A commit on no branch, child of `parent`: the other side of a merge.
+    pub fn side_commit(&self, parent: Oid, message: &str) -> Oid {
+        let signature =
+            Signature::new("Side Author", "side@example.com", &Time::new(1_600_000_000, 0)).unwrap();
+        let parent = self.repo.find_commit(parent).unwrap();
+        let tree = parent.tree().unwrap();
+        self.repo
+            .commit(None, &signature, &signature, message, &tree, &[&parent])
+            .unwrap()
+    }
+
     pub fn remote(&self, name: &str, url: &str) {
         self.repo.remote(name, url).unwrap();
     }

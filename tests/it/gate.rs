@@ -1,0 +1,90 @@
+use serde_json::{Value, json};
+
+use crate::common::{FakeJira, jira_send, json, stderr, stdout};
+
+fn gating(status: &str) -> (u16, Value) {
+    (
+        200,
+        json!({
+            "deploymentSequenceNumber": 7, "pipelineId": "acme/app/CI", "environmentId": "production-eu",
+            "updatedTimestamp": "2026-11-22T10:00:00.000+00:00", "gatingStatus": status,
+            "details": [{"type": "issue", "issueKey": "CT-40",
+                         "issueLink": "https://acme.atlassian.net/servicedesk/customer/portal/4/CT-40"}]
+        }),
+    )
+}
+
+async fn gate(answers: Vec<(u16, Value)>, extra: &[&str]) -> (FakeJira, std::process::Output) {
+    let jira = FakeJira::start().await;
+    jira.gate_answers.lock().unwrap().extend(answers);
+    let home = tempfile::tempdir().unwrap();
+    let output = jira_send(home.path())
+        .envs(FakeJira::credentials())
+        .args(jira.args())
+        .args([
+            "gate",
+            "--pipeline-id",
+            "acme/app/CI",
+            "--environment",
+            "Production EU",
+        ])
+        .args(["--deployment-number", "7", "--poll-interval", "10ms"])
+        .args(extra)
+        .output()
+        .unwrap();
+    (jira, output)
+}
+
+#[tokio::test]
+async fn waiting_polls_through_not_recorded_and_awaiting_until_allowed() {
+    let (jira, output) = gate(
+        vec![(404, Value::Null), gating("awaiting"), gating("allowed")],
+        &["--wait", "--output", "json"],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report = json(&output);
+    assert_eq!(report["gatingStatus"], "allowed");
+    assert_eq!(report["polls"], 3);
+    assert_eq!(report["details"][0]["issueKey"], "CT-40");
+    let requests = jira.requests("/jira/deployments/").await;
+    assert_eq!(
+        requests[0].url.path(),
+        format!(
+            "/jira/deployments/0.1/cloud/{}/pipelines/acme%2Fapp%2FCI/environments/production-eu/deployments/7/gating-status",
+            crate::common::fake::CLOUD_ID
+        )
+    );
+}
+
+#[tokio::test]
+async fn each_decision_has_its_exit_code() {
+    let (_, prevented) = gate(vec![gating("prevented")], &[]).await;
+    assert_eq!(prevented.status.code(), Some(5));
+    let text = stdout(&prevented);
+    assert!(
+        text.contains("prevented") && text.contains("CT-40") && text.contains("portal/4/CT-40"),
+        "{text}"
+    );
+
+    let (_, expired) = gate(vec![gating("expired")], &[]).await;
+    assert_eq!(expired.status.code(), Some(5));
+
+    let (_, invalid) = gate(vec![gating("invalid")], &[]).await;
+    assert_eq!(invalid.status.code(), Some(1));
+    assert!(stdout(&invalid).contains("Jira says"), "{}", stdout(&invalid));
+
+    let (_, awaiting) = gate(vec![gating("awaiting")], &[]).await;
+    assert_eq!(awaiting.status.code(), Some(6), "undecided without --wait");
+
+    let (_, not_found) = gate(vec![(404, Value::Null)], &[]).await;
+    assert_eq!(not_found.status.code(), Some(1));
+    assert!(stderr(&not_found).contains("--gate"), "{}", stderr(&not_found));
+}
+
+#[tokio::test]
+async fn a_wait_that_times_out_exits_6() {
+    let (jira, output) = gate(vec![gating("awaiting")], &["--wait", "--wait-timeout", "100ms"]).await;
+    assert_eq!(output.status.code(), Some(6), "{}", stderr(&output));
+    assert!(jira.requests("/jira/deployments/").await.len() >= 2, "it polled");
+}
