@@ -54,6 +54,10 @@ pub enum Command {
     Gate(GateArgs),
     /// Delete data sent earlier: by key, or every entity with given properties.
     Delete(DeleteArgs),
+    /// Deliver the reports queued in the outbox because Jira could not be reached.
+    Flush(FlushArgs),
+    /// Check settings, reachability, credentials, cloud id and permissions.
+    Doctor(DoctorArgs),
     /// Validate a payload file against the bundled schemas and API limits; no network.
     Validate(ValidateArgs),
     /// Show the detected CI system and the resolved settings, secrets masked.
@@ -141,6 +145,26 @@ pub struct GlobalArgs {
     #[arg(long, value_name = "DURATION", env = JIRA_SEND_TIMEOUT, global = true,
           value_parser = parse_duration, default_value = "2m")]
     pub timeout: Duration,
+
+    /// A PEM file of extra certificate authorities to trust (a private CA, a TLS-inspecting
+    /// proxy), in addition to the operating system's.
+    #[arg(long, value_name = "PATH", env = JIRA_SEND_CA_FILE, global = true)]
+    pub ca_file: Option<PathBuf>,
+
+    /// Deadline of one HTTP request; a slower answer is retried.
+    #[arg(long, value_name = "DURATION", env = JIRA_SEND_REQUEST_TIMEOUT, global = true,
+          value_parser = parse_duration, default_value = "30s")]
+    pub request_timeout: Duration,
+
+    /// The first retry's delay ceiling; later ones double, up to 30s, with full jitter.
+    #[arg(long, value_name = "DURATION", env = JIRA_SEND_RETRY_DELAY, global = true,
+          value_parser = parse_duration, default_value = "500ms", hide = true)]
+    pub retry_delay: Duration,
+
+    /// Do not first deliver the reports queued in the outbox for the same site.
+    #[arg(long, env = JIRA_SEND_NO_FLUSH, global = true, value_parser = BoolishValueParser::new(),
+          num_args = 0, default_missing_value = "true")]
+    pub no_flush: bool,
 
     /// The git repository [default: discovered from the working directory].
     #[arg(long, value_name = "PATH", env = JIRA_SEND_REPO, global = true)]
@@ -510,6 +534,26 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct EnvArgs {}
+
+#[derive(Debug, Args)]
+pub struct FlushArgs {}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The APIs whose permission to check.
+    #[arg(long, value_name = "API,...", value_delimiter = ',', value_enum,
+          default_values = ["builds", "deployments", "devinfo"])]
+    pub apis: Vec<ApiName>,
+}
+
+/// An API, as `doctor --apis` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ApiName {
+    Builds,
+    Deployments,
+    Devinfo,
+    Featureflags,
+}
 
 /// `KEY=VALUE`, with a key Jira accepts: not empty, no `:`, not starting with `_`.
 fn parse_property(text: &str) -> Result<(String, String), String> {

@@ -10,7 +10,7 @@ use tracing::{debug, info, warn};
 
 use crate::env::host_suffix;
 use crate::error::{Error, Result};
-use crate::http::exchange;
+use crate::retry::Policy;
 use crate::settings::Site;
 use crate::store;
 
@@ -36,7 +36,12 @@ pub fn cached(cache_dir: Option<&Path>, site: &Site) -> Option<String> {
 }
 
 /// Looks the cloud id of `site` up, and caches it.
-pub async fn look_up(client: &Client, cache_dir: Option<&Path>, site: &Site) -> Result<String> {
+pub async fn look_up(
+    client: &Client,
+    policy: &Policy<'_>,
+    cache_dir: Option<&Path>,
+    site: &Site,
+) -> Result<String> {
     if let Some(id) = cached(cache_dir, site) {
         debug!("cloud id of {} from the cache: {id}", site.name);
         return Ok(id);
@@ -47,7 +52,7 @@ pub async fn look_up(client: &Client, cache_dir: Option<&Path>, site: &Site) -> 
         .expect("a site URL takes a path");
     info!("looking up the cloud id of {} at {url}", site.name);
     let what = || format!("the cloud id lookup at {url}");
-    let answer = exchange(client.get(url.clone()), what).await?;
+    let answer = policy.send(&what(), || client.get(url.clone())).await?;
     let cloud_id = match answer.status {
         status if status.is_success() => answer
             .json

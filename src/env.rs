@@ -26,6 +26,10 @@ pub mod vars {
     pub const JIRA_SEND_TIMEOUT: &str = "JIRA_SEND_TIMEOUT";
     pub const JIRA_SEND_REPO: &str = "JIRA_SEND_REPO";
     pub const JIRA_SEND_LOG: &str = "JIRA_SEND_LOG";
+    pub const JIRA_SEND_CA_FILE: &str = "JIRA_SEND_CA_FILE";
+    pub const JIRA_SEND_REQUEST_TIMEOUT: &str = "JIRA_SEND_REQUEST_TIMEOUT";
+    pub const JIRA_SEND_RETRY_DELAY: &str = "JIRA_SEND_RETRY_DELAY";
+    pub const JIRA_SEND_NO_FLUSH: &str = "JIRA_SEND_NO_FLUSH";
 
     pub const JIRA_ISSUE_KEYS: &str = "JIRA_ISSUE_KEYS";
     pub const JIRA_SEND_BRANCH: &str = "JIRA_SEND_BRANCH";

@@ -3,22 +3,37 @@
 use std::error::Error as _;
 use std::time::Duration;
 
-use reqwest::{Client, RequestBuilder, Response, StatusCode};
+use reqwest::{Certificate, Client, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::settings::Settings;
 
 /// `jira-send/<version>`, so Atlassian can tell our traffic apart.
 pub const USER_AGENT: &str = concat!("jira-send/", env!("CARGO_PKG_VERSION"));
 
-/// Builds the client every request goes through: connect timeout 10 s, request
-/// timeout 30 s, rustls with the platform's trust store, and the proxy variables
-/// (`HTTPS_PROXY`, `NO_PROXY`) honoured by reqwest itself.
-pub fn client() -> Result<Client> {
-    Client::builder()
+/// Builds the client every request goes through: connect timeout 10 s, a request
+/// timeout (`--request-timeout`, 30 s), rustls trusting the operating system's
+/// certificate authorities plus those of `--ca-file`, and the proxy variables
+/// (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`) honoured by reqwest itself. Only outbound
+/// connections: nothing listens.
+pub fn client(settings: &Settings) -> Result<Client> {
+    let mut builder = Client::builder()
         .user_agent(USER_AGENT)
         .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(30))
+        .timeout(settings.request_timeout);
+    if let Some(path) = &settings.ca_file {
+        let pem = fs_err::read(path).map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let certificates = Certificate::from_pem_bundle(&pem)
+            .ok()
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| Error::usage(format!("--ca-file {}: no PEM certificate in it", path.display())))?;
+        builder = builder.tls_certs_merge(certificates);
+    }
+    builder
         .build()
         .map_err(|e| Error::usage(format!("cannot set up HTTPS: {}", describe(&e))))
 }
@@ -67,14 +82,26 @@ pub struct Answer {
     pub status: StatusCode,
     pub json: Option<Value>,
     pub text: String,
+    /// The `Retry-After` header, where the server sent one.
+    pub retry_after: Option<String>,
 }
 
 impl Answer {
     pub async fn read(response: Response) -> Self {
         let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let text = response.text().await.unwrap_or_default();
         let json = serde_json::from_str(&text).ok();
-        Self { status, json, text }
+        Self {
+            status,
+            json,
+            text,
+            retry_after,
+        }
     }
 
     /// The error messages of the body, or failing those, the status and the body.

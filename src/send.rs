@@ -5,23 +5,26 @@
 //! for every site before the first request, so a typo in the second site's variables
 //! fails the step with exit 2 before the first site has received anything.
 
+use std::collections::VecDeque;
 use std::future::Future;
 
 use reqwest::{Client, Method, StatusCode};
 use secrecy::ExposeSecret;
 use serde_json::Value;
 use tokio::time::Instant;
-use tracing::debug;
+use tracing::{debug, info, warn};
 
 use crate::api::Api;
 use crate::auth::{AccessToken, TokenCache, Tokens};
 use crate::clock::Clock;
 use crate::cloud_id;
 use crate::env::Env;
-use crate::error::{Error, Result};
-use crate::http::{self, Answer, exchange};
+use crate::error::{Error, Exit, Result};
+use crate::http::{self, Answer};
+use crate::outbox::{Entry, Outbox, SavedCall};
 use crate::report::{PlannedRequest, SiteReport};
-use crate::response::{self, Outcome};
+use crate::response::{self, Outcome, Rejection};
+use crate::retry;
 use crate::settings::{Credentials, Settings, Site};
 
 /// One request to one of the APIs, the same for every site but for the cloud id.
@@ -89,27 +92,90 @@ pub fn plan(settings: &Settings, env: &Env, calls: &[Call]) -> Vec<SiteReport> {
     }
 }
 
-/// What an answer means: the entities accepted and rejected, or an error.
-pub type Interpret = fn(&Call, &Answer) -> Result<Outcome>;
-
-/// Makes `calls` at every site, in order, and reads each answer with `interpret`.
+/// Makes `calls` at every site, in order, after delivering what the outbox holds for
+/// the site (unless `--no-flush`). What cannot be delivered is saved to the outbox.
 /// Fails only for problems found before the network (no site, missing credentials);
 /// what happens at a site is in its report.
-pub fn deliver(
-    settings: &Settings,
-    env: &Env,
-    clock: &dyn Clock,
-    calls: &[Call],
-    interpret: Interpret,
-) -> Result<Vec<SiteReport>> {
+pub fn deliver(settings: &Settings, env: &Env, clock: &dyn Clock, calls: &[Call]) -> Result<Vec<SiteReport>> {
     let sites = prepare(settings, env)?;
-    let client = http::client()?;
+    let client = http::client(settings)?;
     let deadline = Instant::now() + settings.timeout;
+    let outbox = settings.outbox_dir.as_deref().map(Outbox::new);
     run_async(async {
         let mut reports = Vec::new();
         for (site, credentials) in &sites {
             let mut session = Session::new(&client, settings, env, clock, site, credentials, deadline);
-            reports.push(session.make(calls, interpret).await);
+            let mut earlier = Made::default();
+            if let (Some(outbox), false) = (&outbox, settings.no_flush) {
+                // Older reports first, but bounded: a site that is still down must not
+                // eat the time this run's own report needs.
+                let bound = deadline.saturating_duration_since(Instant::now()) / 3;
+                earlier = session.flush(outbox, Instant::now() + bound).await;
+                // A failed flush keeps its own file; it is not this run's to save.
+                earlier.unsent.clear();
+                if earlier.error.take().is_some() {
+                    warn!(
+                        "{}: the queued reports are still undeliverable; they stay queued",
+                        site.name
+                    );
+                }
+            }
+            let made = session.make(calls.to_vec(), deadline).await;
+            reports.push(session.report(earlier.and(made), outbox.as_ref()));
+        }
+        reports
+    })
+}
+
+/// Delivers everything queued in the outbox, oldest first, one report per site.
+pub fn flush(settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Vec<SiteReport>> {
+    let dir = settings
+        .outbox_dir
+        .as_deref()
+        .ok_or_else(|| Error::usage("no outbox directory: set --outbox-dir or --cache-dir"))?;
+    let outbox = Outbox::new(dir);
+    // The sites with queued reports, from the files themselves.
+    let mut sites: Vec<Site> = Vec::new();
+    for path in outbox.pending(None) {
+        let entry = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Entry>(&b).ok());
+        let Some(entry) = entry else {
+            continue;
+        };
+        match crate::settings::parse_site(&entry.site_url) {
+            Ok(site) if !sites.contains(&site) => sites.push(site),
+            Ok(_) => {}
+            Err(e) => warn!("{}: {e}", path.display()),
+        }
+    }
+    if sites.is_empty() {
+        return Ok(Vec::new());
+    }
+    let client = http::client(settings)?;
+    let deadline = Instant::now() + settings.timeout;
+    run_async(async {
+        let mut reports = Vec::new();
+        for site in &sites {
+            let credentials = match settings.credentials(site, env) {
+                Ok(credentials) => credentials,
+                Err(error) => {
+                    let mut report =
+                        SiteReport::sent(Some(site.name.clone()), None, 0, Outcome::default(), Some(&error));
+                    report.outbox = Some(outbox.dir().display().to_string());
+                    reports.push(report);
+                    continue;
+                }
+            };
+            let mut session = Session::new(&client, settings, env, clock, site, &credentials, deadline);
+            let mut made = session.flush(&outbox, deadline).await;
+            // A file that fails keeps its remaining requests itself.
+            made.unsent.clear();
+            let mut report = session.report(made, None);
+            if report.error.is_some() {
+                report.outbox = Some(outbox.dir().display().to_string());
+            }
+            reports.push(report);
         }
         reports
     })
@@ -143,6 +209,7 @@ pub fn run_async<T>(work: impl Future<Output = T>) -> Result<T> {
 pub struct Session<'a> {
     client: &'a Client,
     settings: &'a Settings,
+    clock: &'a dyn Clock,
     pub site: &'a Site,
     tokens: Tokens<'a>,
     cloud_id: Option<String>,
@@ -176,13 +243,13 @@ impl<'a> Session<'a> {
                 .cache_dir
                 .as_deref()
                 .map(|dir| TokenCache::new(dir, settings.token_url.as_str(), &credentials.client_id)),
-            clock,
-            deadline,
+            policy: retry::Policy::new(settings, clock, deadline),
         };
         let cloud_id = settings.configured_cloud_id(Some(site), env);
         Self {
             client,
             settings,
+            clock,
             site,
             tokens,
             cloud_id,
@@ -196,41 +263,146 @@ impl<'a> Session<'a> {
         self.cloud_id.clone()
     }
 
-    /// Makes every call and gathers the outcome into the site's report.
-    async fn make(&mut self, calls: &[Call], interpret: Interpret) -> SiteReport {
-        let mut outcome = Outcome::default();
-        let mut answered = 0;
-        let deadline = self.deadline;
-        let result = tokio::time::timeout_at(deadline, async {
-            for call in calls {
-                let answer = self.call(call).await?;
-                answered += 1;
-                outcome.merge(interpret(call, &answer)?);
+    /// Makes `calls` in order until one cannot be delivered. A request Jira finds too
+    /// large (413) is split in halves, each sent on its own.
+    async fn make(&mut self, calls: Vec<Call>, deadline: Instant) -> Made {
+        let mut made = Made::default();
+        let mut queue: VecDeque<Call> = calls.into();
+        while let Some(call) = queue.pop_front() {
+            let answer = match tokio::time::timeout_at(deadline, self.call(&call)).await {
+                Ok(Ok(answer)) => answer,
+                Ok(Err(error)) => return made.failed(error, call, queue),
+                Err(_) => return made.failed(Error::Timeout(self.settings.timeout), call, queue),
+            };
+            if answer.status == StatusCode::PAYLOAD_TOO_LARGE
+                && let Some((first, second)) = split(&call)
+            {
+                debug!("413 from Jira: sending the request in two halves");
+                queue.push_front(second);
+                queue.push_front(first);
+                continue;
             }
-            Ok(())
-        })
-        .await
-        .unwrap_or(Err(Error::Timeout(self.settings.timeout)));
-        SiteReport::sent(
+            made.answered += 1;
+            match interpret(&call, &answer) {
+                Ok(outcome) => made.outcome.merge(outcome),
+                Err(error) => return made.failed(error, call, queue),
+            }
+        }
+        made
+    }
+
+    /// Delivers the outbox files of this site, oldest first, until one fails; a failed
+    /// file keeps the requests it still holds.
+    async fn flush(&mut self, outbox: &Outbox, deadline: Instant) -> Made {
+        let mut made = Made::default();
+        for path in outbox.pending(Some(&self.site.name)) {
+            let Some(claimed) = outbox.claim(&path) else {
+                continue;
+            };
+            if claimed.entry.site != self.site.name {
+                continue;
+            }
+            if self.cloud_id.is_none() {
+                self.cloud_id.clone_from(&claimed.entry.cloud_id);
+            }
+            let calls: Vec<Call> = claimed
+                .entry
+                .requests
+                .iter()
+                .filter_map(SavedCall::to_call)
+                .collect();
+            info!(
+                "delivering {} queued request(s) from {}",
+                calls.len(),
+                path.display()
+            );
+            let result = self.make(calls, deadline).await;
+            let failed = result.error.is_some();
+            if failed {
+                claimed.keep(result.unsent.iter().map(SavedCall::from).collect());
+            } else {
+                claimed.delivered();
+            }
+            made = made.and(result);
+            if failed {
+                break;
+            }
+        }
+        made
+    }
+
+    /// The site's report. What a delivery failure left unsent is saved to `outbox`.
+    fn report(&self, made: Made, outbox: Option<&Outbox>) -> SiteReport {
+        let undelivered = made.error.as_ref().is_some_and(|e| e.exit() == Exit::Delivery);
+        let saved = match outbox {
+            Some(outbox) if undelivered && !made.unsent.is_empty() => self.save(outbox, &made.unsent),
+            _ => None,
+        };
+        let mut report = SiteReport::sent(
             Some(self.site.name.clone()),
             self.known_cloud_id(),
-            answered,
-            outcome,
-            result.err().as_ref(),
+            made.answered,
+            made.outcome,
+            made.error.as_ref(),
+        );
+        report.outbox = saved;
+        report
+    }
+
+    fn save(&self, outbox: &Outbox, unsent: &[Call]) -> Option<String> {
+        let entry = Entry {
+            version: 1,
+            created_at: self.clock.now(),
+            site: self.site.name.clone(),
+            site_url: self.site.url.to_string(),
+            cloud_id: self.cloud_id.clone(),
+            requests: unsent.iter().map(SavedCall::from).collect(),
+        };
+        match outbox.save(&entry) {
+            Ok(path) => {
+                warn!(
+                    "{}: saved the undelivered report to {}; `jira-send flush` sends it later",
+                    self.site.name,
+                    path.display()
+                );
+                Some(path.display().to_string())
+            }
+            Err(e) => {
+                warn!(
+                    "{}: cannot save the undelivered report to the outbox: {e}",
+                    self.site.name
+                );
+                None
+            }
+        }
+    }
+
+    /// The site's cloud id: configured, cached, or looked up now.
+    pub async fn cloud_id(&mut self) -> Result<String> {
+        if let Some(id) = &self.cloud_id {
+            return Ok(id.clone());
+        }
+        let policy = retry::Policy::new(self.settings, self.clock, self.deadline);
+        let id = cloud_id::look_up(
+            self.client,
+            &policy,
+            self.settings.cache_dir.as_deref(),
+            self.site,
         )
+        .await?;
+        self.cloud_id = Some(id.clone());
+        Ok(id)
+    }
+
+    /// A newly issued access token, whatever the cache holds (`doctor`).
+    pub async fn fresh_token(&mut self) -> Result<()> {
+        self.token = Some(self.tokens.fresh().await?);
+        Ok(())
     }
 
     /// Makes `call`; on a 401, renews the token once and makes it again.
     pub async fn call(&mut self, call: &Call) -> Result<Answer> {
-        let cloud_id = match &self.cloud_id {
-            Some(id) => id.clone(),
-            None => {
-                let id =
-                    cloud_id::look_up(self.client, self.settings.cache_dir.as_deref(), self.site).await?;
-                self.cloud_id = Some(id.clone());
-                id
-            }
-        };
+        let cloud_id = self.cloud_id().await?;
         let url = call.url(self.settings, &cloud_id);
         let token = match self.token.take() {
             Some(token) => token,
@@ -253,17 +425,21 @@ impl<'a> Session<'a> {
         Ok(answer)
     }
 
+    /// One request, with the retries of [`retry::Policy`].
     async fn send(&self, call: &Call, url: &str, token: &AccessToken) -> Result<Answer> {
-        let mut request = self
-            .client
-            .request(call.method.clone(), url)
-            .bearer_auth(token.secret().expose_secret());
-        if let Some(body) = &call.body {
-            request = request.json(body);
-        }
-        let answer = exchange(request, || format!("{} {url}", call.method)).await?;
-        debug!("{} {url} → {}", call.method, answer.status);
-        Ok(answer)
+        let what = format!("{} {url}", call.method);
+        retry::Policy::new(self.settings, self.clock, self.deadline)
+            .send(&what, || {
+                let request = self
+                    .client
+                    .request(call.method.clone(), url)
+                    .bearer_auth(token.secret().expose_secret());
+                match &call.body {
+                    Some(body) => request.json(body),
+                    None => request,
+                }
+            })
+            .await
     }
 }
 
@@ -288,7 +464,7 @@ pub fn common_error(api: Api, answer: &Answer) -> Option<Error> {
 }
 
 /// What a bulk submission's answer means for the entities of its body.
-pub fn interpret_bulk(call: &Call, answer: &Answer) -> Result<Outcome> {
+fn interpret_bulk(call: &Call, answer: &Answer) -> Result<Outcome> {
     let body = call.body.as_ref().unwrap_or(&Value::Null);
     if answer.status.is_success() {
         return Ok(response::parse(
@@ -309,4 +485,107 @@ pub fn interpret_bulk(call: &Call, answer: &Answer) -> Result<Outcome> {
     // Jira refused the request as a whole (400 malformed, 413 too large, …): every
     // entity in it is rejected, with Jira's words.
     Ok(response::reject_all(call.api, body, &answer.messages()))
+}
+
+/// What a series of calls at one site came to.
+#[derive(Debug, Default)]
+struct Made {
+    answered: usize,
+    outcome: Outcome,
+    /// Why the calls stopped, if they did.
+    error: Option<Error>,
+    /// The call that failed and those after it.
+    unsent: Vec<Call>,
+}
+
+impl Made {
+    fn failed(mut self, error: Error, call: Call, rest: VecDeque<Call>) -> Self {
+        self.error = Some(error);
+        self.unsent = std::iter::once(call).chain(rest).collect();
+        self
+    }
+
+    /// This, then `next`.
+    fn and(mut self, next: Self) -> Self {
+        self.answered += next.answered;
+        self.outcome.merge(next.outcome);
+        self.error = self.error.or(next.error);
+        self.unsent.extend(next.unsent);
+        self
+    }
+}
+
+/// A bulk request in two halves, each complete on its own; `None` for a single entity.
+fn split(call: &Call) -> Option<(Call, Call)> {
+    if call.method != Method::POST {
+        return None;
+    }
+    let body = call.body.as_ref()?;
+    let key = call.api.entities_key();
+    let entities = body.get(key)?.as_array()?;
+    let (first, second) = if entities.len() > 1 {
+        let (a, b) = entities.split_at(entities.len() / 2);
+        let with = |part: &[Value]| {
+            let mut half = body.clone();
+            half[key] = Value::Array(part.to_vec());
+            half
+        };
+        (with(a), with(b))
+    } else if call.api == Api::Devinfo {
+        // One repository: split its commits; the branch and pull request travel once.
+        let commits = entities.first()?.get("commits")?.as_array()?;
+        if commits.len() < 2 {
+            return None;
+        }
+        let (a, b) = commits.split_at(commits.len() / 2);
+        let with = |part: &[Value], keep_others: bool| {
+            let mut half = body.clone();
+            let repository = &mut half[key][0];
+            repository["commits"] = Value::Array(part.to_vec());
+            if !keep_others && let Some(fields) = repository.as_object_mut() {
+                fields.remove("branches");
+                fields.remove("pullRequests");
+            }
+            half
+        };
+        (with(a, true), with(b, false))
+    } else {
+        return None;
+    };
+    let call_with = |body: Value| Call {
+        body: Some(body),
+        ..call.clone()
+    };
+    Some((call_with(first), call_with(second)))
+}
+
+/// What an answer means for the call: a submission's or a deletion's verdict.
+pub fn interpret(call: &Call, answer: &Answer) -> Result<Outcome> {
+    if call.method == Method::POST {
+        interpret_bulk(call, answer)
+    } else {
+        interpret_delete(call, answer)
+    }
+}
+
+/// 202: the deletion was accepted. A 4xx other than the shared ones: Jira refused it,
+/// with its words.
+fn interpret_delete(call: &Call, answer: &Answer) -> Result<Outcome> {
+    let subject = call.subject.clone().unwrap_or(Value::Null);
+    if answer.status.is_success() {
+        return Ok(Outcome {
+            accepted: vec![subject],
+            ..Outcome::default()
+        });
+    }
+    if let Some(error) = common_error(call.api, answer) {
+        return Err(error);
+    }
+    Ok(Outcome {
+        rejected: vec![Rejection {
+            key: subject,
+            errors: answer.messages(),
+        }],
+        ..Outcome::default()
+    })
 }

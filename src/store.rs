@@ -29,13 +29,14 @@ pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Whether a file may be trusted: on Unix, not writable by group or others (someone
-/// else could have planted its contents).
+/// Whether a file may be trusted: on Unix, owned by this user and not writable by
+/// group or others (someone else could have planted its contents).
 pub fn is_private(path: &Path) -> bool {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o022 == 0)
+        use std::os::unix::fs::MetadataExt as _;
+        std::fs::metadata(path)
+            .is_ok_and(|m| m.mode() & 0o022 == 0 && m.uid() == rustix::process::geteuid().as_raw())
     }
     #[cfg(not(unix))]
     {

@@ -54,7 +54,7 @@ impl TokenCache {
         let bytes = std::fs::read(&self.path).ok()?;
         if !store::is_private(&self.path) {
             warn!(
-                "ignoring the token cache {}: it is writable by other users",
+                "ignoring the token cache {}: it belongs to another user or others can write it",
                 self.path.display()
             );
             return None;

@@ -10,15 +10,13 @@ mod token;
 use reqwest::{Client, StatusCode, Url};
 use secrecy::ExposeSecret;
 use serde_json::json;
-use tokio::time::Instant;
 use tracing::{debug, info};
 
 pub use cache::TokenCache;
 pub use token::{AccessToken, REFRESH_MARGIN, TokenResponse};
 
-use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::http::exchange;
+use crate::retry::Policy;
 use crate::settings::Credentials;
 
 /// The access tokens of one set of credentials.
@@ -28,8 +26,8 @@ pub struct Tokens<'a> {
     pub token_url: &'a Url,
     pub credentials: &'a Credentials,
     pub cache: Option<TokenCache>,
-    pub clock: &'a dyn Clock,
-    pub deadline: Instant,
+    /// Retries, deadline and clock.
+    pub policy: Policy<'a>,
 }
 
 impl Tokens<'_> {
@@ -41,7 +39,7 @@ impl Tokens<'_> {
         }
         // Another invocation may be fetching right now: wait for it, then look again.
         let _lock = match &self.cache {
-            Some(cache) => cache.lock(self.deadline).await,
+            Some(cache) => cache.lock(self.policy.deadline).await,
             None => None,
         };
         if let Some(token) = self.cached_fresh() {
@@ -55,7 +53,7 @@ impl Tokens<'_> {
     /// invocation already replaced it, that token is used; otherwise one is fetched.
     pub async fn renew(&self, rejected: &AccessToken) -> Result<AccessToken> {
         let _lock = match &self.cache {
-            Some(cache) => cache.lock(self.deadline).await,
+            Some(cache) => cache.lock(self.policy.deadline).await,
             None => None,
         };
         if let Some(token) = self.cached_fresh().filter(|t| !t.same_as(rejected)) {
@@ -64,9 +62,15 @@ impl Tokens<'_> {
         self.fetch_and_store().await
     }
 
+    /// A newly issued token, whatever the cache holds: proof that the credentials
+    /// work (`doctor`).
+    pub async fn fresh(&self) -> Result<AccessToken> {
+        self.fetch_and_store().await
+    }
+
     fn cached_fresh(&self) -> Option<AccessToken> {
         let token = self.cache.as_ref()?.load()?;
-        token.is_fresh(self.clock.now()).then_some(token)
+        token.is_fresh(self.policy.clock.now()).then_some(token)
     }
 
     async fn fetch_and_store(&self) -> Result<AccessToken> {
@@ -86,7 +90,10 @@ impl Tokens<'_> {
             "client_id": self.credentials.client_id,
             "client_secret": self.credentials.secret.expose_secret(),
         });
-        let answer = exchange(self.client.post(self.token_url.clone()).json(&body), what).await?;
+        let answer = self
+            .policy
+            .send(&what(), || self.client.post(self.token_url.clone()).json(&body))
+            .await?;
         match answer.status {
             status if status.is_success() => {
                 let response: TokenResponse =
@@ -94,7 +101,7 @@ impl Tokens<'_> {
                         what: what(),
                         detail: format!("{status} without an access_token in the answer"),
                     })?;
-                Ok(AccessToken::issued(response, self.clock.now()))
+                Ok(AccessToken::issued(response, self.policy.clock.now()))
             }
             StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
                 Err(Error::TokenRefused {

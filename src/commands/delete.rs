@@ -13,11 +13,9 @@ use crate::cli::{ByProperty, DeleteArgs, DeleteTarget, EntityType};
 use crate::clock::Clock;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
-use crate::http::Answer;
 use crate::keys::KeySet;
 use crate::report::Report;
-use crate::response::{Outcome, Rejection};
-use crate::send::{self, Call, common_error, segment};
+use crate::send::{self, Call, segment};
 use crate::settings::Settings;
 
 pub fn run(args: &DeleteArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {
@@ -28,7 +26,7 @@ pub fn run(args: &DeleteArgs, settings: &Settings, env: &Env, clock: &dyn Clock)
     report.sites = if settings.dry_run {
         send::plan(settings, env, std::slice::from_ref(&call))
     } else {
-        send::deliver(settings, env, clock, std::slice::from_ref(&call), interpret)?
+        send::deliver(settings, env, clock, std::slice::from_ref(&call))?
     };
     Ok(finish(report, settings))
 }
@@ -144,26 +142,4 @@ fn repeated_key(by: &ByProperty) -> Option<&str> {
         .enumerate()
         .find(|(i, (key, _))| by.properties[..*i].iter().any(|(k, _)| k == key))
         .map(|(_, (key, _))| key.as_str())
-}
-
-/// 202: the deletion was accepted. A 4xx other than the shared ones: Jira refused it,
-/// with its words.
-fn interpret(call: &Call, answer: &Answer) -> Result<Outcome> {
-    let subject = call.subject.clone().unwrap_or(Value::Null);
-    if answer.status.is_success() {
-        return Ok(Outcome {
-            accepted: vec![subject],
-            ..Outcome::default()
-        });
-    }
-    if let Some(error) = common_error(call.api, answer) {
-        return Err(error);
-    }
-    Ok(Outcome {
-        rejected: vec![Rejection {
-            key: subject,
-            errors: answer.messages(),
-        }],
-        ..Outcome::default()
-    })
 }

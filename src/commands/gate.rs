@@ -63,7 +63,7 @@ pub fn run(args: &GateArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
 
     let sites = send::prepare(settings, env)?;
     let (site, credentials) = &sites[0];
-    let client = http::client()?;
+    let client = http::client(settings)?;
     let waiting = if args.wait {
         args.wait_timeout
     } else {

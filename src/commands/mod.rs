@@ -5,8 +5,10 @@ mod build;
 mod delete;
 mod deployment;
 mod devinfo;
+mod doctor;
 mod env;
 mod flag;
+mod flush;
 mod gate;
 mod keys;
 mod validate;
@@ -33,6 +35,8 @@ pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
         Command::Flag(_) => "flag",
         Command::Gate(_) => "gate",
         Command::Delete(_) => "delete",
+        Command::Flush(_) => "flush",
+        Command::Doctor(_) => "doctor",
         Command::Keys(_) => "keys",
         Command::Validate(_) => "validate",
         Command::Env(_) => "env",
@@ -44,6 +48,8 @@ pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
         Command::Flag(args) => flag::run(args, &settings, env, clock),
         Command::Gate(args) => gate::run(args, &settings, env, clock),
         Command::Delete(args) => delete::run(args, &settings, env, clock),
+        Command::Flush(_) => flush::run(&settings, env, clock),
+        Command::Doctor(args) => doctor::run(args, &settings, env, clock),
         Command::Keys(args) => keys::run(args, &settings, env),
         Command::Validate(args) => validate::run(args, &settings),
         Command::Env(_) => env::run(&settings, env),
@@ -79,7 +85,7 @@ fn submit(
     report.sites = if settings.dry_run {
         send::plan(settings, env, &calls)
     } else {
-        send::deliver(settings, env, clock, &calls, send::interpret_bulk)?
+        send::deliver(settings, env, clock, &calls)?
     };
     Ok(finish(report, settings))
 }

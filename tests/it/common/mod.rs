@@ -29,7 +29,10 @@ pub fn jira_send_std(home: &Path) -> std::process::Command {
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("JIRA_SEND_CACHE_DIR", home.join("jira-send-cache"))
-        .env("RUST_BACKTRACE", "0");
+        .env("RUST_BACKTRACE", "0")
+        // Retries back off for a millisecond, not half a second: the tests stay fast and
+        // never depend on timing.
+        .env("JIRA_SEND_RETRY_DELAY", "1ms");
     cmd
 }
 

@@ -1,0 +1,178 @@
+//! When to try a request again, and how long to wait first.
+//!
+//! Network errors, timeouts, 429 and 5xx are transient: they are retried with
+//! exponential backoff and full jitter (a random wait between zero and a ceiling that
+//! doubles from `--retry-delay`, 500 ms, up to 30 s), so that many pipelines hitting a
+//! struggling Jira at once do not retry in lockstep. A 429 or 503 that says how long
+//! to wait (`Retry-After`, seconds or an HTTP date) is obeyed instead: asking again
+//! sooner only earns a longer wait. Everything stays within the invocation's
+//! `--timeout`.
+//!
+//! Sending a report twice is harmless: Jira ignores an update whose sequence number is
+//! not newer than what it stored, and a retry resends the same body.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use reqwest::{RequestBuilder, StatusCode};
+use tokio::time::Instant;
+use tracing::{debug, warn};
+
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::http::{Answer, exchange};
+use crate::settings::Settings;
+
+/// Attempts per request, the first included.
+pub const MAX_ATTEMPTS: u32 = 8;
+/// The longest backoff ceiling.
+pub const MAX_DELAY: Duration = Duration::from_secs(30);
+
+/// Whether a response with `status` is worth trying again.
+pub fn is_transient(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+}
+
+/// The wait before attempt `attempt + 1` (0-based `attempt` failed): a random
+/// duration up to `base × 2^attempt`, capped at [`MAX_DELAY`].
+pub fn backoff(base: Duration, attempt: u32) -> Duration {
+    let ceiling = base.saturating_mul(1 << attempt.min(20)).min(MAX_DELAY);
+    ceiling.mul_f64(fastrand::f64())
+}
+
+/// The wait a `Retry-After` value asks for: a number of seconds, or an HTTP date
+/// (counted from `now`; a date in the past means "now").
+pub fn retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = DateTime::parse_from_rfc2822(value).ok()?;
+    Some(
+        (date.with_timezone(&Utc) - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// How one invocation retries: its base delay, per-request timeout and deadline.
+#[derive(Clone, Copy)]
+pub struct Policy<'a> {
+    pub base: Duration,
+    pub request_timeout: Duration,
+    pub deadline: Instant,
+    pub clock: &'a dyn Clock,
+}
+
+impl std::fmt::Debug for Policy<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Policy")
+            .field("base", &self.base)
+            .field("deadline", &self.deadline)
+            .finish()
+    }
+}
+
+impl<'a> Policy<'a> {
+    pub fn new(settings: &Settings, clock: &'a dyn Clock, deadline: Instant) -> Self {
+        Self {
+            base: settings.retry_delay,
+            request_timeout: settings.request_timeout,
+            deadline,
+            clock,
+        }
+    }
+
+    /// Sends the request `build` makes, again while it fails transiently, within the
+    /// deadline. The last answer or error is returned when the attempts or the time run
+    /// out; each request's own timeout never reaches past the deadline.
+    pub async fn send(&self, what: &str, build: impl Fn() -> RequestBuilder) -> Result<Answer> {
+        let mut attempt = 0;
+        loop {
+            let remaining = self.deadline.saturating_duration_since(Instant::now());
+            let timeout = self.request_timeout.min(remaining).max(Duration::from_millis(1));
+            let result = exchange(build().timeout(timeout), || what.to_owned()).await;
+            let (wait, why) = match &result {
+                Ok(answer) if is_transient(answer.status) => {
+                    let asked = match answer.status {
+                        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => answer
+                            .retry_after
+                            .as_deref()
+                            .and_then(|v| retry_after(v, self.clock.now())),
+                        _ => None,
+                    };
+                    (
+                        asked.unwrap_or_else(|| backoff(self.base, attempt)),
+                        answer.status.to_string(),
+                    )
+                }
+                Err(Error::Unreachable { detail, .. }) => (backoff(self.base, attempt), detail.clone()),
+                _ => {
+                    if let Ok(answer) = &result {
+                        debug!("{what} → {}", answer.status);
+                    }
+                    return result;
+                }
+            };
+            attempt += 1;
+            if attempt >= MAX_ATTEMPTS || Instant::now() + wait >= self.deadline {
+                warn!("{what}: {why}; giving up after {attempt} attempt(s)");
+                return result;
+            }
+            let shown = Duration::from_millis(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX));
+            warn!(
+                "{what}: {why}; retrying in {shown:?} (attempt {} of {MAX_ATTEMPTS})",
+                attempt + 1
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn transient_statuses() {
+        assert!(is_transient(StatusCode::TOO_MANY_REQUESTS));
+        assert!(is_transient(StatusCode::SERVICE_UNAVAILABLE));
+        assert!(is_transient(StatusCode::BAD_GATEWAY));
+        assert!(!is_transient(StatusCode::BAD_REQUEST));
+        assert!(!is_transient(StatusCode::PAYLOAD_TOO_LARGE));
+        assert!(!is_transient(StatusCode::UNAUTHORIZED));
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_with_full_jitter() {
+        let base = Duration::from_millis(500);
+        for attempt in 0..12 {
+            let ceiling = (base * 2u32.pow(attempt)).min(MAX_DELAY);
+            for _ in 0..50 {
+                assert!(backoff(base, attempt) <= ceiling);
+            }
+        }
+        // Full jitter: the waits spread over the whole range, not just near the top.
+        let waits: Vec<Duration> = (0..200).map(|_| backoff(Duration::from_secs(8), 0)).collect();
+        assert!(waits.iter().any(|w| *w < Duration::from_secs(2)));
+        assert!(waits.iter().any(|w| *w > Duration::from_secs(6)));
+        assert!(backoff(Duration::from_secs(1), 60) <= MAX_DELAY, "no overflow");
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_or_a_date() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        assert_eq!(retry_after("1", now), Some(Duration::from_secs(1)));
+        assert_eq!(retry_after(" 120 ", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            retry_after("Sun, 22 Nov 2026 12:00:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            retry_after("Sun, 22 Nov 2026 11:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after("soon", now), None);
+    }
+}
