@@ -141,6 +141,8 @@ pub fn flush(settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Vec<Si
             .ok()
             .and_then(|b| serde_json::from_slice::<Entry>(&b).ok());
         let Some(entry) = entry else {
+            // Claiming an unreadable file moves it aside, with a warning.
+            let _ = outbox.claim(&path);
             continue;
         };
         match crate::settings::parse_site(&entry.site_url) {
@@ -428,6 +430,7 @@ impl<'a> Session<'a> {
     /// One request, with the retries of [`retry::Policy`].
     async fn send(&self, call: &Call, url: &str, token: &AccessToken) -> Result<Answer> {
         let what = format!("{} {url}", call.method);
+        debug!("{what} (Authorization: Bearer ****)");
         retry::Policy::new(self.settings, self.clock, self.deadline)
             .send(&what, || {
                 let request = self

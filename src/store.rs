@@ -79,6 +79,19 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
+    fn files_of_another_user_are_not_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        write_private(&path, b"x").unwrap();
+        assert!(is_private(&path));
+        // Only root may give a file away; elsewhere there is nothing to check.
+        if std::os::unix::fs::chown(&path, Some(54_321), None).is_ok() {
+            assert!(!is_private(&path));
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
     fn world_writable_files_are_not_private() {
         use std::os::unix::fs::PermissionsExt as _;
         let dir = tempfile::tempdir().unwrap();

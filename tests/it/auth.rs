@@ -57,7 +57,7 @@ async fn three_invocations_in_a_row_make_one_token_request() {
 async fn parallel_invocations_with_a_cold_cache_make_one_token_request() {
     let jira = FakeJira::start().await;
     let home = tempfile::tempdir().unwrap();
-    let children: Vec<_> = (0..6)
+    let children: Vec<_> = (0..8)
         .map(|_| {
             let mut cmd = jira_send_std(home.path());
             cmd.envs(FakeJira::credentials())
@@ -73,7 +73,7 @@ async fn parallel_invocations_with_a_cold_cache_make_one_token_request() {
         assert_eq!(child.wait().unwrap().code(), Some(0));
     }
     assert_eq!(jira.tokens_issued(), 1);
-    assert_eq!(jira.bulk_bodies("builds").await.len(), 6);
+    assert_eq!(jira.bulk_bodies("builds").await.len(), 8);
 }
 
 #[tokio::test]

@@ -18,6 +18,10 @@ mod delete;
 mod deployments;
 /// Development information: commits, files, branch, pull request, chunking.
 mod devinfo;
+/// `doctor`.
+mod doctor;
+/// Faults: rate limits, server errors, drops, slowness, 413, Jira down and the outbox.
+mod faults;
 /// Feature flags, and what a refusal means.
 mod flags;
 /// Deployment gating and its exit codes.
@@ -26,5 +30,7 @@ mod gate;
 mod keys;
 /// `validate` and `env`.
 mod offline;
+/// No secret in any output or file.
+mod secrets;
 /// Our schemas against Atlassian's official specification.
 mod spec;

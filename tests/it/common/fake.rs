@@ -28,6 +28,12 @@ pub struct FakeJira {
     pub flags_status: Arc<AtomicU16>,
     /// Answers to gating-status requests, in order; the last one repeats.
     pub gate_answers: Arc<Mutex<VecDeque<(u16, Value)>>>,
+    /// Bulk requests answered 202: each delivery, counted once.
+    pub deliveries: Arc<AtomicUsize>,
+    /// More entities than this in one bulk request get a 413 (0: no limit).
+    pub max_entities: Arc<AtomicUsize>,
+    /// APIs (`builds`, `deployments`, …) whose `doctor` probes get a 403.
+    pub forbidden: Arc<Mutex<Vec<String>>>,
     tokens_issued: Arc<AtomicUsize>,
 }
 
@@ -42,6 +48,9 @@ impl FakeJira {
             fail_commits: Arc::default(),
             flags_status: Arc::default(),
             gate_answers: Arc::default(),
+            deliveries: Arc::default(),
+            max_entities: Arc::default(),
+            forbidden: Arc::default(),
             tokens_issued: Arc::default(),
         };
         let issued = fake.tokens_issued.clone();
@@ -72,6 +81,8 @@ impl FakeJira {
                 unauthorized: fake.unauthorized.clone(),
                 fail_commits: fake.fail_commits.clone(),
                 flags_status: fake.flags_status.clone(),
+                deliveries: fake.deliveries.clone(),
+                max_entities: fake.max_entities.clone(),
             })
             .mount(&fake.server)
             .await;
@@ -80,6 +91,22 @@ impl FakeJira {
                 r"^/jira/(builds|deployments|devinfo|featureflags)/0\.1/cloud/[^/]+/.+$",
             ))
             .respond_with(ResponseTemplate::new(202))
+            .mount(&fake.server)
+            .await;
+        let forbidden = fake.forbidden.clone();
+        Mock::given(method("GET"))
+            .and(path_regex(
+                r"^/jira/[a-z]+/0\.1/cloud/[^/]+/.*jira-send-doctor-probe.*$",
+            ))
+            .respond_with(move |request: &Request| {
+                let api = request.url.path().split('/').nth(2).unwrap_or("").to_owned();
+                let status = if forbidden.lock().unwrap().contains(&api) {
+                    403
+                } else {
+                    404
+                };
+                ResponseTemplate::new(status)
+            })
             .mount(&fake.server)
             .await;
         let answers = fake.gate_answers.clone();
@@ -164,6 +191,8 @@ struct Bulk {
     unauthorized: Arc<AtomicUsize>,
     fail_commits: Arc<Mutex<Vec<String>>>,
     flags_status: Arc<AtomicU16>,
+    deliveries: Arc<AtomicUsize>,
+    max_entities: Arc<AtomicUsize>,
 }
 
 impl Respond for Bulk {
@@ -181,6 +210,40 @@ impl Respond for Bulk {
             return ResponseTemplate::new(401).set_body_json(json!({"code": 401, "message": "Unauthorized"}));
         }
         let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+        let max = self.max_entities.load(Ordering::SeqCst);
+        if max > 0 && entity_count(&body) > max {
+            return ResponseTemplate::new(413).set_body_json(
+                json!([{"message": "Data is too large. Submit fewer entities in each payload."}]),
+            );
+        }
+        let refused = body.get("flags").is_some() && self.flags_status.load(Ordering::SeqCst) != 0;
+        if !refused {
+            self.deliveries.fetch_add(1, Ordering::SeqCst);
+        }
+        self.answer(&body)
+    }
+}
+
+/// Entities in a bulk body; devinfo counts commits.
+fn entity_count(body: &Value) -> usize {
+    let len = |v: &Value| v.as_array().map_or(0, Vec::len);
+    match body.get("repositories") {
+        Some(repositories) => repositories
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| len(&r["commits"]))
+            .sum(),
+        None => ["builds", "deployments", "flags"]
+            .iter()
+            .map(|k| len(&body[*k]))
+            .sum(),
+    }
+}
+
+impl Bulk {
+    fn answer(&self, body: &Value) -> ResponseTemplate {
+        let body = body.clone();
         let unknown = self.unknown_keys.lock().unwrap().clone();
         if body.get("repositories").is_some() {
             return self.devinfo(&body, &unknown);

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fake;
+pub mod flaky;
 pub mod repo;
 
 use std::path::Path;
