@@ -1,18 +1,20 @@
 //! GitHub Actions.
 //!
 //! Variables: <https://docs.github.com/en/actions/reference/variables-reference>.
-//! The event payload (`GITHUB_EVENT_PATH`) adds what variables lack: a push's
-//! previous commit (`before`), a pull request's base commit and title.
+//! The event payload (`GITHUB_EVENT_PATH`) adds what variables lack, per event type:
+//! a push's previous commit (`before`), a pull request's base commit, title and
+//! author, a merge group's base, a deployment's environment and a deployment status's
+//! state. The pipeline id is the repository and the workflow: `GITHUB_RUN_NUMBER`
+//! counts per workflow.
 
 use serde::Deserialize;
 use tracing::warn;
 
-use super::{CiContext, PullRequest, branch_name, number, real_commit};
+use super::{CiContext, CiEnvironment, PullRequest, branch_name, first, number, real_commit, state};
 use crate::env::Env;
 
 #[derive(Debug, Default, Deserialize)]
 struct Vars {
-    actions: Option<String>,
     repository: Option<String>,
     workflow: Option<String>,
     run_number: Option<String>,
@@ -25,6 +27,7 @@ struct Vars {
     ref_type: Option<String>,
     head_ref: Option<String>,
     base_ref: Option<String>,
+    event_name: Option<String>,
     event_path: Option<String>,
 }
 
@@ -35,6 +38,11 @@ struct Event {
     before: Option<String>,
     /// `pull_request`, `pull_request_target`.
     pull_request: Option<EventPullRequest>,
+    /// `merge_group`.
+    merge_group: Option<MergeGroup>,
+    /// `deployment`, `deployment_status`.
+    deployment: Option<Deployment>,
+    deployment_status: Option<DeploymentStatus>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -42,21 +50,38 @@ struct EventPullRequest {
     number: Option<u64>,
     title: Option<String>,
     html_url: Option<String>,
-    user: Option<EventUser>,
-    head: Option<EventRef>,
-    base: Option<EventRef>,
+    user: Option<User>,
+    head: Option<Ref>,
+    base: Option<Ref>,
 }
 
 #[derive(Debug, Deserialize)]
-struct EventUser {
+struct User {
     login: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
-struct EventRef {
+struct Ref {
     #[serde(rename = "ref")]
     reference: Option<String>,
     sha: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct MergeGroup {
+    base_sha: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Deployment {
+    environment: Option<String>,
+    #[serde(rename = "ref")]
+    reference: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct DeploymentStatus {
+    state: Option<String>,
 }
 
 pub(super) fn detect(env: &Env) -> Option<CiContext> {
@@ -66,20 +91,16 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
     let vars: Vars = envy::prefixed("GITHUB_")
         .from_iter(env.iter())
         .unwrap_or_default();
-    debug_assert!(vars.actions.is_some());
     let event = vars.event_path.as_deref().map(read_event).unwrap_or_default();
 
     let server = vars.server_url.as_deref().unwrap_or("https://github.com");
     let repository_url = vars.repository.as_ref().map(|r| format!("{server}/{r}"));
-    let workflow = vars.workflow.clone();
-    let pipeline_id = match (&vars.repository, &workflow) {
-        (Some(repo), Some(workflow)) => Some(format!("{repo}/{workflow}")),
-        (Some(repo), None) => Some(repo.clone()),
-        _ => None,
-    };
-    let pipeline_name = match (&vars.repository, &workflow) {
-        (Some(repo), Some(workflow)) => Some(format!("{workflow} ({repo})")),
-        (repo, workflow) => repo.clone().or_else(|| workflow.clone()),
+    let (pipeline_id, pipeline_name) = match (&vars.repository, &vars.workflow) {
+        (Some(repo), Some(workflow)) => (
+            Some(format!("{repo}/{workflow}")),
+            Some(format!("{workflow} ({repo})")),
+        ),
+        (repo, workflow) => (repo.clone(), repo.clone().or_else(|| workflow.clone())),
     };
     let run_url = match (&repository_url, &vars.run_id) {
         (Some(repo), Some(run)) => Some(format!("{repo}/actions/runs/{run}")),
@@ -89,9 +110,11 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
     let Event {
         before,
         pull_request: event_pr,
+        merge_group,
+        deployment,
+        deployment_status,
     } = event;
     let pr_base = event_pr.as_ref().and_then(|pr| pr.base.as_ref()?.sha.clone());
-    let range_base = real_commit(before).or(pr_base);
     let pull_request = event_pr.map(|pr| PullRequest {
         number: pr.number,
         title: pr.title,
@@ -103,40 +126,82 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             .or_else(|| vars.head_ref.clone()),
         target_branch: pr
             .base
-            .as_ref()
-            .and_then(|b| b.reference.clone())
+            .and_then(|b| b.reference)
             .or_else(|| vars.base_ref.clone()),
     });
-    // For a pull request, GITHUB_REF_NAME is `123/merge`; the branch is the head ref.
-    let branch = vars
-        .head_ref
-        .clone()
-        .or_else(|| pull_request.as_ref().and_then(|pr| pr.source_branch.clone()))
-        .or_else(|| match vars.ref_type.as_deref() {
-            Some("branch") => vars.ref_name.clone(),
-            Some(_) => None,
-            None => vars
-                .reference
-                .as_deref()
-                .filter(|r| r.starts_with("refs/heads/"))
-                .map(|r| branch_name(r).to_owned()),
-        });
 
-    Some(CiContext {
-        system: "GitHub Actions",
-        pipeline_id,
-        pipeline_name,
-        pipeline_url: repository_url.as_ref().map(|r| format!("{r}/actions")),
-        build_number: number(vars.run_number.as_deref()),
-        run_url,
-        branch,
-        commit: vars.sha,
-        range_base,
-        pull_request,
-        state: None,
-        environment: None,
-        repository_url,
-    })
+    // For a pull request GITHUB_REF_NAME is `123/merge`: the branch is the head ref.
+    let ref_branch = match vars.ref_type.as_deref() {
+        Some("branch") => vars.ref_name.clone(),
+        Some(_) => None,
+        None => vars
+            .reference
+            .as_deref()
+            .filter(|r| r.starts_with("refs/heads/"))
+            .map(|r| branch_name(r).to_owned()),
+    };
+    let deployment_ref = deployment
+        .as_ref()
+        .and_then(|d| d.reference.clone())
+        .filter(|r| r.len() != 40);
+    let (branch, branch_from) = first([
+        ("GITHUB_HEAD_REF", vars.head_ref.clone()),
+        (
+            "event pull_request.head.ref",
+            pull_request.as_ref().and_then(|pr| pr.source_branch.clone()),
+        ),
+        ("event deployment.ref", deployment_ref),
+        ("GITHUB_REF_NAME", ref_branch),
+    ]);
+    let (range_base, base_from) = first([
+        ("event before", real_commit(before)),
+        ("event pull_request.base.sha", pr_base),
+        (
+            "event merge_group.base_sha",
+            merge_group.and_then(|m| real_commit(m.base_sha)),
+        ),
+    ]);
+    let environment = deployment
+        .and_then(|d| d.environment)
+        .map(|name| CiEnvironment { name, tier: None });
+
+    Some(
+        CiContext {
+            system: "GitHub Actions",
+            pipeline_id,
+            pipeline_name,
+            pipeline_url: repository_url.as_ref().map(|r| format!("{r}/actions")),
+            build_number: number(vars.run_number.as_deref()),
+            run_url,
+            branch,
+            commit: vars.sha,
+            range_base,
+            pull_request,
+            state: deployment_status.and_then(|s| state(s.state.as_deref()?)),
+            environment,
+            repository_url,
+            event: vars.event_name,
+            sources: Default::default(),
+        }
+        .sourced(&[
+            ("pipelineId", "GITHUB_REPOSITORY/GITHUB_WORKFLOW"),
+            ("pipelineName", "GITHUB_WORKFLOW (GITHUB_REPOSITORY)"),
+            ("pipelineUrl", "GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions"),
+            ("buildNumber", "GITHUB_RUN_NUMBER"),
+            (
+                "runUrl",
+                "GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID",
+            ),
+            ("branch", branch_from),
+            ("commit", "GITHUB_SHA"),
+            ("rangeBase", base_from),
+            ("pullRequest", "event pull_request"),
+            ("state", "event deployment_status.state"),
+            ("environment", "event deployment.environment"),
+            ("repositoryUrl", "GITHUB_SERVER_URL/GITHUB_REPOSITORY"),
+            ("event", "GITHUB_EVENT_NAME"),
+        ]),
+    )
 }
 
 fn read_event(path: &str) -> Event {

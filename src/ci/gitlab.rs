@@ -3,10 +3,11 @@
 //! Variables: <https://docs.gitlab.com/ci/variables/predefined_variables/>.
 //! Merge-request pipelines name the source branch in
 //! `CI_MERGE_REQUEST_SOURCE_BRANCH_NAME`; `CI_COMMIT_REF_NAME` would be wrong there.
+//! `CI_PIPELINE_IID` counts per project, so the project is the pipeline.
 
 use serde::Deserialize;
 
-use super::{CiContext, CiEnvironment, CiState, PullRequest, number, real_commit};
+use super::{CiContext, CiEnvironment, PullRequest, first, number, real_commit, state};
 use crate::env::Env;
 
 #[derive(Debug, Default, Deserialize)]
@@ -16,6 +17,7 @@ struct Vars {
     ci_pipeline_iid: Option<String>,
     ci_pipeline_id: Option<String>,
     ci_pipeline_url: Option<String>,
+    ci_pipeline_source: Option<String>,
     ci_commit_sha: Option<String>,
     ci_commit_before_sha: Option<String>,
     ci_commit_branch: Option<String>,
@@ -51,42 +53,70 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             .map(|project| format!("{project}/-/merge_requests/{iid}")),
         author: None,
     });
-    let branch = vars
-        .ci_merge_request_source_branch_name
-        .clone()
-        .or_else(|| vars.ci_commit_branch.clone())
-        .or_else(|| {
+    let (branch, branch_from) = first([
+        (
+            "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",
+            vars.ci_merge_request_source_branch_name.clone(),
+        ),
+        ("CI_COMMIT_BRANCH", vars.ci_commit_branch.clone()),
+        (
+            "CI_COMMIT_REF_NAME",
             vars.ci_commit_tag
                 .is_none()
                 .then(|| vars.ci_commit_ref_name.clone())
-                .flatten()
-        });
-    let state = vars.ci_job_status.as_deref().and_then(|status| match status {
-        "success" => Some(CiState::Successful),
-        "failed" => Some(CiState::Failed),
-        "canceled" | "cancelled" => Some(CiState::Cancelled),
-        "running" => Some(CiState::InProgress),
-        _ => None,
-    });
+                .flatten(),
+        ),
+    ]);
+    let (build_number, number_from) = match number(vars.ci_pipeline_iid.as_deref()) {
+        Some(n) => (Some(n), "CI_PIPELINE_IID"),
+        None => (number(vars.ci_pipeline_id.as_deref()), "CI_PIPELINE_ID"),
+    };
+    let (range_base, base_from) = first([
+        (
+            "CI_MERGE_REQUEST_DIFF_BASE_SHA",
+            real_commit(vars.ci_merge_request_diff_base_sha),
+        ),
+        ("CI_COMMIT_BEFORE_SHA", real_commit(vars.ci_commit_before_sha)),
+    ]);
 
-    Some(CiContext {
-        system: "GitLab CI",
-        pipeline_id: vars.ci_project_path.clone(),
-        pipeline_name: vars.ci_project_path.clone(),
-        pipeline_url: vars.ci_project_url.as_ref().map(|p| format!("{p}/-/pipelines")),
-        build_number: number(vars.ci_pipeline_iid.as_deref())
-            .or_else(|| number(vars.ci_pipeline_id.as_deref())),
-        run_url: vars.ci_pipeline_url,
-        branch,
-        commit: vars.ci_commit_sha,
-        range_base: real_commit(vars.ci_merge_request_diff_base_sha)
-            .or_else(|| real_commit(vars.ci_commit_before_sha)),
-        pull_request,
-        state,
-        environment: vars.ci_environment_name.map(|name| CiEnvironment {
-            name,
-            tier: vars.ci_environment_tier,
-        }),
-        repository_url: vars.ci_project_url,
-    })
+    Some(
+        CiContext {
+            system: "GitLab CI",
+            pipeline_id: vars.ci_project_path.clone(),
+            pipeline_name: vars.ci_project_path.clone(),
+            pipeline_url: vars.ci_project_url.as_ref().map(|p| format!("{p}/-/pipelines")),
+            build_number,
+            run_url: vars.ci_pipeline_url,
+            branch,
+            commit: vars.ci_commit_sha,
+            range_base,
+            pull_request,
+            state: vars.ci_job_status.as_deref().and_then(state),
+            environment: vars.ci_environment_name.map(|name| CiEnvironment {
+                name,
+                tier: vars.ci_environment_tier,
+            }),
+            repository_url: vars.ci_project_url,
+            event: vars.ci_pipeline_source,
+            sources: Default::default(),
+        }
+        .sourced(&[
+            ("pipelineId", "CI_PROJECT_PATH"),
+            ("pipelineName", "CI_PROJECT_PATH"),
+            ("pipelineUrl", "CI_PROJECT_URL/-/pipelines"),
+            ("buildNumber", number_from),
+            ("runUrl", "CI_PIPELINE_URL"),
+            ("branch", branch_from),
+            ("commit", "CI_COMMIT_SHA"),
+            ("rangeBase", base_from),
+            (
+                "pullRequest",
+                "CI_MERGE_REQUEST_IID, CI_MERGE_REQUEST_TITLE, CI_MERGE_REQUEST_*_BRANCH_NAME",
+            ),
+            ("state", "CI_JOB_STATUS"),
+            ("environment", "CI_ENVIRONMENT_NAME, CI_ENVIRONMENT_TIER"),
+            ("repositoryUrl", "CI_PROJECT_URL"),
+            ("event", "CI_PIPELINE_SOURCE"),
+        ]),
+    )
 }

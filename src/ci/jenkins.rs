@@ -10,7 +10,7 @@
 
 use serde::Deserialize;
 
-use super::{CiContext, PullRequest, branch_name, number, real_commit};
+use super::{CiContext, PullRequest, branch_name, first, number, real_commit};
 use crate::env::Env;
 
 #[derive(Debug, Default, Deserialize)]
@@ -44,31 +44,56 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         url: vars.change_url.clone(),
         author: vars.change_author.clone(),
     });
-    let branch = vars
-        .change_branch
-        .clone()
-        .or_else(|| vars.branch_name.clone().filter(|_| vars.change_id.is_none()))
-        .or_else(|| vars.git_branch.as_deref().map(|b| strip_remote(b).to_owned()));
+    let (branch, branch_from) = first([
+        ("CHANGE_BRANCH", vars.change_branch.clone()),
+        (
+            "BRANCH_NAME",
+            vars.branch_name.clone().filter(|_| vars.change_id.is_none()),
+        ),
+        (
+            "GIT_BRANCH",
+            vars.git_branch.as_deref().map(|b| strip_remote(b).to_owned()),
+        ),
+    ]);
 
-    Some(CiContext {
-        system: "Jenkins",
-        pipeline_id: vars.job_name.clone(),
-        pipeline_name: vars.job_name,
-        pipeline_url: vars.job_url,
-        build_number: number(vars.build_number.as_deref()),
-        run_url: vars.build_url,
-        branch,
-        commit: vars.git_commit,
-        range_base: real_commit(vars.git_previous_successful_commit),
-        pull_request,
-        state: None,
-        environment: None,
-        repository_url: vars
-            .git_url
-            .as_deref()
-            .and_then(crate::remote::Remote::parse)
-            .map(|r| r.web_url()),
-    })
+    Some(
+        CiContext {
+            system: "Jenkins",
+            pipeline_id: vars.job_name.clone(),
+            pipeline_name: vars.job_name,
+            pipeline_url: vars.job_url,
+            build_number: number(vars.build_number.as_deref()),
+            run_url: vars.build_url,
+            branch,
+            commit: vars.git_commit,
+            range_base: real_commit(vars.git_previous_successful_commit),
+            pull_request,
+            state: None,
+            environment: None,
+            repository_url: vars
+                .git_url
+                .as_deref()
+                .and_then(crate::remote::Remote::parse)
+                .map(|r| r.web_url()),
+            event: None,
+            sources: Default::default(),
+        }
+        .sourced(&[
+            ("pipelineId", "JOB_NAME"),
+            ("pipelineName", "JOB_NAME"),
+            ("pipelineUrl", "JOB_URL"),
+            ("buildNumber", "BUILD_NUMBER"),
+            ("runUrl", "BUILD_URL"),
+            ("branch", branch_from),
+            ("commit", "GIT_COMMIT"),
+            ("rangeBase", "GIT_PREVIOUS_SUCCESSFUL_COMMIT"),
+            (
+                "pullRequest",
+                "CHANGE_ID, CHANGE_TITLE, CHANGE_BRANCH, CHANGE_TARGET, CHANGE_URL",
+            ),
+            ("repositoryUrl", "GIT_URL"),
+        ]),
+    )
 }
 
 /// `origin/feature/x` → `feature/x`; `refs/heads/x` → `x`.

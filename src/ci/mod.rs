@@ -10,16 +10,40 @@
 //! workflow or job, never a run id); the build number is an integer; on a pull-request
 //! build the branch is the *source* branch.
 
+mod azure;
+mod bitbucket;
+mod buildkite;
+mod circleci;
+mod codebuild;
+mod drone;
+mod generic;
 mod github;
 mod gitlab;
 mod jenkins;
+mod teamcity;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::env::Env;
 
-/// The CI systems, in the order they are tried.
-const SYSTEMS: &[fn(&Env) -> Option<CiContext>] = &[github::detect, gitlab::detect, jenkins::detect];
+/// The CI systems, in the order they are tried; the generic fallback last.
+const SYSTEMS: &[fn(&Env) -> Option<CiContext>] = &[
+    github::detect,
+    gitlab::detect,
+    jenkins::detect,
+    circleci::detect,
+    bitbucket::detect,
+    azure::detect,
+    buildkite::detect,
+    teamcity::detect,
+    drone::detect,
+    codebuild::detect,
+    generic::detect,
+];
 
 /// Recognises the CI system the process runs in, if any.
 pub fn detect(env: &Env) -> Option<CiContext> {
@@ -55,6 +79,32 @@ pub struct CiContext {
     pub environment: Option<CiEnvironment>,
     /// The repository's web page.
     pub repository_url: Option<String>,
+    /// The event that started the run, where the system names it (`push`,
+    /// `pull_request`, …).
+    pub event: Option<String>,
+    /// Where each value came from: field → variable (or event-file field).
+    pub sources: BTreeMap<&'static str, String>,
+}
+
+impl CiContext {
+    /// Records, for the fields that have a value, where it came from.
+    fn sourced(mut self, sources: &[(&'static str, &str)]) -> Self {
+        let json = serde_json::to_value(&self).unwrap_or_default();
+        for (field, source) in sources {
+            if json.get(field).is_some_and(|v| !v.is_null()) {
+                self.sources.insert(field, (*source).to_owned());
+            }
+        }
+        self
+    }
+}
+
+/// The first candidate with a value, and the name of where it came from.
+fn first<'a>(candidates: impl IntoIterator<Item = (&'a str, Option<String>)>) -> (Option<String>, &'a str) {
+    candidates
+        .into_iter()
+        .find_map(|(name, value)| Some((Some(value.filter(|v| !v.is_empty())?), name)))
+        .unwrap_or((None, ""))
 }
 
 /// The pull or merge request a run builds.
@@ -95,6 +145,20 @@ fn number(value: Option<&str>) -> Option<u64> {
     value?.trim().parse().ok()
 }
 
+/// A run's outcome from the words CI systems use for it.
+fn state(word: &str) -> Option<CiState> {
+    match word.to_ascii_lowercase().as_str() {
+        "success" | "succeeded" | "successful" | "passed" | "succeededwithissues" => {
+            Some(CiState::Successful)
+        }
+        "failed" | "failure" | "error" | "errored" => Some(CiState::Failed),
+        "canceled" | "cancelled" | "aborted" | "killed" => Some(CiState::Cancelled),
+        "running" | "started" | "in_progress" => Some(CiState::InProgress),
+        "pending" | "queued" | "waiting" => Some(CiState::Pending),
+        _ => None,
+    }
+}
+
 /// `refs/heads/main` → `main`; other names unchanged.
 fn branch_name(reference: &str) -> &str {
     reference.strip_prefix("refs/heads/").unwrap_or(reference)
@@ -106,13 +170,23 @@ fn real_commit(sha: Option<String>) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+mod unit {
     use super::*;
 
     #[test]
     fn outside_ci_nothing_is_detected() {
         let env: Env = [("HOME", "/home/me"), ("PATH", "/bin")].into_iter().collect();
         assert!(detect(&env).is_none());
+    }
+
+    #[test]
+    fn states_are_read_from_common_words() {
+        assert_eq!(state("success"), Some(CiState::Successful));
+        assert_eq!(state("Succeeded"), Some(CiState::Successful));
+        assert_eq!(state("SucceededWithIssues"), Some(CiState::Successful));
+        assert_eq!(state("Failed"), Some(CiState::Failed));
+        assert_eq!(state("canceled"), Some(CiState::Cancelled));
+        assert_eq!(state("skipped"), None);
     }
 
     #[test]

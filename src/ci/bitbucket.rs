@@ -1,0 +1,99 @@
+//! Bitbucket Pipelines.
+//!
+//! Variables: <https://support.atlassian.com/bitbucket-cloud/docs/variables-and-secrets/>.
+//! `BITBUCKET_BRANCH` is the source branch on pull-request pipelines;
+//! `BITBUCKET_DEPLOYMENT_ENVIRONMENT` names the environment of a deployment step; the
+//! outcome is known in `after-script` as `BITBUCKET_EXIT_CODE`.
+
+use serde::Deserialize;
+
+use super::{CiContext, CiEnvironment, CiState, PullRequest, first, number};
+use crate::env::Env;
+
+#[derive(Debug, Default, Deserialize)]
+struct Vars {
+    bitbucket_build_number: Option<String>,
+    bitbucket_repo_full_name: Option<String>,
+    bitbucket_workspace: Option<String>,
+    bitbucket_repo_slug: Option<String>,
+    bitbucket_branch: Option<String>,
+    bitbucket_commit: Option<String>,
+    bitbucket_pr_id: Option<String>,
+    bitbucket_pr_destination_branch: Option<String>,
+    bitbucket_deployment_environment: Option<String>,
+    bitbucket_exit_code: Option<String>,
+    bitbucket_git_http_origin: Option<String>,
+}
+
+pub(super) fn detect(env: &Env) -> Option<CiContext> {
+    env.get("BITBUCKET_BUILD_NUMBER")?;
+    let vars: Vars = envy::from_iter(env.iter()).unwrap_or_default();
+    let full_name = vars.bitbucket_repo_full_name.clone().or_else(|| {
+        Some(format!(
+            "{}/{}",
+            vars.bitbucket_workspace.as_ref()?,
+            vars.bitbucket_repo_slug.as_ref()?
+        ))
+    });
+    let repository_url = vars
+        .bitbucket_git_http_origin
+        .clone()
+        .or_else(|| full_name.as_ref().map(|n| format!("https://bitbucket.org/{n}")));
+    let run_url = match (&repository_url, &vars.bitbucket_build_number) {
+        (Some(repo), Some(n)) => Some(format!("{repo}/pipelines/results/{n}")),
+        _ => None,
+    };
+    let pull_request = vars.bitbucket_pr_id.as_deref().map(|id| PullRequest {
+        number: number(Some(id)),
+        title: None,
+        source_branch: vars.bitbucket_branch.clone(),
+        target_branch: vars.bitbucket_pr_destination_branch.clone(),
+        url: repository_url.as_ref().map(|r| format!("{r}/pull-requests/{id}")),
+        author: None,
+    });
+    let state = vars.bitbucket_exit_code.as_deref().map(|code| {
+        if code.trim() == "0" {
+            CiState::Successful
+        } else {
+            CiState::Failed
+        }
+    });
+    let (branch, branch_from) = first([("BITBUCKET_BRANCH", vars.bitbucket_branch)]);
+    Some(
+        CiContext {
+            system: "Bitbucket Pipelines",
+            pipeline_id: full_name.clone(),
+            pipeline_name: full_name,
+            pipeline_url: repository_url.as_ref().map(|r| format!("{r}/pipelines")),
+            build_number: number(vars.bitbucket_build_number.as_deref()),
+            run_url,
+            branch,
+            commit: vars.bitbucket_commit,
+            range_base: None,
+            pull_request,
+            state,
+            environment: vars
+                .bitbucket_deployment_environment
+                .map(|name| CiEnvironment { name, tier: None }),
+            repository_url,
+            event: None,
+            sources: Default::default(),
+        }
+        .sourced(&[
+            ("pipelineId", "BITBUCKET_REPO_FULL_NAME"),
+            ("pipelineName", "BITBUCKET_REPO_FULL_NAME"),
+            ("pipelineUrl", "BITBUCKET_GIT_HTTP_ORIGIN/pipelines"),
+            ("buildNumber", "BITBUCKET_BUILD_NUMBER"),
+            (
+                "runUrl",
+                "BITBUCKET_GIT_HTTP_ORIGIN/pipelines/results/BITBUCKET_BUILD_NUMBER",
+            ),
+            ("branch", branch_from),
+            ("commit", "BITBUCKET_COMMIT"),
+            ("pullRequest", "BITBUCKET_PR_ID, BITBUCKET_PR_DESTINATION_BRANCH"),
+            ("state", "BITBUCKET_EXIT_CODE"),
+            ("environment", "BITBUCKET_DEPLOYMENT_ENVIRONMENT"),
+            ("repositoryUrl", "BITBUCKET_GIT_HTTP_ORIGIN"),
+        ]),
+    )
+}

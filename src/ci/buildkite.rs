@@ -1,0 +1,95 @@
+//! Buildkite.
+//!
+//! Variables: <https://buildkite.com/docs/pipelines/configure/environment-variables>.
+//! `BUILDKITE_PULL_REQUEST` is the number, or `false`.
+
+use serde::Deserialize;
+
+use super::{CiContext, PullRequest, first, number};
+use crate::env::Env;
+use crate::remote::Remote;
+
+#[derive(Debug, Default, Deserialize)]
+struct Vars {
+    buildkite_organization_slug: Option<String>,
+    buildkite_pipeline_slug: Option<String>,
+    buildkite_pipeline_name: Option<String>,
+    buildkite_build_number: Option<String>,
+    buildkite_build_url: Option<String>,
+    buildkite_branch: Option<String>,
+    buildkite_commit: Option<String>,
+    buildkite_pull_request: Option<String>,
+    buildkite_pull_request_base_branch: Option<String>,
+    buildkite_repo: Option<String>,
+    buildkite_source: Option<String>,
+}
+
+pub(super) fn detect(env: &Env) -> Option<CiContext> {
+    if env.get("BUILDKITE") != Some("true") {
+        return None;
+    }
+    let vars: Vars = envy::from_iter(env.iter()).unwrap_or_default();
+    let pipeline_id = match (&vars.buildkite_organization_slug, &vars.buildkite_pipeline_slug) {
+        (Some(org), Some(pipeline)) => Some(format!("{org}/{pipeline}")),
+        _ => None,
+    };
+    let remote = vars.buildkite_repo.as_deref().and_then(Remote::parse);
+    let pr_number = number(vars.buildkite_pull_request.as_deref());
+    let pull_request = pr_number.map(|n| PullRequest {
+        number: Some(n),
+        title: None,
+        source_branch: vars.buildkite_branch.clone(),
+        target_branch: vars.buildkite_pull_request_base_branch.clone(),
+        url: remote.as_ref().map(|r| {
+            if r.host == "bitbucket.org" {
+                format!("{}/pull-requests/{n}", r.web_url())
+            } else if r.host.contains("gitlab") {
+                format!("{}/-/merge_requests/{n}", r.web_url())
+            } else {
+                format!("{}/pull/{n}", r.web_url())
+            }
+        }),
+        author: None,
+    });
+    let (branch, branch_from) = first([("BUILDKITE_BRANCH", vars.buildkite_branch)]);
+    Some(
+        CiContext {
+            system: "Buildkite",
+            pipeline_url: pipeline_id.as_ref().map(|p| format!("https://buildkite.com/{p}")),
+            pipeline_name: vars.buildkite_pipeline_name.or_else(|| pipeline_id.clone()),
+            pipeline_id,
+            build_number: number(vars.buildkite_build_number.as_deref()),
+            run_url: vars.buildkite_build_url,
+            branch,
+            commit: vars.buildkite_commit.filter(|c| c != "HEAD"),
+            range_base: None,
+            pull_request,
+            state: None,
+            environment: None,
+            repository_url: remote.map(|r| r.web_url()),
+            event: vars.buildkite_source,
+            sources: Default::default(),
+        }
+        .sourced(&[
+            (
+                "pipelineId",
+                "BUILDKITE_ORGANIZATION_SLUG/BUILDKITE_PIPELINE_SLUG",
+            ),
+            ("pipelineName", "BUILDKITE_PIPELINE_NAME"),
+            (
+                "pipelineUrl",
+                "BUILDKITE_ORGANIZATION_SLUG/BUILDKITE_PIPELINE_SLUG",
+            ),
+            ("buildNumber", "BUILDKITE_BUILD_NUMBER"),
+            ("runUrl", "BUILDKITE_BUILD_URL"),
+            ("branch", branch_from),
+            ("commit", "BUILDKITE_COMMIT"),
+            (
+                "pullRequest",
+                "BUILDKITE_PULL_REQUEST, BUILDKITE_PULL_REQUEST_BASE_BRANCH",
+            ),
+            ("repositoryUrl", "BUILDKITE_REPO"),
+            ("event", "BUILDKITE_SOURCE"),
+        ]),
+    )
+}

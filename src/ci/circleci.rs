@@ -1,0 +1,102 @@
+//! CircleCI.
+//!
+//! Variables: <https://circleci.com/docs/reference/variables/>. `CIRCLE_BUILD_NUM`
+//! is the job's number, unique in the project, so the pipeline is the project and the
+//! job. CircleCI gives no pull-request title or base commit.
+
+use serde::Deserialize;
+
+use super::{CiContext, PullRequest, first, number};
+use crate::env::Env;
+use crate::remote::Remote;
+
+#[derive(Debug, Default, Deserialize)]
+struct Vars {
+    circle_project_username: Option<String>,
+    circle_project_reponame: Option<String>,
+    circle_job: Option<String>,
+    circle_build_num: Option<String>,
+    circle_build_url: Option<String>,
+    circle_branch: Option<String>,
+    circle_sha1: Option<String>,
+    circle_pull_request: Option<String>,
+    circle_pr_number: Option<String>,
+    circle_repository_url: Option<String>,
+}
+
+pub(super) fn detect(env: &Env) -> Option<CiContext> {
+    if env.get("CIRCLECI") != Some("true") {
+        return None;
+    }
+    let vars: Vars = envy::from_iter(env.iter()).unwrap_or_default();
+    let project = match (&vars.circle_project_username, &vars.circle_project_reponame) {
+        (Some(user), Some(repo)) => Some(format!("{user}/{repo}")),
+        _ => None,
+    };
+    let (pipeline_id, pipeline_name) = match (&project, &vars.circle_job) {
+        (Some(project), Some(job)) => (
+            Some(format!("{project}/{job}")),
+            Some(format!("{job} ({project})")),
+        ),
+        (project, _) => (project.clone(), project.clone()),
+    };
+    let remote = vars.circle_repository_url.as_deref().and_then(Remote::parse);
+    // CIRCLE_PULL_REQUEST is the pull request's page; its last segment its number.
+    let pull_request = vars.circle_pull_request.as_ref().map(|url| PullRequest {
+        number: number(vars.circle_pr_number.as_deref()).or_else(|| number(url.rsplit('/').next())),
+        title: None,
+        source_branch: vars.circle_branch.clone(),
+        target_branch: None,
+        url: Some(url.clone()),
+        author: None,
+    });
+    let (branch, branch_from) = first([("CIRCLE_BRANCH", vars.circle_branch.clone())]);
+    Some(
+        CiContext {
+            system: "CircleCI",
+            pipeline_id,
+            pipeline_name,
+            pipeline_url: remote
+                .as_ref()
+                .map(|r| format!("https://app.circleci.com/pipelines/{}", circle_slug(r))),
+            build_number: number(vars.circle_build_num.as_deref()),
+            run_url: vars.circle_build_url,
+            branch,
+            commit: vars.circle_sha1,
+            range_base: None,
+            pull_request,
+            state: None,
+            environment: None,
+            repository_url: remote.map(|r| r.web_url()),
+            event: None,
+            sources: Default::default(),
+        }
+        .sourced(&[
+            (
+                "pipelineId",
+                "CIRCLE_PROJECT_USERNAME/CIRCLE_PROJECT_REPONAME/CIRCLE_JOB",
+            ),
+            (
+                "pipelineName",
+                "CIRCLE_JOB (CIRCLE_PROJECT_USERNAME/CIRCLE_PROJECT_REPONAME)",
+            ),
+            ("pipelineUrl", "CIRCLE_REPOSITORY_URL"),
+            ("buildNumber", "CIRCLE_BUILD_NUM"),
+            ("runUrl", "CIRCLE_BUILD_URL"),
+            ("branch", branch_from),
+            ("commit", "CIRCLE_SHA1"),
+            ("pullRequest", "CIRCLE_PULL_REQUEST, CIRCLE_PR_NUMBER"),
+            ("repositoryUrl", "CIRCLE_REPOSITORY_URL"),
+        ]),
+    )
+}
+
+/// `github/acme/app` for CircleCI's pipeline pages.
+fn circle_slug(remote: &Remote) -> String {
+    let vcs = if remote.host == "bitbucket.org" {
+        "bitbucket"
+    } else {
+        "github"
+    };
+    format!("{vcs}/{}", remote.path)
+}

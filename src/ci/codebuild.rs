@@ -1,0 +1,140 @@
+//! AWS CodeBuild.
+//!
+//! Variables: <https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-env-vars.html>.
+//! `CODEBUILD_BUILD_ID` is `project:uuid`: the project is the pipeline, and
+//! `CODEBUILD_BUILD_NUMBER` counts its builds. Webhook builds name the head and base
+//! refs and the previous commit.
+
+use serde::Deserialize;
+
+use super::{CiContext, CiState, PullRequest, branch_name, first, number, real_commit};
+use crate::env::Env;
+use crate::remote::Remote;
+
+#[derive(Debug, Default, Deserialize)]
+struct Vars {
+    codebuild_build_id: Option<String>,
+    codebuild_build_arn: Option<String>,
+    codebuild_build_number: Option<String>,
+    codebuild_resolved_source_version: Option<String>,
+    codebuild_source_repo_url: Option<String>,
+    codebuild_webhook_head_ref: Option<String>,
+    codebuild_webhook_base_ref: Option<String>,
+    codebuild_webhook_trigger: Option<String>,
+    codebuild_webhook_prev_commit: Option<String>,
+    codebuild_webhook_event: Option<String>,
+    codebuild_build_succeeding: Option<String>,
+    aws_region: Option<String>,
+}
+
+pub(super) fn detect(env: &Env) -> Option<CiContext> {
+    env.get("CODEBUILD_BUILD_ID")?;
+    let vars: Vars = envy::from_iter(env.iter()).unwrap_or_default();
+    let build_id = vars.codebuild_build_id.clone().unwrap_or_default();
+    let project = build_id
+        .split(':')
+        .next()
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned);
+    // arn:aws:codebuild:<region>:<account>:build/<project>:<uuid>
+    let arn: Vec<&str> = vars
+        .codebuild_build_arn
+        .as_deref()
+        .unwrap_or("")
+        .split(':')
+        .collect();
+    let region = vars
+        .aws_region
+        .clone()
+        .or_else(|| arn.get(3).map(|r| (*r).to_owned()));
+    let account = arn.get(4).map(|a| (*a).to_owned());
+    let console = match (&region, &account, &project) {
+        (Some(region), Some(account), Some(project)) => Some(format!(
+            "https://{region}.console.aws.amazon.com/codesuite/codebuild/{account}/projects/{project}"
+        )),
+        _ => None,
+    };
+    let run_url = console.as_ref().map(|c| {
+        format!(
+            "{c}/build/{}?region={}",
+            build_id.replace(':', "%3A"),
+            region.as_deref().unwrap_or("")
+        )
+    });
+    let pr_number = vars
+        .codebuild_webhook_trigger
+        .as_deref()
+        .and_then(|t| number(t.strip_prefix("pr/")));
+    let remote = vars.codebuild_source_repo_url.as_deref().and_then(Remote::parse);
+    let head = vars
+        .codebuild_webhook_head_ref
+        .as_deref()
+        .map(|r| branch_name(r).to_owned());
+    let pull_request = pr_number.map(|n| PullRequest {
+        number: Some(n),
+        title: None,
+        source_branch: head.clone(),
+        target_branch: vars
+            .codebuild_webhook_base_ref
+            .as_deref()
+            .map(|r| branch_name(r).to_owned()),
+        url: remote.as_ref().map(|r| format!("{}/pull/{n}", r.web_url())),
+        author: None,
+    });
+    let (branch, branch_from) = first([
+        (
+            "CODEBUILD_WEBHOOK_HEAD_REF",
+            head.filter(|h| !h.starts_with("refs/")),
+        ),
+        (
+            "CODEBUILD_WEBHOOK_TRIGGER",
+            vars.codebuild_webhook_trigger
+                .as_deref()
+                .and_then(|t| t.strip_prefix("branch/"))
+                .map(str::to_owned),
+        ),
+    ]);
+    let state = vars.codebuild_build_succeeding.as_deref().map(|s| {
+        if s.trim() == "1" {
+            CiState::Successful
+        } else {
+            CiState::Failed
+        }
+    });
+    Some(
+        CiContext {
+            system: "AWS CodeBuild",
+            pipeline_name: project.clone(),
+            pipeline_id: project,
+            pipeline_url: console,
+            build_number: number(vars.codebuild_build_number.as_deref()),
+            run_url,
+            branch,
+            commit: vars.codebuild_resolved_source_version,
+            range_base: real_commit(vars.codebuild_webhook_prev_commit),
+            pull_request,
+            state,
+            environment: None,
+            repository_url: remote.map(|r| r.web_url()),
+            event: vars.codebuild_webhook_event,
+            sources: Default::default(),
+        }
+        .sourced(&[
+            ("pipelineId", "CODEBUILD_BUILD_ID (the project)"),
+            ("pipelineName", "CODEBUILD_BUILD_ID (the project)"),
+            ("pipelineUrl", "CODEBUILD_BUILD_ARN, AWS_REGION"),
+            ("buildNumber", "CODEBUILD_BUILD_NUMBER"),
+            ("runUrl", "CODEBUILD_BUILD_ARN, CODEBUILD_BUILD_ID"),
+            ("branch", branch_from),
+            ("commit", "CODEBUILD_RESOLVED_SOURCE_VERSION"),
+            ("rangeBase", "CODEBUILD_WEBHOOK_PREV_COMMIT"),
+            (
+                "pullRequest",
+                "CODEBUILD_WEBHOOK_TRIGGER, CODEBUILD_WEBHOOK_HEAD_REF, CODEBUILD_WEBHOOK_BASE_REF",
+            ),
+            ("state", "CODEBUILD_BUILD_SUCCEEDING"),
+            ("repositoryUrl", "CODEBUILD_SOURCE_REPO_URL"),
+            ("event", "CODEBUILD_WEBHOOK_EVENT"),
+        ]),
+    )
+}
