@@ -58,6 +58,11 @@ pub enum Command {
     Flush(FlushArgs),
     /// Check settings, reachability, credentials, cloud id and permissions.
     Doctor(DoctorArgs),
+    /// Print shell completions: `jira-send completions bash > /etc/bash_completion.d/jira-send`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Validate a payload file against the bundled schemas and API limits; no network.
     Validate(ValidateArgs),
     /// Show the detected CI system and the resolved settings, secrets masked.
@@ -72,7 +77,8 @@ pub enum Output {
 }
 
 /// Which outcomes fail the step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum FailOn {
     /// Never fail: rejections, refused credentials and delivery failures exit 0 with a
     /// warning.
@@ -137,9 +143,10 @@ pub struct GlobalArgs {
     #[arg(long, value_enum, env = JIRA_SEND_OUTPUT, global = true, default_value_t = Output::Text)]
     pub output: Output,
 
-    /// Which outcomes fail the step (see the exit codes).
-    #[arg(long, value_enum, env = JIRA_SEND_FAIL_ON, global = true, default_value_t = FailOn::Rejected)]
-    pub fail_on: FailOn,
+    /// Which outcomes fail the step (see the exit codes) [default: the project file's
+    /// `fail-on`, else rejected].
+    #[arg(long, value_enum, env = JIRA_SEND_FAIL_ON, global = true)]
+    pub fail_on: Option<FailOn>,
 
     /// Overall deadline of one invocation, retries included (`90s`, `2m`).
     #[arg(long, value_name = "DURATION", env = JIRA_SEND_TIMEOUT, global = true,
@@ -247,6 +254,11 @@ pub struct BuildArgs {
     /// Link to the build [default: the CI run's page].
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
+
+    /// Read test counts from JUnit XML reports matching GLOB (repeatable), e.g.
+    /// 'target/surefire-reports/*.xml'; --tests-* flags override what they give.
+    #[arg(long, value_name = "GLOB", help_heading = "Tests")]
+    pub junit: Vec<String>,
 
     /// Test counts: total.
     #[arg(long, value_name = "N", help_heading = "Tests")]

@@ -36,7 +36,7 @@ pub fn collect(args: &KeyArgs, ctx: &RunContext) -> Result<Found> {
             ..Found::default()
         });
     }
-    let grammar = grammar(args);
+    let grammar = grammar(args, ctx);
     let mut found = Found {
         branch: ctx.branch(args.branch.as_deref()),
         ..Found::default()
@@ -57,9 +57,15 @@ pub fn collect(args: &KeyArgs, ctx: &RunContext) -> Result<Found> {
     Ok(found)
 }
 
-/// The grammar `args` ask for.
-pub fn grammar(args: &KeyArgs) -> Grammar {
-    Grammar::new(args.ignore_case, &args.projects)
+/// The grammar `args` ask for; the allow-list is `--projects`, else the project
+/// file's.
+pub fn grammar(args: &KeyArgs, ctx: &RunContext) -> Grammar {
+    let projects = if args.projects.is_empty() {
+        &ctx.project.projects
+    } else {
+        &args.projects
+    };
+    Grammar::new(args.ignore_case, projects)
 }
 
 /// The keys named with `--issue-key`, checked against the grammar; `None` when none

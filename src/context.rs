@@ -9,6 +9,8 @@ use crate::ci::{self, CiContext};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::git::{Head, Repo, short_id};
+use crate::payload::deployment::EnvironmentType;
+use crate::project::ProjectFile;
 use crate::remote::Remote;
 use crate::settings::Settings;
 
@@ -21,6 +23,8 @@ pub struct RunContext {
     pub remote: Option<Remote>,
     /// The repository's folder name, the last resort for naming a pipeline.
     folder: Option<String>,
+    /// `.jira-send.toml`.
+    pub project: ProjectFile,
 }
 
 impl RunContext {
@@ -47,6 +51,7 @@ impl RunContext {
             head,
             remote,
             folder,
+            project: settings.project.clone(),
         })
     }
 
@@ -96,6 +101,7 @@ impl RunContext {
 
     pub fn pipeline_id(&self, flag: Option<&str>) -> Result<String> {
         flag.map(str::to_owned)
+            .or_else(|| self.project.pipeline_id.clone())
             .or_else(|| self.ci.as_ref()?.pipeline_id.clone())
             .or_else(|| self.repository())
             .ok_or_else(|| {
@@ -105,6 +111,7 @@ impl RunContext {
 
     pub fn pipeline_name(&self, flag: Option<&str>, pipeline_id: &str) -> String {
         flag.map(str::to_owned)
+            .or_else(|| self.project.pipeline_name.clone())
             .or_else(|| self.ci.as_ref()?.pipeline_name.clone())
             .unwrap_or_else(|| pipeline_id.to_owned())
     }
@@ -143,6 +150,19 @@ impl RunContext {
             .or_else(|| self.repository_url())
             .unwrap_or_else(|| run_url.to_owned());
         check_url("--pipeline-url", url)
+    }
+
+    /// The type of the environment `name`: the flag, the project file's globs, the CI's
+    /// tier, the name's words.
+    pub fn environment_type(&self, flag: Option<EnvironmentType>, name: &str) -> EnvironmentType {
+        let tier = self
+            .ci
+            .as_ref()
+            .and_then(|c| c.environment.as_ref())
+            .filter(|e| e.name == name);
+        flag.or_else(|| self.project.environment_types.type_of(name))
+            .or_else(|| tier?.tier.as_deref().map(EnvironmentType::from_tier))
+            .unwrap_or_else(|| EnvironmentType::guess(name))
     }
 
     /// The page of `branch`, when the repository is hosted.

@@ -10,6 +10,7 @@ use secrecy::SecretString;
 use crate::cli::{FailOn, GlobalArgs, Output};
 use crate::env::{Env, host_suffix, vars};
 use crate::error::{Error, Result};
+use crate::project::ProjectFile;
 
 /// A Jira Cloud site.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +48,8 @@ pub struct Settings {
     pub ca_file: Option<PathBuf>,
     pub no_flush: bool,
     pub repo: Option<PathBuf>,
+    /// `.jira-send.toml`, where the repository has one.
+    pub project: ProjectFile,
     cloud_id: Option<String>,
     client_id: Option<String>,
     client_secret_file: Option<PathBuf>,
@@ -67,6 +70,11 @@ impl Settings {
                  per site or let jira-send look them up",
             ));
         }
+        let project = ProjectFile::find(args.repo.as_deref())?.map(|(path, file)| {
+            tracing::debug!("read the project file {}", path.display());
+            file
+        });
+        let project = project.unwrap_or_default();
         let cache_dir = args.cache_dir.clone().or_else(|| env.default_cache_dir());
         let outbox_dir = args
             .outbox_dir
@@ -80,13 +88,14 @@ impl Settings {
             outbox_dir,
             dry_run: args.dry_run,
             output: args.output,
-            fail_on: args.fail_on,
+            fail_on: args.fail_on.or(project.fail_on).unwrap_or(FailOn::Rejected),
             timeout: args.timeout,
             request_timeout: args.request_timeout,
             retry_delay: args.retry_delay,
             ca_file: args.ca_file.clone(),
             no_flush: args.no_flush,
             repo: args.repo.clone(),
+            project,
             cloud_id: args.cloud_id.clone(),
             client_id: args.client_id.clone(),
             client_secret_file: args.client_secret_file.clone(),
@@ -263,16 +272,16 @@ mod tests {
             api_url: "https://api.atlassian.com".into(),
             token_url: "https://api.atlassian.com/oauth/token".into(),
             cache_dir: Some("/tmp/none".into()),
+            repo: Some(std::env::temp_dir()),
             outbox_dir: None,
             dry_run: false,
             output: Output::Text,
-            fail_on: FailOn::Rejected,
+            fail_on: None,
             timeout: Duration::from_secs(1),
             request_timeout: Duration::from_secs(1),
             retry_delay: Duration::from_millis(1),
             ca_file: None,
             no_flush: false,
-            repo: None,
             verbose: 0,
             quiet: false,
         };

@@ -17,7 +17,7 @@ pub fn run(args: &BuildArgs, settings: &Settings, env: &Env, clock: &dyn Clock) 
     let ctx = RunContext::gather(settings, env)?;
     let found = collect(&args.keys, &ctx)?;
     if found.keys.is_empty() {
-        return nothing_to_send("build", settings, &found.keys, found.nothing_found());
+        return nothing_to_send("build", settings, env, &found.keys, found.nothing_found());
     }
 
     let pipeline_id = ctx.pipeline_id(args.pipeline_id.as_deref())?;
@@ -66,15 +66,19 @@ pub fn run(args: &BuildArgs, settings: &Settings, env: &Env, clock: &dyn Clock) 
     submit(report, settings, env, clock, Api::Builds, &bodies)
 }
 
-/// `testInfo` from `--tests-*`: any one given makes a test summary; the others are
-/// derived where they can be (passed = total − failed − skipped).
+/// `testInfo` from JUnit reports and `--tests-*`: the flags override the reports;
+/// any count given makes a test summary, and the others are derived where they can be
+/// (passed = total − failed − skipped).
 fn tests(args: &BuildArgs) -> Result<Option<TestInfo>> {
-    let (total, passed, failed, skipped) = (
-        args.tests_total,
-        args.tests_passed,
-        args.tests_failed,
-        args.tests_skipped,
-    );
+    let reports = if args.junit.is_empty() {
+        None
+    } else {
+        crate::junit::read(&args.junit)
+    };
+    let total = args.tests_total.or(reports.map(|r| r.total));
+    let failed = args.tests_failed.or(reports.map(|r| r.failed));
+    let skipped = args.tests_skipped.or(reports.map(|r| r.skipped));
+    let passed = args.tests_passed;
     if total.is_none() && passed.is_none() && failed.is_none() && skipped.is_none() {
         return Ok(None);
     }

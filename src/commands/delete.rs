@@ -28,7 +28,7 @@ pub fn run(args: &DeleteArgs, settings: &Settings, env: &Env, clock: &dyn Clock)
     } else {
         send::deliver(settings, env, clock, std::slice::from_ref(&call))?
     };
-    Ok(finish(report, settings))
+    Ok(finish(report, settings, env))
 }
 
 /// The request a delete command stands for.

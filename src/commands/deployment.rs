@@ -4,14 +4,13 @@ use tracing::warn;
 
 use super::{nothing_to_send, required, submit};
 use crate::api::Api;
-use crate::ci::CiEnvironment;
 use crate::cli::{DeploymentArgs, DeploymentKeyArgs};
 use crate::clock::Clock;
 use crate::collect::collect;
 use crate::context::RunContext;
 use crate::env::Env;
 use crate::error::{Exit, Result};
-use crate::payload::deployment::{DeploymentInput, EnvironmentType, deployment, environment_id};
+use crate::payload::deployment::{DeploymentInput, deployment, environment_id};
 use crate::payload::{DeploymentState, Envelope, Sequence};
 use crate::report::Report;
 use crate::settings::Settings;
@@ -24,8 +23,6 @@ pub(super) struct DeploymentKey {
     pub environment_id: String,
     pub environment_name: String,
     pub number: u64,
-    /// What the CI said of the environment, if anything.
-    pub ci_environment: Option<CiEnvironment>,
 }
 
 impl DeploymentKey {
@@ -48,14 +45,7 @@ impl DeploymentKey {
                 .unwrap_or_else(|| environment_id(&environment_name)),
             number: ctx.number(args.deployment_number, "--deployment-number")?,
             environment_name,
-            ci_environment,
         })
-    }
-
-    /// The environment's type: the flag, the CI's tier, the name's words.
-    pub fn environment_type(&self, flag: Option<EnvironmentType>) -> EnvironmentType {
-        flag.or_else(|| self.ci_environment.as_ref()?.tier.as_deref().map(tier))
-            .unwrap_or_else(|| EnvironmentType::guess(&self.environment_name))
     }
 }
 
@@ -66,7 +56,7 @@ pub fn run(args: &DeploymentArgs, settings: &Settings, env: &Env, clock: &dyn Cl
     let key = DeploymentKey::resolve(&args.key, &ctx)?;
     let found = collect(&args.keys, &ctx)?;
     if found.keys.is_empty() && args.services.is_empty() {
-        return nothing_to_send("deployment", settings, &found.keys, found.nothing_found());
+        return nothing_to_send("deployment", settings, env, &found.keys, found.nothing_found());
     }
 
     let pipeline_name = ctx.pipeline_name(args.pipeline_name.as_deref(), &key.pipeline_id);
@@ -110,7 +100,7 @@ pub fn run(args: &DeploymentArgs, settings: &Settings, env: &Env, clock: &dyn Cl
         pipeline_id: key.pipeline_id.clone(),
         pipeline_name,
         pipeline_url,
-        environment_type: key.environment_type(args.environment_type),
+        environment_type: ctx.environment_type(args.environment_type, &key.environment_name),
         environment_id: key.environment_id.clone(),
         environment_name: key.environment_name.clone(),
         issue_keys: found.keys.keys().to_vec(),
@@ -122,16 +112,4 @@ pub fn run(args: &DeploymentArgs, settings: &Settings, env: &Env, clock: &dyn Cl
     let bodies = envelope.bodies(Api::Deployments, &[deployment(&input)]);
     let report = Report::new("deployment", settings.dry_run, &found.keys);
     submit(report, settings, env, clock, Api::Deployments, &bodies)
-}
-
-/// A CI system's environment tier (GitLab: production, staging, testing, development,
-/// other) as a Jira environment type.
-pub(super) fn tier(tier: &str) -> EnvironmentType {
-    match tier.to_ascii_lowercase().as_str() {
-        "production" => EnvironmentType::Production,
-        "staging" => EnvironmentType::Staging,
-        "testing" => EnvironmentType::Testing,
-        "development" => EnvironmentType::Development,
-        _ => EnvironmentType::Unmapped,
-    }
 }

@@ -44,7 +44,7 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
     })?;
 
     let explicit = explicit_keys(&args.keys)?;
-    let grammar = grammar(&args.keys);
+    let grammar = grammar(&args.keys, &ctx);
     // Every key found, for the report; and the keys of the branch: its name's and its
     // commits'.
     let mut all = explicit.clone().unwrap_or_default();
@@ -102,7 +102,7 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
     if commits.is_empty() && branch.is_none() && pull_request.is_none() {
         let notice = "no commit, branch or pull request of this run carries an issue key; nothing \
                       to send (name keys with --issue-key, or widen the range with --since)";
-        return nothing_to_send("devinfo", settings, &all, notice.into());
+        return nothing_to_send("devinfo", settings, env, &all, notice.into());
     }
 
     let repository = RepositoryInput {

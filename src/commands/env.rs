@@ -4,6 +4,7 @@
 
 use std::io::Write as _;
 
+use clap::ValueEnum as _;
 use serde_json::{Value, json};
 
 use crate::cli::Output;
@@ -47,7 +48,7 @@ pub fn run(settings: &Settings, env: &Env) -> Result<Exit> {
         "cacheDir": dir(&settings.cache_dir),
         "outboxDir": dir(&settings.outbox_dir),
         "dryRun": settings.dry_run,
-        "failOn": format!("{:?}", settings.fail_on).to_lowercase(),
+        "failOn": settings.fail_on.to_possible_value().map(|v| v.get_name().to_owned()),
         "timeout": humantime::format_duration(settings.timeout).to_string(),
         "repo": dir(&settings.repo),
     });

@@ -1,6 +1,5 @@
 //! `jira-send flag`: a feature flag's state in one environment.
 
-use super::deployment::tier;
 use super::{nothing_to_send, required, submit};
 use crate::api::Api;
 use crate::cli::FlagArgs;
@@ -9,7 +8,6 @@ use crate::collect::collect;
 use crate::context::RunContext;
 use crate::env::Env;
 use crate::error::{Exit, Result};
-use crate::payload::deployment::EnvironmentType;
 use crate::payload::flag::{FlagInput, Rollout, flag};
 use crate::payload::{Envelope, Sequence};
 use crate::report::Report;
@@ -26,12 +24,9 @@ pub fn run(args: &FlagArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
     )?;
     let found = collect(&args.keys, &ctx)?;
     if found.keys.is_empty() {
-        return nothing_to_send("flag", settings, &found.keys, found.nothing_found());
+        return nothing_to_send("flag", settings, env, &found.keys, found.nothing_found());
     }
-    let environment_type = args
-        .environment_type
-        .or_else(|| ci_environment.as_ref()?.tier.as_deref().map(tier))
-        .unwrap_or_else(|| EnvironmentType::guess(&environment_name));
+    let environment_type = ctx.environment_type(args.environment_type, &environment_name);
     let now = clock.now();
     let input = FlagInput {
         id: args.id.clone(),

@@ -21,7 +21,7 @@ pub fn run(settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {
     if report.sites.is_empty() {
         report.notice = Some("the outbox is empty: nothing to deliver".into());
     }
-    Ok(finish(report, settings))
+    Ok(finish(report, settings, env))
 }
 
 /// What a flush would send: every queued request, by site.

@@ -58,7 +58,7 @@ pub fn run(args: &GateArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
         let keys = KeySet::default();
         let mut report = Report::new("gate", true, &keys);
         report.sites = send::plan(settings, env, std::slice::from_ref(&call));
-        return Ok(finish(report, settings));
+        return Ok(finish(report, settings, env));
     }
 
     let sites = send::prepare(settings, env)?;

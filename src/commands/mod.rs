@@ -37,6 +37,7 @@ pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
         Command::Delete(_) => "delete",
         Command::Flush(_) => "flush",
         Command::Doctor(_) => "doctor",
+        Command::Completions { .. } => "completions",
         Command::Keys(_) => "keys",
         Command::Validate(_) => "validate",
         Command::Env(_) => "env",
@@ -50,6 +51,7 @@ pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
         Command::Delete(args) => delete::run(args, &settings, env, clock),
         Command::Flush(_) => flush::run(&settings, env, clock),
         Command::Doctor(args) => doctor::run(args, &settings, env, clock),
+        Command::Completions { shell } => Ok(completions(*shell)),
         Command::Keys(args) => keys::run(args, &settings, env),
         Command::Validate(args) => validate::run(args, &settings),
         Command::Env(_) => env::run(&settings, env),
@@ -63,8 +65,20 @@ pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
             report.exit_code = error.exit();
             report.print(Output::Json);
         }
+        crate::publish::publish_exit(env, error.exit());
         error.exit()
     })
+}
+
+/// Prints the completion script for `shell`.
+fn completions(shell: clap_complete::Shell) -> Exit {
+    use clap::CommandFactory as _;
+    let mut command = Cli::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "jira-send", &mut script);
+    // A closed stdout (`| head`) is not worth a panic.
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), &script);
+    Exit::Success
 }
 
 /// Validates the bodies for `entities`, then sends them (or plans them in a dry run),
@@ -87,13 +101,14 @@ fn submit(
     } else {
         send::deliver(settings, env, clock, &calls)?
     };
-    Ok(finish(report, settings))
+    Ok(finish(report, settings, env))
 }
 
 /// Applies `--fail-on`, prints the report, and returns its exit code.
-fn finish(report: Report<'_>, settings: &Settings) -> Exit {
+fn finish(report: Report<'_>, settings: &Settings, env: &Env) -> Exit {
     let report = report.finish(settings.fail_on);
     report.print(settings.output);
+    crate::publish::publish(env, &report);
     report.exit_code
 }
 
@@ -101,14 +116,14 @@ fn finish(report: Report<'_>, settings: &Settings) -> Exit {
 fn nothing_to_send(
     command: &'static str,
     settings: &Settings,
+    env: &Env,
     keys: &KeySet,
     notice: String,
 ) -> Result<Exit> {
     tracing::info!("{notice}");
     let mut report = Report::new(command, settings.dry_run, keys);
     report.notice = Some(notice);
-    report.print(settings.output);
-    Ok(Exit::Success)
+    Ok(finish(report, settings, env))
 }
 
 /// Turns a missing value into a usage error.

@@ -54,6 +54,18 @@ const WORDS: &[(EnvironmentType, &[&str])] = &[
 ];
 
 impl EnvironmentType {
+    /// A CI system's environment tier (GitLab: production, staging, testing,
+    /// development, other).
+    pub fn from_tier(tier: &str) -> Self {
+        match tier.to_ascii_lowercase().as_str() {
+            "production" => Self::Production,
+            "staging" => Self::Staging,
+            "testing" => Self::Testing,
+            "development" => Self::Development,
+            _ => Self::Unmapped,
+        }
+    }
+
     /// The type whose words appear as whole words of `name` (case-insensitive; words
     /// are separated by anything but letters and digits), else `Unmapped`.
     pub fn guess(name: &str) -> Self {
