@@ -26,6 +26,10 @@ mod faults;
 mod flags;
 /// Deployment gating and its exit codes.
 mod gate;
+/// Every CI system's pull-request build, end to end.
+mod ci;
+/// GitHub outputs, JUnit, the project file, completions.
+mod integration;
 /// `keys`: sources, ranges, shallow clones.
 mod keys;
 /// `validate` and `env`.
