@@ -84,10 +84,11 @@ pub fn explicit_keys(args: &KeyArgs) -> Result<Option<KeySet>> {
     let mut keys = KeySet::default();
     for key in named {
         let Some(key) = grammar.parse(key) else {
-            let hint = if args.ignore_case {
-                ""
-            } else {
+            let lowercase = key.bytes().any(|b| b.is_ascii_lowercase());
+            let hint = if lowercase && !args.ignore_case {
                 " (lowercase keys need --ignore-case)"
+            } else {
+                ""
             };
             return Err(Error::usage(format!(
                 "--issue-key {key}: not an issue key like ABC-123{hint}"

@@ -182,3 +182,33 @@ fn help_explains_and_exits_0() {
         assert!(help.contains(expected), "build --help lacks {expected}:\n{help}");
     }
 }
+
+#[test]
+fn empty_variables_count_as_unset() {
+    // What the GitHub Action passes for inputs left out.
+    let home = tempfile::tempdir().unwrap();
+    let output = jira_send(home.path())
+        .envs(
+            [
+                "JIRA_SITE",
+                "JIRA_SEND_STATE",
+                "JIRA_SEND_FAIL_ON",
+                "JIRA_SEND_DRY_RUN",
+                "JIRA_SEND_ENVIRONMENT_TYPE",
+            ]
+            .map(|v| (v, "")),
+        )
+        .args([
+            "build",
+            "--dry-run",
+            "--issue-key",
+            "ABC-1",
+            "--build-number",
+            "1",
+            "--url",
+            "https://ci.example.com/1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}

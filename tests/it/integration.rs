@@ -17,17 +17,34 @@ async fn github_outputs_and_summary_are_written() {
         .env("GITHUB_OUTPUT", &outputs)
         .env("GITHUB_STEP_SUMMARY", &summary)
         .args(jira.args())
-        .args(["build", "--issue-key", "ABC-1,ABC-2", "--build-number", "1", "--url", "https://ci.example.com/1"])
+        .args([
+            "build",
+            "--issue-key",
+            "ABC-1,ABC-2",
+            "--build-number",
+            "1",
+            "--url",
+            "https://ci.example.com/1",
+        ])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let outputs = std::fs::read_to_string(outputs).unwrap();
-    for line in ["issue-keys=ABC-1,ABC-2", "accepted=1", "rejected=0", "unknown-issue-keys=ABC-2", "exit-code=0"] {
+    for line in [
+        "issue-keys=ABC-1,ABC-2",
+        "accepted=1",
+        "rejected=0",
+        "unknown-issue-keys=ABC-2",
+        "exit-code=0",
+    ] {
         assert!(outputs.lines().any(|l| l == line), "no {line:?} in\n{outputs}");
     }
     let summary = std::fs::read_to_string(summary).unwrap();
     assert!(summary.contains("### jira-send build"), "{summary}");
-    assert!(summary.contains(&format!("| {} | 1 | 1 | 0 | ABC-2 |", jira.site_name())), "{summary}");
+    assert!(
+        summary.contains(&format!("| {} | 1 | 1 | 0 | ABC-2 |", jira.site_name())),
+        "{summary}"
+    );
 }
 
 #[test]
@@ -36,7 +53,15 @@ fn a_failed_run_still_writes_its_exit_code() {
     let outputs = home.path().join("outputs");
     let output = jira_send(home.path())
         .env("GITHUB_OUTPUT", &outputs)
-        .args(["build", "--issue-key", "ABC-1", "--build-number", "1", "--url", "https://ci.example.com/1"])
+        .args([
+            "build",
+            "--issue-key",
+            "ABC-1",
+            "--build-number",
+            "1",
+            "--url",
+            "https://ci.example.com/1",
+        ])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
@@ -53,7 +78,11 @@ fn junit_reports_fill_the_test_counts() {
         r#"<testsuite tests="3"><testcase name="a"/><testcase name="b"><failure/></testcase><testcase name="c"><skipped/></testcase></testsuite>"#,
     )
     .unwrap();
-    std::fs::write(reports.join("nested/TEST-b.xml"), r#"<testsuites><testsuite><testcase name="d"/></testsuite></testsuites>"#).unwrap();
+    std::fs::write(
+        reports.join("nested/TEST-b.xml"),
+        r#"<testsuites><testsuite><testcase name="d"/></testsuite></testsuites>"#,
+    )
+    .unwrap();
     std::fs::write(reports.join("TEST-broken.xml"), "<testsuite><testcase").unwrap();
     let output = jira_send(home.path())
         .args(SIMPLE_BUILD)
@@ -62,7 +91,11 @@ fn junit_reports_fill_the_test_counts() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(stderr(&output).contains("TEST-broken.xml"), "a broken report is named: {}", stderr(&output));
+    assert!(
+        stderr(&output).contains("TEST-broken.xml"),
+        "a broken report is named: {}",
+        stderr(&output)
+    );
     let body = &json(&output)["sites"][0]["requests"][0]["body"];
     assert_eq!(
         body["builds"][0]["testInfo"],
@@ -81,13 +114,25 @@ fn the_project_file_sits_between_variables_and_the_ci() {
     )
     .unwrap();
     let home = tempfile::tempdir().unwrap();
-    let ci = [("GITLAB_CI", "true"), ("CI_PROJECT_PATH", "from/ci"), ("CI_PIPELINE_IID", "9"), ("CI_PIPELINE_URL", "https://gitlab.com/p/9")];
+    let ci = [
+        ("GITLAB_CI", "true"),
+        ("CI_PROJECT_PATH", "from/ci"),
+        ("CI_PIPELINE_IID", "9"),
+        ("CI_PIPELINE_URL", "https://gitlab.com/p/9"),
+    ];
     let deploy = |extra_env: &[(&str, &str)], extra_args: &[&str]| {
         let output = jira_send(home.path())
             .current_dir(repo.path())
             .envs(ci)
             .envs(extra_env.iter().copied())
-            .args(["deployment", "--environment", "eu-west", "--dry-run", "--output", "json"])
+            .args([
+                "deployment",
+                "--environment",
+                "eu-west",
+                "--dry-run",
+                "--output",
+                "json",
+            ])
             .args(extra_args)
             .output()
             .unwrap();
@@ -98,18 +143,40 @@ fn the_project_file_sits_between_variables_and_the_ci() {
     let deployment = &report["sites"][0]["requests"][0]["body"]["deployments"][0];
     assert_eq!(report["issueKeys"], json!(["ABC-1"]), "the file's allow-list");
     assert_eq!(deployment["pipeline"]["id"], "from-file", "the file beats the CI");
-    assert_eq!(deployment["environment"]["type"], "staging", "the file's globs beat the name's words");
+    assert_eq!(
+        deployment["environment"]["type"], "staging",
+        "the file's globs beat the name's words"
+    );
 
-    let report = deploy(&[("JIRA_SEND_PIPELINE_ID", "from-variable"), ("JIRA_PROJECT_KEYS", "XYZ")], &[]);
-    assert_eq!(report["sites"][0]["requests"][0]["body"]["deployments"][0]["pipeline"]["id"], "from-variable");
+    let report = deploy(
+        &[
+            ("JIRA_SEND_PIPELINE_ID", "from-variable"),
+            ("JIRA_PROJECT_KEYS", "XYZ"),
+        ],
+        &[],
+    );
+    assert_eq!(
+        report["sites"][0]["requests"][0]["body"]["deployments"][0]["pipeline"]["id"],
+        "from-variable"
+    );
     assert_eq!(report["issueKeys"], json!(["XYZ-2"]), "a variable beats the file");
 
-    let report = deploy(&[("JIRA_SEND_PIPELINE_ID", "from-variable")], &["--pipeline-id", "from-flag", "--environment-type", "production"]);
+    let report = deploy(
+        &[("JIRA_SEND_PIPELINE_ID", "from-variable")],
+        &["--pipeline-id", "from-flag", "--environment-type", "production"],
+    );
     let deployment = &report["sites"][0]["requests"][0]["body"]["deployments"][0];
-    assert_eq!(deployment["pipeline"]["id"], "from-flag", "a flag beats the variable");
+    assert_eq!(
+        deployment["pipeline"]["id"], "from-flag",
+        "a flag beats the variable"
+    );
     assert_eq!(deployment["environment"]["type"], "production");
 
-    let env = jira_send(home.path()).current_dir(repo.path()).args(["env", "--output", "json"]).output().unwrap();
+    let env = jira_send(home.path())
+        .current_dir(repo.path())
+        .args(["env", "--output", "json"])
+        .output()
+        .unwrap();
     assert_eq!(json(&env)["failOn"], "never", "the file's fail-on");
     let env = jira_send(home.path())
         .current_dir(repo.path())
@@ -126,16 +193,27 @@ fn an_unknown_key_in_the_project_file_is_named() {
     repo.commit("ABC-1");
     std::fs::write(repo.path().join(".jira-send.toml"), "fail_on = \"never\"\n").unwrap();
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path()).current_dir(repo.path()).arg("keys").output().unwrap();
+    let output = jira_send(home.path())
+        .current_dir(repo.path())
+        .arg("keys")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("unknown field `fail_on`"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("unknown field `fail_on`"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn completions_are_printed_for_each_shell() {
     let home = tempfile::tempdir().unwrap();
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
-        let output = jira_send(home.path()).args(["completions", shell]).output().unwrap();
+        let output = jira_send(home.path())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
         assert_eq!(output.status.code(), Some(0));
         assert!(stdout(&output).contains("jira-send"), "{shell}");
     }

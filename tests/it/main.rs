@@ -6,10 +6,14 @@
 
 mod common;
 
+/// The GitHub Action's inputs, variables and outputs.
+mod action;
 /// The token cache across invocations, 401 renewal, refused credentials.
 mod auth;
 /// Builds end to end: token, cloud id, bulk POST, report, exit code.
 mod builds;
+/// Every CI system's pull-request build, end to end.
+mod ci;
 /// Usage errors: exit 2 before any network call.
 mod cli;
 /// Every form of `delete`.
@@ -26,8 +30,6 @@ mod faults;
 mod flags;
 /// Deployment gating and its exit codes.
 mod gate;
-/// Every CI system's pull-request build, end to end.
-mod ci;
 /// GitHub outputs, JUnit, the project file, completions.
 mod integration;
 /// `keys`: sources, ranges, shallow clones.
