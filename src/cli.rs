@@ -65,6 +65,9 @@ pub enum Command {
     },
     /// Validate a payload file against the bundled schemas and API limits; no network.
     Validate(ValidateArgs),
+    /// Send payload files as they are (any number of entities: they are split into
+    /// requests within the API's limits), e.g. to replay or backfill.
+    Send(SendArgs),
     /// Show the detected CI system and the resolved settings, secrets masked.
     Env(EnvArgs),
 }
@@ -542,6 +545,13 @@ pub struct ValidateArgs {
     /// request body.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Request bodies: builds, deployments, devinfo or feature-flags (`-` for stdin).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

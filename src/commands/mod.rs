@@ -11,6 +11,7 @@ mod flag;
 mod flush;
 mod gate;
 mod keys;
+mod submit;
 mod validate;
 
 use serde_json::Value;
@@ -40,6 +41,7 @@ pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
         Command::Completions { .. } => "completions",
         Command::Keys(_) => "keys",
         Command::Validate(_) => "validate",
+        Command::Send(_) => "send",
         Command::Env(_) => "env",
     };
     let result = Settings::resolve(&cli.global, env).and_then(|settings| match &cli.command {
@@ -54,6 +56,7 @@ pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
         Command::Completions { shell } => Ok(completions(*shell)),
         Command::Keys(args) => keys::run(args, &settings, env),
         Command::Validate(args) => validate::run(args, &settings),
+        Command::Send(args) => submit::run(args, &settings, env, clock),
         Command::Env(_) => env::run(&settings, env),
     });
     result.unwrap_or_else(|error| {

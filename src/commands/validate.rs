@@ -33,7 +33,7 @@ pub fn run(args: &ValidateArgs, settings: &Settings) -> Result<Exit> {
     Ok(Exit::Success)
 }
 
-fn read(path: &Path) -> Result<Vec<u8>> {
+pub(super) fn read(path: &Path) -> Result<Vec<u8>> {
     if path == Path::new("-") {
         let mut bytes = Vec::new();
         std::io::stdin()

@@ -419,3 +419,63 @@ async fn a_dry_run_prints_the_requests_and_touches_nothing() {
         "https://api.atlassian.com/jira/builds/0.1/cloud/c-1/bulk"
     );
 }
+
+#[tokio::test]
+async fn a_payload_file_of_any_size_is_sent_in_requests_within_the_limit() {
+    let jira = FakeJira::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let mut body = many_builds(250);
+    body["properties"] = json!({"source": "backfill"});
+    let file = home.path().join("builds.json");
+    std::fs::write(&file, body.to_string()).unwrap();
+    let output = jira_send(home.path())
+        .envs(FakeJira::credentials())
+        .args(jira.args())
+        .args(["send", "--output", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let bodies = jira.bulk_bodies("builds").await;
+    let sizes: Vec<usize> = bodies
+        .iter()
+        .map(|b| b["builds"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(sizes, [100, 100, 50]);
+    assert!(bodies.iter().all(|b| b["properties"]["source"] == "backfill"));
+    assert_eq!(
+        json(&output)["sites"][0]["accepted"].as_array().unwrap().len(),
+        250
+    );
+
+    // An invalid entity stops everything before the network.
+    let mut broken = many_builds(150);
+    broken["builds"][120]["state"] = json!("done");
+    std::fs::write(&file, broken.to_string()).unwrap();
+    let output = jira_send(home.path())
+        .envs(FakeJira::credentials())
+        .args(jira.args())
+        .arg("send")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("/builds/20/state"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(jira.bulk_bodies("builds").await.len(), 3, "nothing more was sent");
+}
+
+/// A builds body of `count` valid builds.
+fn many_builds(count: u64) -> serde_json::Value {
+    let builds: Vec<serde_json::Value> = (1..=count)
+        .map(|n| {
+            json!({"schemaVersion": "1.0", "pipelineId": "replay", "buildNumber": n, "updateSequenceNumber": n,
+                   "displayName": format!("replay #{n}"), "url": format!("https://ci.example.com/{n}"), "state": "successful",
+                   "lastUpdated": "2026-11-22T10:00:00.000Z", "issueKeys": ["ABC-1"]})
+        })
+        .collect();
+    json!({"builds": builds})
+}
