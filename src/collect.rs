@@ -50,8 +50,8 @@ pub fn collect(args: &KeyArgs, ctx: &RunContext) -> Result<Found> {
             .scan(&grammar, title.as_bytes(), || Source::PullRequestTitle);
     }
     let keys = &mut found.keys;
-    found.range = Some(walk_range(args, ctx, |commit| {
-        keys.scan(&grammar, commit.message_bytes(), || Source::Commit(commit.id()));
+    found.range = Some(walk_range(args, ctx, |id, raw| {
+        keys.scan(&grammar, crate::git::message(raw), || Source::Commit(id));
         Ok(())
     })?);
     Ok(found)
@@ -104,11 +104,12 @@ pub fn pull_request_title(ctx: &RunContext) -> Option<&str> {
     ctx.ci.as_ref()?.pull_request.as_ref()?.title.as_deref()
 }
 
-/// Walks the commits of the range `args` and the CI describe, newest first.
+/// Walks the commits of the range `args` and the CI describe, newest first: `visit`
+/// gets each commit's id and raw object (see [`crate::git::message`]).
 pub fn walk_range(
     args: &KeyArgs,
     ctx: &RunContext,
-    visit: impl FnMut(&git2::Commit<'_>) -> Result<()>,
+    visit: impl FnMut(git2::Oid, &[u8]) -> Result<()>,
 ) -> Result<RangeRead> {
     let (Some(repo), Some(head)) = (&ctx.repo, &ctx.head) else {
         return Err(Error::usage(

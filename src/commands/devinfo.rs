@@ -56,18 +56,18 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
     }
 
     let mut commits = Vec::new();
-    walk_range(&args.keys, &ctx, |commit| {
-        let keys = keys_of(explicit.as_ref(), &grammar, commit.message_bytes(), commit.id());
+    walk_range(&args.keys, &ctx, |id, raw| {
+        let keys = keys_of(explicit.as_ref(), &grammar, crate::git::message(raw), id);
         if keys.is_empty() {
             return Ok(());
         }
         for key in &keys {
             if explicit.is_none() {
-                all.add(key.as_bytes(), || Source::Commit(commit.id()));
+                all.add(key.as_bytes(), || Source::Commit(id));
             }
-            branch_keys.add(key.as_bytes(), || Source::Commit(commit.id()));
+            branch_keys.add(key.as_bytes(), || Source::Commit(id));
         }
-        commits.push(commit_input(repo, commit, keys)?);
+        commits.push(commit_input(repo, &repo.commit(id)?, keys)?);
         Ok(())
     })?;
 

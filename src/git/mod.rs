@@ -4,6 +4,7 @@
 
 mod changes;
 mod range;
+mod walk;
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::remote::Remote;
 
 pub use changes::{ChangeType, Changes, FileChange};
-pub use range::{Range, Start, Walked};
+pub use range::{Range, Start, Walked, message};
 
 /// The abbreviated form of a commit id that the output shows: 7 hex digits.
 pub fn short_id(id: Oid) -> String {
@@ -41,13 +42,23 @@ impl std::fmt::Debug for Repo {
     }
 }
 
+/// libgit2's process-wide settings for reading history fast, applied once.
+fn tune_libgit2() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // git itself does not re-hash objects on read; libgit2 does by default, which
+        // costs about a third of a long walk. Objects are still checked by zlib's CRC.
+        git2::opts::strict_hash_verification(false);
+        // Each commit is read once (see `walk`): caching them only costs time and memory.
+        git2::opts::enable_caching(false);
+    });
+}
+
 impl Repo {
     /// Finds the repository containing `path` (default: the working directory), or
     /// `None` when there is none.
     pub fn discover(path: Option<&Path>) -> Result<Option<Self>> {
-        // git itself does not re-hash objects on read; libgit2 does by default, which
-        // costs about a third of a long walk. Objects are still checked by zlib's CRC.
-        git2::opts::strict_hash_verification(false);
+        tune_libgit2();
         let start = path.unwrap_or(Path::new("."));
         match Repository::discover(start) {
             Ok(repo) => Ok(Some(Self { repo })),
@@ -97,6 +108,17 @@ impl Repo {
 
     pub fn is_shallow(&self) -> bool {
         self.repo.is_shallow()
+    }
+
+    /// The commits a shallow clone was cut at (`.git/shallow`): their parents are not
+    /// part of this clone's history.
+    fn shallow_commits(&self) -> std::collections::HashSet<Oid> {
+        let Ok(text) = std::fs::read_to_string(self.repo.path().join("shallow")) else {
+            return Default::default();
+        };
+        text.lines()
+            .filter_map(|line| Oid::from_str(line.trim()).ok())
+            .collect()
     }
 
     /// The commit `rev` names, if it exists in this clone.

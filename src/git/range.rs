@@ -112,55 +112,50 @@ impl Repo {
         Ok(range)
     }
 
-    /// Calls `visit` with each commit of `range`, newest first, at most `max` of them;
-    /// the first error `visit` returns ends the walk.
-    ///
-    /// One revision walk; the callback borrows each commit, so nothing is copied.
+    /// Calls `visit` with each commit of `range`, newest first, at most `max` of them:
+    /// its id and its raw object (headers, a blank line, the message). The first error
+    /// `visit` returns ends the walk. Each commit is read once (see [`super::walk`]).
     pub fn walk(
         &self,
         range: &Range,
         max: usize,
-        mut visit: impl FnMut(&git2::Commit<'_>) -> Result<()>,
+        mut visit: impl FnMut(Oid, &[u8]) -> Result<()>,
     ) -> Result<Walked> {
-        let read_head = |visit: &mut dyn FnMut(&git2::Commit<'_>) -> Result<()>| -> Result<Walked> {
+        let odb = self
+            .git()
+            .odb()
+            .map_err(|e| Error::git("cannot open the object database", e))?;
+        let head_alone = |visit: &mut dyn FnMut(Oid, &[u8]) -> Result<()>| -> Result<Walked> {
             if max == 0 {
                 return Ok(Walked {
                     commits: 0,
                     truncated: true,
                 });
             }
-            visit(&self.commit(range.to)?)?;
+            let object = odb
+                .read(range.to)
+                .map_err(|e| Error::git(format!("cannot read commit {}", range.to), e))?;
+            visit(range.to, object.data())?;
             Ok(Walked {
                 commits: 1,
                 truncated: false,
             })
         };
         if range.head_only {
-            return read_head(&mut visit);
+            return head_alone(&mut visit);
         }
-
-        let repo = self.git();
-        let walk_error = |e| Error::git("cannot walk the commit history", e);
-        let mut walk = repo.revwalk().map_err(walk_error)?;
-        walk.set_sorting(Sort::NONE).map_err(walk_error)?;
-        walk.push(range.to).map_err(walk_error)?;
-        if let Some(base) = range.base {
-            walk.hide(base).map_err(walk_error)?;
+        let (commits, truncated) = super::walk::walk(
+            &odb,
+            range.to,
+            range.base,
+            &self.shallow_commits(),
+            max,
+            &mut visit,
+        )?;
+        if commits == 0 && range.head_if_empty {
+            return head_alone(&mut visit);
         }
-        let mut walked = Walked::default();
-        for id in walk {
-            if walked.commits == max {
-                walked.truncated = true;
-                break;
-            }
-            let id = id.map_err(walk_error)?;
-            visit(&self.commit(id)?)?;
-            walked.commits += 1;
-        }
-        if walked.commits == 0 && range.head_if_empty {
-            return read_head(&mut visit);
-        }
-        if walked.truncated {
+        if truncated {
             warn!(
                 "read only the newest {max} commits of the range{}; raise --max-commits to read more",
                 range
@@ -170,7 +165,7 @@ impl Repo {
                     .unwrap_or_default()
             );
         }
-        Ok(walked)
+        Ok(Walked { commits, truncated })
     }
 
     /// The newest tag matching `glob` (fnmatch syntax, as `git tag -l`) that is
@@ -202,5 +197,22 @@ impl Repo {
             }
         }
         Ok(None)
+    }
+}
+
+/// The message of a raw commit object: what follows the first blank line.
+pub fn message(raw: &[u8]) -> &[u8] {
+    memchr::memmem::find(raw, b"\n\n").map_or(&[], |at| &raw[at + 2..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message;
+
+    #[test]
+    fn the_message_follows_the_headers() {
+        let raw = b"tree 1\nparent 2\nauthor A <a> 1 +0000\ncommitter A <a> 1 +0000\ngpgsig -----BEGIN\n line\n -----END\n\nABC-1 subject\n\nbody\n";
+        assert_eq!(message(raw), b"ABC-1 subject\n\nbody\n");
+        assert_eq!(message(b"tree 1\n"), b"");
     }
 }
