@@ -56,6 +56,8 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
     }
 
     let mut commits = Vec::new();
+    // Each commit is read again for its diff, and so is its parent.
+    crate::git::cache_commits();
     walk_range(&args.keys, &ctx, |id, raw| {
         let keys = keys_of(explicit.as_ref(), &grammar, crate::git::message(raw), id);
         if keys.is_empty() {

@@ -43,15 +43,31 @@ impl std::fmt::Debug for Repo {
 }
 
 /// libgit2's process-wide settings for reading history fast, applied once.
+#[allow(unsafe_code)]
 fn tune_libgit2() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         // git itself does not re-hash objects on read; libgit2 does by default, which
         // costs about a third of a long walk. Objects are still checked by zlib's CRC.
         git2::opts::strict_hash_verification(false);
-        // Each commit is read once (see `walk`): caching them only costs time and memory.
-        git2::opts::enable_caching(false);
+        // Trees are read again and again by the diffs of consecutive commits: cache them.
+        // Each commit is read once (see `walk`): caching commits only costs memory.
+        git2::opts::enable_caching(true);
+        // SAFETY: libgit2's global options are not synchronised; this runs once, from the
+        // `Once`, before this process opens a repository through `Repo`.
+        let _ = unsafe { git2::opts::set_cache_object_limit(git2::ObjectType::Commit, 0) };
     });
+}
+
+/// Keeps commits in the object cache too: for walks that read each commit more than
+/// once (devinfo reads a commit's parents for its diff). A key scan over all of
+/// history would fill the cache with commits it never reads again, so it is opt-in.
+#[allow(unsafe_code)]
+pub fn cache_commits() {
+    tune_libgit2();
+    // SAFETY: libgit2's global options are not synchronised; a command calls this once,
+    // before its walk, while no other thread uses libgit2.
+    let _ = unsafe { git2::opts::set_cache_object_limit(git2::ObjectType::Commit, 4096) };
 }
 
 impl Repo {

@@ -265,7 +265,7 @@ pub fn bodies(
     // One repository per body: each body then stays far below the 1,000-entity limit.
     repositories
         .into_iter()
-        .flat_map(|r| envelope.bodies(Api::Devinfo, &[r]))
+        .map(|r| envelope.body(Api::Devinfo, vec![r]))
         .collect()
 }
 

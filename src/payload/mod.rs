@@ -134,19 +134,22 @@ impl Envelope {
     pub fn bodies(&self, api: Api, entities: &[Value]) -> Vec<Value> {
         entities
             .chunks(api.max_entities())
-            .map(|chunk| {
-                let mut body = Map::new();
-                let properties: Map<String, Value> = self
-                    .properties
-                    .iter()
-                    .map(|(k, v)| (k.clone(), json!(v)))
-                    .collect();
-                body.insert("properties".into(), Value::Object(properties));
-                body.insert("providerMetadata".into(), json!({ "product": self.product }));
-                body.insert(api.entities_key().into(), Value::Array(chunk.to_vec()));
-                Value::Object(body)
-            })
+            .map(|chunk| self.body(api, chunk.to_vec()))
             .collect()
+    }
+
+    /// One request body holding `entities`.
+    pub fn body(&self, api: Api, entities: Vec<Value>) -> Value {
+        let mut body = Map::new();
+        let properties: Map<String, Value> = self
+            .properties
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        body.insert("properties".into(), Value::Object(properties));
+        body.insert("providerMetadata".into(), json!({ "product": self.product }));
+        body.insert(api.entities_key().into(), Value::Array(entities));
+        Value::Object(body)
     }
 }
 
