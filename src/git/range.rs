@@ -114,7 +114,7 @@ impl Repo {
 
     /// Calls `visit` with each commit of `range`, newest first, at most `max` of them:
     /// its id and its raw object (headers, a blank line, the message). The first error
-    /// `visit` returns ends the walk. Each commit is read once (see [`super::walk`]).
+    /// `visit` returns ends the walk. Each commit is read once (see the `walk` module).
     pub fn walk(
         &self,
         range: &Range,
