@@ -70,26 +70,40 @@ pub fn segment(text: &str) -> String {
 
 /// The requests a dry run would send: one report per site (or one without a site),
 /// with the cloud id filled in where it is known without the network.
-pub fn plan(settings: &Settings, env: &Env, calls: &[Call]) -> Vec<SiteReport> {
-    let plan_for = |site: Option<&Site>| {
-        let cloud_id = settings
-            .configured_cloud_id(site, env)
-            .or_else(|| cloud_id::cached(settings.cache_dir.as_deref(), site?));
-        let requests = calls
-            .iter()
-            .map(|call| PlannedRequest {
-                method: call.method.to_string(),
-                url: call.url(settings, cloud_id.as_deref().unwrap_or("{cloudId}")),
-                body: call.body.clone(),
-            })
-            .collect();
-        SiteReport::planned(site.map(|s| s.name.clone()), cloud_id, requests)
-    };
-    if settings.sites.is_empty() {
-        vec![plan_for(None)]
+pub fn plan(settings: &Settings, env: &Env, calls: Vec<Call>) -> Vec<SiteReport> {
+    let sites: Vec<Option<&Site>> = if settings.sites.is_empty() {
+        vec![None]
     } else {
-        settings.sites.iter().map(|s| plan_for(Some(s))).collect()
-    }
+        settings.sites.iter().map(Some).collect()
+    };
+    let last = sites.len() - 1;
+    // The last site takes the bodies, the others copies: a dry run of one site, the
+    // usual case, copies nothing however large its payload.
+    let mut calls = Some(calls);
+    sites
+        .into_iter()
+        .enumerate()
+        .map(|(index, site)| {
+            let cloud_id = settings
+                .configured_cloud_id(site, env)
+                .or_else(|| cloud_id::cached(settings.cache_dir.as_deref(), site?));
+            let calls = if index == last {
+                calls.take()
+            } else {
+                calls.clone()
+            };
+            let requests = calls
+                .unwrap_or_default()
+                .into_iter()
+                .map(|call| PlannedRequest {
+                    method: call.method.to_string(),
+                    url: call.url(settings, cloud_id.as_deref().unwrap_or("{cloudId}")),
+                    body: call.body,
+                })
+                .collect();
+            SiteReport::planned(site.map(|s| s.name.clone()), cloud_id, requests)
+        })
+        .collect()
 }
 
 /// Makes `calls` at every site, in order, after delivering what the outbox holds for

@@ -63,7 +63,7 @@ pub fn run(args: &BuildArgs, settings: &Settings, env: &Env, clock: &dyn Clock) 
     let envelope = Envelope::new(ctx.system(), ctx.repository().as_deref(), Some(&pipeline_id));
     let bodies = envelope.bodies(Api::Builds, &[build(&input)]);
     let report = Report::new("build", settings.dry_run, &found.keys);
-    submit(report, settings, env, clock, Api::Builds, &bodies)
+    submit(report, settings, env, clock, Api::Builds, bodies)
 }
 
 /// `testInfo` from JUnit reports and `--tests-*`: the flags override the reports;

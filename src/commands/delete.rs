@@ -24,7 +24,7 @@ pub fn run(args: &DeleteArgs, settings: &Settings, env: &Env, clock: &dyn Clock)
     let mut report = Report::new("delete", settings.dry_run, &keys);
     report.api = Some(call.api);
     report.sites = if settings.dry_run {
-        send::plan(settings, env, std::slice::from_ref(&call))
+        send::plan(settings, env, vec![call])
     } else {
         send::deliver(settings, env, clock, std::slice::from_ref(&call))?
     };

@@ -111,5 +111,5 @@ pub fn run(args: &DeploymentArgs, settings: &Settings, env: &Env, clock: &dyn Cl
     let envelope = Envelope::new(ctx.system(), ctx.repository().as_deref(), Some(&key.pipeline_id));
     let bodies = envelope.bodies(Api::Deployments, &[deployment(&input)]);
     let report = Report::new("deployment", settings.dry_run, &found.keys);
-    submit(report, settings, env, clock, Api::Deployments, &bodies)
+    submit(report, settings, env, clock, Api::Deployments, bodies)
 }

@@ -132,7 +132,7 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
         }
     }
     let report = Report::new("devinfo", settings.dry_run, &all);
-    submit(report, settings, env, clock, Api::Devinfo, &bodies)
+    submit(report, settings, env, clock, Api::Devinfo, bodies)
 }
 
 /// A commit's keys: the named ones, or those in its message.

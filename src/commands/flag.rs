@@ -51,5 +51,5 @@ pub fn run(args: &FlagArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
     let envelope = Envelope::new(ctx.system(), ctx.repository().as_deref(), None);
     let bodies = envelope.bodies(Api::FeatureFlags, &[flag(&input)]);
     let report = Report::new("flag", settings.dry_run, &found.keys);
-    submit(report, settings, env, clock, Api::FeatureFlags, &bodies)
+    submit(report, settings, env, clock, Api::FeatureFlags, bodies)
 }

@@ -92,15 +92,15 @@ fn submit(
     env: &Env,
     clock: &dyn Clock,
     api: Api,
-    bodies: &[Value],
+    bodies: Vec<Value>,
 ) -> Result<Exit> {
-    for body in bodies {
+    for body in &bodies {
         schema::validate(api, body)?;
     }
     report.api = Some(api);
-    let calls: Vec<Call> = bodies.iter().map(|body| Call::bulk(api, body.clone())).collect();
+    let calls: Vec<Call> = bodies.into_iter().map(|body| Call::bulk(api, body)).collect();
     report.sites = if settings.dry_run {
-        send::plan(settings, env, &calls)
+        send::plan(settings, env, calls)
     } else {
         send::deliver(settings, env, clock, &calls)?
     };

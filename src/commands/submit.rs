@@ -43,7 +43,7 @@ pub fn run(args: &SendArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
     let mut report = Report::new("send", settings.dry_run, &keys);
     report.api = api;
     report.sites = if settings.dry_run {
-        send::plan(settings, env, &calls)
+        send::plan(settings, env, calls)
     } else {
         send::deliver(settings, env, clock, &calls)?
     };
