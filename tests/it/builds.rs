@@ -250,6 +250,8 @@ async fn the_worst_site_decides_the_exit_code() {
         ])
         .args([
             "build",
+            "--pipeline-id",
+            "app",
             "--issue-key",
             "ABC-1",
             "--build-number",

@@ -200,6 +200,8 @@ fn empty_variables_count_as_unset() {
         )
         .args([
             "build",
+            "--pipeline-id",
+            "app",
             "--dry-run",
             "--issue-key",
             "ABC-1",

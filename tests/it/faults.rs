@@ -94,7 +94,7 @@ async fn a_response_slower_than_the_request_timeout_is_retried() {
 #[tokio::test]
 async fn a_dropped_connection_is_retried() {
     let jira = FakeJira::start().await;
-    let accepted = json!({"acceptedBuilds": [{"pipelineId": "main", "buildNumber": 1}], "rejectedBuilds": [], "unknownIssueKeys": []});
+    let accepted = json!({"acceptedBuilds": [{"pipelineId": "app", "buildNumber": 1}], "rejectedBuilds": [], "unknownIssueKeys": []});
     let flaky = Flaky::start(vec![Step::Drop, Step::Answer(202, accepted.to_string())]);
     let home = tempfile::tempdir().unwrap();
     let output = jira_send(home.path())
@@ -206,7 +206,7 @@ async fn with_jira_down_the_report_waits_in_the_outbox_until_flush() {
     let report = json(&flushed);
     assert_eq!(
         report["sites"][0]["accepted"],
-        json!([{"pipelineId": "main", "buildNumber": 1}])
+        json!([{"pipelineId": "app", "buildNumber": 1}])
     );
     assert_eq!(jira.deliveries.load(Ordering::SeqCst), 1);
     assert!(!std::path::Path::new(&saved).exists(), "delivered, so deleted");
@@ -244,6 +244,8 @@ async fn the_next_send_delivers_the_queued_report_first() {
             .args(["--api-url", api_url, "--timeout", "3s"])
             .args([
                 "build",
+                "--pipeline-id",
+                "app",
                 "--issue-key",
                 "ABC-1",
                 "--url",
@@ -286,6 +288,8 @@ async fn two_flushes_at_once_never_send_a_file_twice() {
             .args(["--api-url", &down, "--timeout", "2s", "--no-flush"])
             .args([
                 "build",
+                "--pipeline-id",
+                "app",
                 "--issue-key",
                 "ABC-1",
                 "--url",

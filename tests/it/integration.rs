@@ -19,6 +19,8 @@ async fn github_outputs_and_summary_are_written() {
         .args(jira.args())
         .args([
             "build",
+            "--pipeline-id",
+            "app",
             "--issue-key",
             "ABC-1,ABC-2",
             "--build-number",

@@ -24,7 +24,10 @@ pub fn jira_send(home: &Path) -> Command {
 /// The same as a plain `std::process::Command`, to spawn several at once.
 pub fn jira_send_std(home: &Path) -> std::process::Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("jira-send"));
-    cmd.env_clear()
+    // Run in the temporary home, not in this checkout: a test sees a repository only
+    // when it builds one and says so (`current_dir` again, or `--repo`).
+    cmd.current_dir(home)
+        .env_clear()
         .env("HOME", home)
         .env("XDG_CACHE_HOME", home.join("cache"))
         .env("XDG_CONFIG_HOME", home.join("config"))
@@ -38,8 +41,10 @@ pub fn jira_send_std(home: &Path) -> std::process::Command {
 }
 
 /// A build that needs nothing from git or a CI system.
-pub const SIMPLE_BUILD: [&str; 7] = [
+pub const SIMPLE_BUILD: [&str; 9] = [
     "build",
+    "--pipeline-id",
+    "app",
     "--issue-key",
     "ABC-1",
     "--build-number",
