@@ -1,5 +1,11 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
 use pretty_assertions::assert_eq;
 use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use crate::common::fake::{CLIENT_SECRET, CLOUD_ID};
 use crate::common::{FakeJira, SIMPLE_BUILD, TestRepo, github_push, jira_send, json, stderr};
@@ -213,6 +219,9 @@ async fn several_sites_each_get_their_credentials_cloud_id_and_result() {
         .iter()
         .map(|r| r.url.path().to_owned())
         .collect();
+    // The sites are served concurrently: their requests arrive in either order.
+    let mut paths = paths;
+    paths.sort();
     assert_eq!(
         paths,
         [
@@ -220,16 +229,82 @@ async fn several_sites_each_get_their_credentials_cloud_id_and_result() {
             "/jira/builds/0.1/cloud/cloud-of-localhost/bulk".to_owned()
         ]
     );
-    let token_bodies: Vec<serde_json::Value> = first
+    let mut credentials: Vec<(String, String)> = first
         .requests("/oauth/token")
         .await
         .iter()
-        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .map(|r| {
+            let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+            (
+                body["client_id"].as_str().unwrap().to_owned(),
+                body["client_secret"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
-    assert_eq!(token_bodies[0]["client_id"], "first-id");
-    assert_eq!(token_bodies[1]["client_id"], "second-id");
-    assert_eq!(token_bodies[1]["client_secret"], "second-secret");
+    credentials.sort();
+    assert_eq!(
+        credentials,
+        [
+            ("first-id".to_owned(), "first-secret".to_owned()),
+            ("second-id".to_owned(), "second-secret".to_owned())
+        ]
+    );
     assert_eq!(report["exitCode"], 0);
+}
+
+/// Sites are served concurrently, so a slow site does not hold up the others: the
+/// first site's tenant_info answers only once the second site's has been asked (it
+/// gives up after a while, and then says so in the cloud id the test checks).
+#[tokio::test]
+async fn sites_are_served_concurrently() {
+    let jira = FakeJira::start().await;
+    let first_site = MockServer::start().await;
+    let second_site = MockServer::start().await;
+    let second_asked = Arc::new(AtomicBool::new(false));
+    let asked = second_asked.clone();
+    Mock::given(method("GET"))
+        .and(path("/_edge/tenant_info"))
+        .respond_with(move |_: &Request| {
+            let since = std::time::Instant::now();
+            while !asked.load(Ordering::SeqCst) && since.elapsed() < Duration::from_secs(10) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            let cloud_id = if asked.load(Ordering::SeqCst) {
+                "first-cloud"
+            } else {
+                "the-second-site-waited-for-the-first"
+            };
+            ResponseTemplate::new(200).set_body_json(json!({ "cloudId": cloud_id }))
+        })
+        .mount(&first_site)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/_edge/tenant_info"))
+        .respond_with(move |_: &Request| {
+            second_asked.store(true, Ordering::SeqCst);
+            ResponseTemplate::new(200).set_body_json(json!({ "cloudId": "second-cloud" }))
+        })
+        .mount(&second_site)
+        .await;
+    let home = tempfile::tempdir().unwrap();
+    let output = jira_send(home.path())
+        .envs(FakeJira::credentials())
+        .env("JIRA_SITE", format!("{},{}", first_site.uri(), second_site.uri()))
+        .args([
+            "--api-url",
+            &jira.uri(),
+            "--token-url",
+            &format!("{}/oauth/token", jira.uri()),
+        ])
+        .args(["--request-timeout", "30s", "--output", "json"])
+        .args(SIMPLE_BUILD)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report = json(&output);
+    assert_eq!(report["sites"][0]["cloudId"], "first-cloud");
+    assert_eq!(report["sites"][1]["cloudId"], "second-cloud");
+    assert_eq!(jira.deliveries.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]

@@ -1,0 +1,224 @@
+//! Talking to every configured site: the calls a command makes, and what each site
+//! answered.
+//!
+//! Everything that can be checked without the network (sites, credentials) is checked
+//! for every site before the first request, so a typo in the second site's variables
+//! fails the step with exit 2 before the first site has received anything.
+
+//!
+//! Sites are independent: each gets its own [`Session`] (token, cloud id, outbox
+//! files), and they are served concurrently, so a slow or unreachable site costs the
+//! others nothing. Within a site, requests go one after another, in order.
+
+mod interpret;
+mod session;
+
+use std::future::Future;
+
+use futures_util::future::join_all;
+use reqwest::Method;
+use serde_json::Value;
+use tokio::time::Instant;
+use tracing::warn;
+
+use crate::api::Api;
+use crate::clock::Clock;
+use crate::cloud_id;
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::http;
+use crate::outbox::{Entry, Outbox};
+use crate::report::{PlannedRequest, SiteReport};
+use crate::response::Outcome;
+use crate::settings::{Credentials, Settings, Site};
+
+pub use interpret::{common_error, interpret};
+use session::Made;
+pub use session::Session;
+
+/// One request to one of the APIs, the same for every site but for the cloud id.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub method: Method,
+    pub api: Api,
+    /// The path after `…/cloud/{cloudId}/`, segments already percent-encoded, query
+    /// included: `bulk`, `pipelines/p/builds/7`.
+    pub operation: String,
+    pub body: Option<Value>,
+    /// What the call is about, for reports: the key of the entity deleted or asked
+    /// about.
+    pub subject: Option<Value>,
+}
+
+impl Call {
+    /// `POST …/bulk` with `body`.
+    pub fn bulk(api: Api, body: Value) -> Self {
+        Self {
+            method: Method::POST,
+            api,
+            operation: "bulk".into(),
+            body: Some(body),
+            subject: None,
+        }
+    }
+
+    pub fn url(&self, settings: &Settings, cloud_id: &str) -> String {
+        self.api.url(settings.api_url.as_str(), cloud_id, &self.operation)
+    }
+}
+
+/// A path segment, percent-encoded: ids may hold `/`, spaces, `#`.
+pub fn segment(text: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
+}
+
+/// The requests a dry run would send: one report per site (or one without a site),
+/// with the cloud id filled in where it is known without the network.
+pub fn plan(settings: &Settings, env: &Env, calls: Vec<Call>) -> Vec<SiteReport> {
+    let sites: Vec<Option<&Site>> = if settings.sites.is_empty() {
+        vec![None]
+    } else {
+        settings.sites.iter().map(Some).collect()
+    };
+    let last = sites.len() - 1;
+    // The last site takes the bodies, the others copies: a dry run of one site, the
+    // usual case, copies nothing however large its payload.
+    let mut calls = Some(calls);
+    sites
+        .into_iter()
+        .enumerate()
+        .map(|(index, site)| {
+            let cloud_id = settings
+                .configured_cloud_id(site, env)
+                .or_else(|| cloud_id::cached(settings.cache_dir.as_deref(), site?));
+            let calls = if index == last {
+                calls.take()
+            } else {
+                calls.clone()
+            };
+            let requests = calls
+                .unwrap_or_default()
+                .into_iter()
+                .map(|call| PlannedRequest {
+                    method: call.method.to_string(),
+                    url: call.url(settings, cloud_id.as_deref().unwrap_or("{cloudId}")),
+                    body: call.body,
+                })
+                .collect();
+            SiteReport::planned(site.map(|s| s.name.clone()), cloud_id, requests)
+        })
+        .collect()
+}
+
+/// Makes `calls` at every site, after delivering what the outbox holds for the site
+/// (unless `--no-flush`). What cannot be delivered is saved to the outbox. Fails only
+/// for problems found before the network (no site, missing credentials); what
+/// happens at a site is in its report, in the order the sites were given.
+pub fn deliver(settings: &Settings, env: &Env, clock: &dyn Clock, calls: &[Call]) -> Result<Vec<SiteReport>> {
+    let sites = prepare(settings, env)?;
+    let client = http::client(settings)?;
+    let deadline = Instant::now() + settings.timeout;
+    let outbox = settings.outbox_dir.as_deref().map(Outbox::new);
+    let outbox = outbox.as_ref();
+    run_async(join_all(sites.iter().map(|(site, credentials)| async {
+        let mut session = Session::new(&client, settings, env, clock, site, credentials, deadline);
+        let mut earlier = Made::default();
+        if let (Some(outbox), false) = (outbox, settings.no_flush) {
+            // Older reports first, but bounded: a site that is still down must not eat
+            // the time this run's own report needs.
+            let bound = deadline.saturating_duration_since(Instant::now()) / 3;
+            earlier = session.flush(outbox, Instant::now() + bound).await;
+            // A failed flush keeps its own file; it is not this run's to save.
+            earlier.unsent.clear();
+            if earlier.error.take().is_some() {
+                warn!(
+                    "{}: the queued reports are still undeliverable; they stay queued",
+                    site.name
+                );
+            }
+        }
+        let made = session.make(calls.to_vec(), deadline).await;
+        session.report(earlier.and(made), outbox)
+    })))
+}
+
+/// Delivers everything queued in the outbox, oldest first, one report per site.
+pub fn flush(settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Vec<SiteReport>> {
+    let dir = settings
+        .outbox_dir
+        .as_deref()
+        .ok_or_else(|| Error::usage("no outbox directory: set --outbox-dir or --cache-dir"))?;
+    let outbox = Outbox::new(dir);
+    // The sites with queued reports, from the files themselves.
+    let mut sites: Vec<Site> = Vec::new();
+    for path in outbox.pending(None) {
+        let entry = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Entry>(&b).ok());
+        let Some(entry) = entry else {
+            // Claiming an unreadable file moves it aside, with a warning.
+            let _ = outbox.claim(&path);
+            continue;
+        };
+        match crate::settings::parse_site(&entry.site_url) {
+            Ok(site) if !sites.contains(&site) => sites.push(site),
+            Ok(_) => {}
+            Err(e) => warn!("{}: {e}", path.display()),
+        }
+    }
+    if sites.is_empty() {
+        return Ok(Vec::new());
+    }
+    let client = http::client(settings)?;
+    let deadline = Instant::now() + settings.timeout;
+    let outbox = &outbox;
+    run_async(join_all(sites.iter().map(|site| async {
+        let credentials = match settings.credentials(site, env) {
+            Ok(credentials) => credentials,
+            Err(error) => {
+                let mut report =
+                    SiteReport::sent(Some(site.name.clone()), None, 0, Outcome::default(), Some(&error));
+                report.outbox = Some(outbox.dir().display().to_string());
+                return report;
+            }
+        };
+        let mut session = Session::new(&client, settings, env, clock, site, &credentials, deadline);
+        let mut made = session.flush(outbox, deadline).await;
+        // A file that fails keeps its remaining requests itself.
+        made.unsent.clear();
+        let mut report = session.report(made, None);
+        if report.error.is_some() {
+            report.outbox = Some(outbox.dir().display().to_string());
+        }
+        report
+    })))
+}
+
+/// The sites and their credentials, checked before any network call.
+pub fn prepare<'s>(settings: &'s Settings, env: &Env) -> Result<Vec<(&'s Site, Credentials)>> {
+    if settings.sites.is_empty() {
+        return Err(Error::usage(
+            "no Jira site: pass --site acme.atlassian.net or set JIRA_SITE (or use --dry-run)",
+        ));
+    }
+    settings
+        .sites
+        .iter()
+        .map(|site| Ok((site, settings.credentials(site, env)?)))
+        .collect()
+}
+
+/// Runs `work` on a single-threaded runtime, started only now that a request will be
+/// made: commands that never touch the network never pay for it.
+pub fn run_async<T>(work: impl Future<Output = T>) -> Result<T> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::usage(format!("cannot start the async runtime: {e}")))?;
+    Ok(runtime.block_on(work))
+}
