@@ -4,7 +4,6 @@
 //! Everything that can be checked without the network (sites, credentials) is checked
 //! for every site before the first request, so a typo in the second site's variables
 //! fails the step with exit 2 before the first site has received anything.
-
 //!
 //! Sites are independent: each gets its own [`Session`] (token, cloud id, outbox
 //! files), and they are served concurrently, so a slow or unreachable site costs the
