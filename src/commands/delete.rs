@@ -26,7 +26,7 @@ pub fn run(args: &DeleteArgs, settings: &Settings, env: &Env, clock: &dyn Clock)
     report.sites = if settings.dry_run {
         send::plan(settings, env, vec![call])
     } else {
-        send::deliver(settings, env, clock, std::slice::from_ref(&call))?
+        send::deliver(settings, env, clock, vec![call])?
     };
     Ok(finish(report, settings, env))
 }

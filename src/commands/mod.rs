@@ -102,7 +102,7 @@ fn submit(
     report.sites = if settings.dry_run {
         send::plan(settings, env, calls)
     } else {
-        send::deliver(settings, env, clock, &calls)?
+        send::deliver(settings, env, clock, calls)?
     };
     Ok(finish(report, settings, env))
 }

@@ -45,7 +45,7 @@ pub fn run(args: &SendArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
     report.sites = if settings.dry_run {
         send::plan(settings, env, calls)
     } else {
-        send::deliver(settings, env, clock, &calls)?
+        send::deliver(settings, env, clock, calls)?
     };
     Ok(finish(report, settings, env))
 }

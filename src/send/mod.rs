@@ -84,24 +84,17 @@ pub fn plan(settings: &Settings, env: &Env, calls: Vec<Call>) -> Vec<SiteReport>
     } else {
         settings.sites.iter().map(Some).collect()
     };
-    let last = sites.len() - 1;
-    // The last site takes the bodies, the others copies: a dry run of one site, the
-    // usual case, copies nothing however large its payload.
-    let mut calls = Some(calls);
+    // Copies for all but the last site, which takes the originals: a dry run of one
+    // site, the usual case, copies nothing however large its payload.
+    let copies = std::iter::repeat_n(calls, sites.len());
     sites
         .into_iter()
-        .enumerate()
-        .map(|(index, site)| {
+        .zip(copies)
+        .map(|(site, calls)| {
             let cloud_id = settings
                 .configured_cloud_id(site, env)
                 .or_else(|| cloud_id::cached(settings.cache_dir.as_deref(), site?));
-            let calls = if index == last {
-                calls.take()
-            } else {
-                calls.clone()
-            };
             let requests = calls
-                .unwrap_or_default()
                 .into_iter()
                 .map(|call| PlannedRequest {
                     method: call.method.to_string(),
@@ -118,32 +111,41 @@ pub fn plan(settings: &Settings, env: &Env, calls: Vec<Call>) -> Vec<SiteReport>
 /// (unless `--no-flush`). What cannot be delivered is saved to the outbox. Fails only
 /// for problems found before the network (no site, missing credentials); what
 /// happens at a site is in its report, in the order the sites were given.
-pub fn deliver(settings: &Settings, env: &Env, clock: &dyn Clock, calls: &[Call]) -> Result<Vec<SiteReport>> {
+pub fn deliver(
+    settings: &Settings,
+    env: &Env,
+    clock: &dyn Clock,
+    calls: Vec<Call>,
+) -> Result<Vec<SiteReport>> {
     let sites = prepare(settings, env)?;
     let client = http::client(settings)?;
     let deadline = Instant::now() + settings.timeout;
     let outbox = settings.outbox_dir.as_deref().map(Outbox::new);
     let outbox = outbox.as_ref();
-    run_async(join_all(sites.iter().map(|(site, credentials)| async {
-        let mut session = Session::new(&client, settings, env, clock, site, credentials, deadline);
-        let mut earlier = Made::default();
-        if let (Some(outbox), false) = (outbox, settings.no_flush) {
-            // Older reports first, but bounded: a site that is still down must not eat
-            // the time this run's own report needs.
-            let bound = deadline.saturating_duration_since(Instant::now()) / 3;
-            earlier = session.flush(outbox, Instant::now() + bound).await;
-            // A failed flush keeps its own file; it is not this run's to save.
-            earlier.unsent.clear();
-            if earlier.error.take().is_some() {
-                warn!(
-                    "{}: the queued reports are still undeliverable; they stay queued",
-                    site.name
-                );
+    // As in `plan`: each site its own copy of the calls, the last the originals.
+    let copies = std::iter::repeat_n(calls, sites.len());
+    run_async(join_all(sites.iter().zip(copies).map(
+        |((site, credentials), calls)| async {
+            let mut session = Session::new(&client, settings, env, clock, site, credentials, deadline);
+            let mut earlier = Made::default();
+            if let (Some(outbox), false) = (outbox, settings.no_flush) {
+                // Older reports first, but bounded: a site that is still down must not eat
+                // the time this run's own report needs.
+                let bound = deadline.saturating_duration_since(Instant::now()) / 3;
+                earlier = session.flush(outbox, Instant::now() + bound).await;
+                // A failed flush keeps its own file; it is not this run's to save.
+                earlier.unsent.clear();
+                if earlier.error.take().is_some() {
+                    warn!(
+                        "{}: the queued reports are still undeliverable; they stay queued",
+                        site.name
+                    );
+                }
             }
-        }
-        let made = session.make(calls.to_vec(), deadline).await;
-        session.report(earlier.and(made), outbox)
-    })))
+            let made = session.make(calls, deadline).await;
+            session.report(earlier.and(made), outbox)
+        },
+    )))
 }
 
 /// Delivers everything queued in the outbox, oldest first, one report per site.
