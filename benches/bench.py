@@ -2,6 +2,7 @@
 """The jira-send benchmark suite: whole-process measurements, side by side with git.
 
     python3 benches/bench.py [--runs N] [--commits N] [--refs N] [--write]
+    python3 benches/bench.py --prepare [--commits N] [--refs N]
 
 Builds jira-send in release mode, generates a deterministic synthetic repository
 (benches/synthetic_repo.py through `git fast-import`, then `git gc`; cached under
@@ -155,7 +156,12 @@ def main():
     parser.add_argument("--commits", type=int, default=100_000)
     parser.add_argument("--refs", type=int, default=20_000)
     parser.add_argument("--write", action="store_true")
+    parser.add_argument("--prepare", action="store_true",
+                        help="only generate (or reuse) the repository and print its path (for cargo bench)")
     args = parser.parse_args()
+    if args.prepare:
+        print(repository(args.commits, args.refs))
+        return
 
     subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=ROOT, check=True)
     repo = repository(args.commits, args.refs)

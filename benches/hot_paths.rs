@@ -2,10 +2,9 @@
 //! (against the regex engine it replaced), the commit walk with key extraction, diff
 //! statistics, and schema validation of a full request.
 //!
-//! `cargo bench` generates the repository once into `target/bench/` with
-//! `benches/synthetic_repo.py | git fast-import` (so it needs python3 and git), the
-//! same generator the whole-process benchmarks (`benches/bench.py`) use, at a
-//! smaller size so a run takes about a minute. Whole-process figures and the
+//! The repository is the whole-process suite's (`benches/bench.py --prepare`: the
+//! generator through `git fast-import`, packed, cached under `target/bench/`; so it
+//! needs python3 and git), at a smaller size so a run takes about a minute. Whole-process figures and the
 //! comparisons with `git log` are in BENCHMARKS.md.
 
 use std::hint::black_box;
@@ -22,50 +21,24 @@ use serde_json::{Value, json};
 const COMMITS: usize = 20_000;
 const REFS: usize = 1_000;
 
-/// The synthetic repository, generated on first use.
+/// The synthetic repository, generated on first use by the whole-process suite's own
+/// preparation step, so both benchmark the same kind of repository.
 fn repository() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let path = root.join(format!("target/bench/repo-{COMMITS}-{REFS}"));
-    if path.join("done").exists() {
-        return path;
-    }
-    let _ = std::fs::remove_dir_all(&path);
-    let git = |args: &[&str]| {
-        let mut command = Command::new("git");
-        command
-            .arg("-C")
-            .arg(&path)
-            .args(args)
-            .env("GIT_CONFIG_NOSYSTEM", "1");
-        command
-    };
-    std::fs::create_dir_all(&path).expect("create the benchmark repository's directory");
-    assert!(
-        git(&["init", "--quiet", "--initial-branch=main"])
-            .status()
-            .expect("git init")
-            .success()
-    );
-    let mut generator = Command::new("python3")
-        .arg(root.join("benches/synthetic_repo.py"))
-        .args([COMMITS.to_string(), REFS.to_string()])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("run benches/synthetic_repo.py (needs python3)");
-    let stream = generator.stdout.take().expect("the generator's output");
-    let imported = git(&["fast-import", "--quiet"])
-        .stdin(stream)
-        .status()
-        .expect("git fast-import");
-    assert!(imported.success() && generator.wait().expect("the generator").success());
-    assert!(
-        git(&["checkout", "--quiet", "main"])
-            .status()
-            .expect("git checkout")
-            .success()
-    );
-    std::fs::write(path.join("done"), "").expect("mark the repository complete");
-    path
+    let prepared = Command::new("python3")
+        .arg(root.join("benches/bench.py"))
+        .args([
+            "--prepare",
+            "--commits",
+            &COMMITS.to_string(),
+            "--refs",
+            &REFS.to_string(),
+        ])
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run benches/bench.py --prepare (needs python3 and git)");
+    assert!(prepared.status.success(), "benches/bench.py --prepare failed");
+    PathBuf::from(String::from_utf8(prepared.stdout).expect("a path").trim())
 }
 
 /// Every commit message of the repository, newest first.

@@ -213,14 +213,13 @@ async fn several_sites_each_get_their_credentials_cloud_id_and_result() {
     assert_eq!(sites[1]["site"], second_site.trim_start_matches("http://"));
     assert_eq!(sites[1]["cloudId"], "cloud-of-localhost");
     // Both sites' builds went to the one API URL (first), under their own cloud ids.
-    let paths: Vec<String> = first
+    let mut paths: Vec<String> = first
         .requests("/jira/builds/")
         .await
         .iter()
         .map(|r| r.url.path().to_owned())
         .collect();
     // The sites are served concurrently: their requests arrive in either order.
-    let mut paths = paths;
     paths.sort();
     assert_eq!(
         paths,
