@@ -7,7 +7,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::finish;
+use super::make_calls;
 use crate::api::Api;
 use crate::cli::{ByProperty, DeleteArgs, DeleteTarget, EntityType};
 use crate::clock::Clock;
@@ -15,7 +15,7 @@ use crate::env::Env;
 use crate::error::{Error, Exit, Result};
 use crate::keys::KeySet;
 use crate::report::Report;
-use crate::send::{self, Call, segment};
+use crate::send::{Call, segment};
 use crate::settings::Settings;
 
 pub fn run(args: &DeleteArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {
@@ -23,12 +23,7 @@ pub fn run(args: &DeleteArgs, settings: &Settings, env: &Env, clock: &dyn Clock)
     let keys = KeySet::default();
     let mut report = Report::new("delete", settings.dry_run, &keys);
     report.api = Some(call.api);
-    report.sites = if settings.dry_run {
-        send::plan(settings, env, vec![call])
-    } else {
-        send::deliver(settings, env, clock, vec![call])?
-    };
-    Ok(finish(report, settings, env))
+    make_calls(report, settings, env, clock, vec![call])
 }
 
 /// The request a delete command stands for.

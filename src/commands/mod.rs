@@ -99,6 +99,18 @@ fn submit(
     }
     report.api = Some(api);
     let calls: Vec<Call> = bodies.into_iter().map(|body| Call::bulk(api, body)).collect();
+    make_calls(report, settings, env, clock, calls)
+}
+
+/// Makes `calls` at every site (under `--dry-run`, only shows them), then finishes the
+/// report.
+fn make_calls(
+    mut report: Report<'_>,
+    settings: &Settings,
+    env: &Env,
+    clock: &dyn Clock,
+    calls: Vec<Call>,
+) -> Result<Exit> {
     report.sites = if settings.dry_run {
         send::plan(settings, env, calls)
     } else {

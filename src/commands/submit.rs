@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::{finish, validate};
+use super::{make_calls, validate};
 use crate::api::Api;
 use crate::cli::SendArgs;
 use crate::clock::Clock;
@@ -14,7 +14,7 @@ use crate::error::{Error, Exit, Result};
 use crate::keys::KeySet;
 use crate::report::Report;
 use crate::schema::{self, Violation};
-use crate::send::{self, Call};
+use crate::send::Call;
 use crate::settings::Settings;
 
 pub fn run(args: &SendArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {
@@ -42,12 +42,7 @@ pub fn run(args: &SendArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
     let keys = KeySet::default();
     let mut report = Report::new("send", settings.dry_run, &keys);
     report.api = api;
-    report.sites = if settings.dry_run {
-        send::plan(settings, env, calls)
-    } else {
-        send::deliver(settings, env, clock, calls)?
-    };
-    Ok(finish(report, settings, env))
+    make_calls(report, settings, env, clock, calls)
 }
 
 /// `body` as requests of at most the API's entities each.
