@@ -10,7 +10,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::env::vars::*;
@@ -60,6 +59,7 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Print shell completions: `jira-send completions bash > /etc/bash_completion.d/jira-send`.
     Completions {
+        /// The shell to complete for.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -138,7 +138,7 @@ pub struct GlobalArgs {
     pub outbox_dir: Option<PathBuf>,
 
     /// Build, validate and print the requests; no network and no credentials needed.
-    #[arg(long, env = JIRA_SEND_DRY_RUN, global = true, value_parser = BoolishValueParser::new(),
+    #[arg(long, env = JIRA_SEND_DRY_RUN, global = true, value_parser = parse_bool,
           num_args = 0, default_missing_value = "true")]
     pub dry_run: bool,
 
@@ -172,7 +172,7 @@ pub struct GlobalArgs {
     pub retry_delay: Duration,
 
     /// Do not first deliver the reports queued in the outbox for the same site.
-    #[arg(long, env = JIRA_SEND_NO_FLUSH, global = true, value_parser = BoolishValueParser::new(),
+    #[arg(long, env = JIRA_SEND_NO_FLUSH, global = true, value_parser = parse_bool,
           num_args = 0, default_missing_value = "true")]
     pub no_flush: bool,
 
@@ -210,8 +210,9 @@ pub struct KeyArgs {
     #[arg(long, value_name = "GLOB", env = JIRA_SEND_SINCE_TAG)]
     pub since_tag: Option<String>,
 
-    /// Read at most this many commits.
-    #[arg(long, value_name = "N", env = JIRA_SEND_MAX_COMMITS, default_value_t = 1000)]
+    /// Read at most this many commits (at least 1).
+    #[arg(long, value_name = "N", env = JIRA_SEND_MAX_COMMITS, default_value_t = 1000,
+          value_parser = parse_max_commits)]
     pub max_commits: usize,
 
     /// Accept only keys of these projects (comma-separated).
@@ -219,7 +220,7 @@ pub struct KeyArgs {
     pub projects: Vec<String>,
 
     /// Also accept lowercase and mixed-case keys (sent uppercased).
-    #[arg(long, env = JIRA_SEND_IGNORE_CASE, value_parser = BoolishValueParser::new(),
+    #[arg(long, env = JIRA_SEND_IGNORE_CASE, value_parser = parse_bool,
           num_args = 0, default_missing_value = "true")]
     pub ignore_case: bool,
 }
@@ -247,10 +248,11 @@ pub struct BuildArgs {
     #[arg(long, value_name = "TEXT")]
     pub display_name: Option<String>,
 
-    /// A short label, e.g. a version.
+    /// A short label, e.g. a version [default: the branch].
     #[arg(long, value_name = "TEXT")]
     pub label: Option<String>,
 
+    /// A longer description of the build, shown in Jira.
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
 
@@ -263,13 +265,16 @@ pub struct BuildArgs {
     #[arg(long, value_name = "GLOB", help_heading = "Tests")]
     pub junit: Vec<String>,
 
-    /// Test counts: total.
+    /// How many tests ran [default: passed + failed + skipped].
     #[arg(long, value_name = "N", help_heading = "Tests")]
     pub tests_total: Option<u64>,
+    /// How many tests passed [default: total − failed − skipped].
     #[arg(long, value_name = "N", help_heading = "Tests")]
     pub tests_passed: Option<u64>,
+    /// How many tests failed [default: 0 when another count is given].
     #[arg(long, value_name = "N", help_heading = "Tests")]
     pub tests_failed: Option<u64>,
+    /// How many tests were skipped [default: 0 when another count is given].
     #[arg(long, value_name = "N", help_heading = "Tests")]
     pub tests_skipped: Option<u64>,
 
@@ -286,7 +291,8 @@ pub struct DeploymentArgs {
     #[command(flatten)]
     pub key: DeploymentKeyArgs,
 
-    /// [default: guessed from the name's words, else unmapped]
+    /// The kind of environment, which Jira groups deployments by [default: the CI's
+    /// tier, else guessed from the name's words, else unmapped].
     #[arg(long, value_enum, value_name = "TYPE", env = JIRA_SEND_ENVIRONMENT_TYPE)]
     pub environment_type: Option<EnvironmentType>,
 
@@ -294,9 +300,12 @@ pub struct DeploymentArgs {
     #[arg(long, value_enum, env = JIRA_SEND_STATE)]
     pub state: Option<DeploymentState>,
 
+    /// The pipeline's name, shown in Jira [default: the project file's, else the CI's,
+    /// else the pipeline id].
     #[arg(long, value_name = "NAME", env = JIRA_SEND_PIPELINE_NAME)]
     pub pipeline_name: Option<String>,
 
+    /// Link to the pipeline [default: the CI's pipeline page, else --url].
     #[arg(long, value_name = "URL")]
     pub pipeline_url: Option<String>,
 
@@ -304,12 +313,15 @@ pub struct DeploymentArgs {
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
 
+    /// Shown in Jira [default: "<pipeline> #<number> to <environment>"].
     #[arg(long, value_name = "TEXT")]
     pub display_name: Option<String>,
 
+    /// A longer description [default: "<branch>@<commit> to <environment>"].
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
 
+    /// A short label, e.g. the version deployed.
     #[arg(long, value_name = "TEXT")]
     pub label: Option<String>,
 
@@ -371,11 +383,12 @@ pub struct FlagArgs {
     #[arg(long, value_name = "KEY")]
     pub key: Option<String>,
 
+    /// The flag's name, shown in Jira [default: the key].
     #[arg(long, value_name = "TEXT")]
     pub display_name: Option<String>,
 
     /// Whether the flag is on in the environment.
-    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set, value_parser = BoolishValueParser::new())]
+    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set, value_parser = parse_bool)]
     pub enabled: bool,
 
     /// The value served when the flag is off.
@@ -394,7 +407,8 @@ pub struct FlagArgs {
     #[arg(long, value_name = "NAME", env = JIRA_SEND_ENVIRONMENT)]
     pub environment: Option<String>,
 
-    /// [default: the CI's tier, else guessed from the name; flags have no "unmapped"]
+    /// The kind of environment [default: the CI's tier, else guessed from the name;
+    /// flags have no "unmapped"].
     #[arg(long, value_enum, value_name = "TYPE", env = JIRA_SEND_ENVIRONMENT_TYPE)]
     pub environment_type: Option<EnvironmentType>,
 
@@ -410,7 +424,8 @@ pub struct FlagArgs {
 /// Which deployment: the same key the `deployment` command sends.
 #[derive(Debug, Args, Clone, Default)]
 pub struct DeploymentKeyArgs {
-    /// [default: from the CI, else the repository]
+    /// Groups a sequence of deployments; stable across runs [default: the project
+    /// file's, else the CI's, else the repository].
     #[arg(long, value_name = "ID", env = JIRA_SEND_PIPELINE_ID)]
     pub pipeline_id: Option<String>,
 
@@ -458,6 +473,7 @@ pub struct DeleteArgs {
 pub enum DeleteTarget {
     /// A build: --pipeline-id and --build-number.
     Build {
+        /// The pipeline of the build to delete (as sent: `accepted[].pipelineId`).
         #[arg(
             long,
             value_name = "ID",
@@ -465,6 +481,7 @@ pub enum DeleteTarget {
             requires = "build_number"
         )]
         pipeline_id: Option<String>,
+        /// The number of the build to delete (as sent: `accepted[].buildNumber`).
         #[arg(
             long,
             value_name = "N",
@@ -477,8 +494,10 @@ pub enum DeleteTarget {
     },
     /// A deployment: --pipeline-id, --environment-id and --deployment-number.
     Deployment {
+        /// The pipeline of the deployment to delete.
         #[arg(long, value_name = "ID", conflicts_with = "properties", requires_all = ["environment_id", "deployment_number"])]
         pipeline_id: Option<String>,
+        /// The environment's id (as sent: e.g. `production-eu` for "Production EU").
         #[arg(
             long,
             value_name = "ID",
@@ -486,6 +505,7 @@ pub enum DeleteTarget {
             requires = "pipeline_id"
         )]
         environment_id: Option<String>,
+        /// The deployment's number (as sent: `deploymentSequenceNumber`).
         #[arg(
             long,
             value_name = "N",
@@ -499,10 +519,14 @@ pub enum DeleteTarget {
     /// A repository and all its development information, or one commit, branch or
     /// pull request of it (--entity, --entity-id).
     Devinfo {
+        /// The repository's id in Jira (e.g. github.com~acme~app): alone, deletes the
+        /// repository and everything sent for it.
         #[arg(long, value_name = "ID", conflicts_with = "properties")]
         repository_id: Option<String>,
+        /// Delete only one entity of the repository: its kind.
         #[arg(long, value_enum, requires_all = ["repository_id", "entity_id"])]
         entity: Option<EntityType>,
+        /// The entity's id: a commit's full hash, a branch's or pull request's id as sent.
         #[arg(long, value_name = "ID", requires = "entity")]
         entity_id: Option<String>,
         #[command(flatten)]
@@ -510,6 +534,7 @@ pub enum DeleteTarget {
     },
     /// A feature flag: --id.
     Flag {
+        /// The flag's id, as sent with `flag --id`.
         #[arg(long, value_name = "ID", conflicts_with = "properties")]
         id: Option<String>,
         #[command(flatten)]
@@ -577,6 +602,54 @@ pub enum ApiName {
     Featureflags,
 }
 
+/// What a command line asks for, read even when it does not parse.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Wanted {
+    /// The command named (`build`, `delete`, …).
+    pub command: Option<String>,
+    pub output: Option<Output>,
+    pub dry_run: bool,
+}
+
+/// A second, lenient parse of a command line clap refused, so that a usage error can
+/// still be reported in the format asked for: the same command tree, with every value
+/// taken as plain text and errors ignored. clap stops only at an unknown option or a
+/// missing value; what came before it (and the variables) still counts.
+pub fn lenient_parse(args: &[String]) -> Wanted {
+    fn lenient(command: clap::Command) -> clap::Command {
+        let mut command = command.ignore_errors(true).mut_args(|arg| {
+            if arg.get_action().takes_values() {
+                arg.value_parser(clap::builder::ValueParser::string())
+            } else {
+                arg
+            }
+        });
+        for sub in command.get_subcommands_mut() {
+            *sub = lenient(std::mem::take(sub));
+        }
+        command
+    }
+    use clap::CommandFactory as _;
+    let Ok(matches) = lenient(Cli::command()).try_get_matches_from(args) else {
+        return Wanted::default();
+    };
+    // Global options land in the subcommand's matches when given after it.
+    // Read raw: the copies clap propagates keep their typed parsers.
+    let raw = |m: &clap::ArgMatches, id: &str| {
+        let value = m.try_get_raw(id).ok()??.next()?;
+        Some(value.to_string_lossy().into_owned())
+    };
+    let value = |id: &str| {
+        let sub = matches.subcommand().and_then(|(_, sub)| raw(sub, id));
+        sub.or_else(|| raw(&matches, id))
+    };
+    Wanted {
+        command: matches.subcommand_name().map(str::to_owned),
+        output: value("output").and_then(|o| Output::from_str(&o, true).ok()),
+        dry_run: value("dry_run").is_some_and(|d| parse_bool(&d) == Ok(true)),
+    }
+}
+
 /// `KEY=VALUE`, with a key Jira accepts: not empty, no `:`, not starting with `_`.
 fn parse_property(text: &str) -> Result<(String, String), String> {
     let (key, value) = text.split_once('=').ok_or("expected KEY=VALUE")?;
@@ -596,13 +669,43 @@ fn parse_percentage(text: &str) -> Result<f64, String> {
     }
 }
 
-/// `90s`, `2m`, `1h 30m`, or a plain number of seconds.
+/// The longest duration an option takes. Deadlines are added to the current time;
+/// a week is longer than any CI step or change approval needs, and far from where
+/// that addition could overflow.
+const LONGEST: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// `90s`, `2m`, `1h 30m`, or a plain number of seconds: more than zero, at most a week.
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    if let Ok(seconds) = text.parse::<u64>() {
-        return Ok(Duration::from_secs(seconds));
+    let duration = match text.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => humantime::parse_duration(text).map_err(|e| format!("{e} (try 90s or 2m)"))?,
+    };
+    if duration.is_zero() {
+        return Err("a duration of zero would give up before starting (try 90s or 2m)".into());
     }
-    humantime::parse_duration(text).map_err(|e| format!("{e} (try 90s or 2m)"))
+    if duration > LONGEST {
+        return Err("longer than the longest duration accepted, 7 days (try 90s or 2m)".into());
+    }
+    Ok(duration)
+}
+
+/// A count of commits: a whole number, at least 1.
+fn parse_max_commits(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("0 would read no commit at all: give at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err("expected a whole number of commits, at least 1".into()),
+    }
+}
+
+/// A yes/no value, in any of the spellings CI templates use.
+fn parse_bool(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "y" | "on" | "t" => Ok(true),
+        "false" | "0" | "no" | "n" | "off" | "f" => Ok(false),
+        _ => Err("expected one of true, false, 1, 0, yes, no, on, off".into()),
+    }
 }
 
 #[cfg(test)]
@@ -615,6 +718,41 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    /// Every option, positional argument and subcommand explains itself in `--help`:
+    /// help text that is more than a bracketed default.
+    #[test]
+    fn every_option_and_subcommand_has_help() {
+        fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+                if help.trim().is_empty() || help.trim_start().starts_with('[') {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in command.get_subcommands() {
+                let name = sub.get_name();
+                if name == "help" {
+                    continue;
+                }
+                let path = format!("{path} {name}");
+                if sub
+                    .get_about()
+                    .is_none_or(|about| about.to_string().trim().is_empty())
+                {
+                    missing.push(path.clone());
+                }
+                walk(sub, &path, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "jira-send", &mut missing);
+        assert!(missing.is_empty(), "without help text: {missing:#?}");
+    }
+
     #[test]
     fn durations_parse() {
         assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
@@ -624,10 +762,90 @@ mod tests {
     }
 
     #[test]
+    fn durations_are_positive_and_bounded() {
+        for text in [
+            "0",
+            "0s",
+            "0ms",
+            "18446744073709551615s",
+            "18446744073709551615",
+            "8d",
+        ] {
+            assert!(parse_duration(text).is_err(), "{text}");
+        }
+        assert_eq!(parse_duration("7d"), Ok(LONGEST));
+        assert_eq!(parse_duration("1ms"), Ok(Duration::from_millis(1)));
+    }
+
+    #[test]
+    fn yes_no_values_name_every_spelling() {
+        assert_eq!(parse_bool("TRUE"), Ok(true));
+        assert_eq!(parse_bool("off"), Ok(false));
+        let error = parse_bool("maybe").unwrap_err();
+        assert!(error.contains("true, false, 1, 0, yes, no, on, off"), "{error}");
+    }
+
+    #[test]
     fn global_options_go_before_or_after_the_command() {
         let a = Cli::try_parse_from(["jira-send", "--dry-run", "build", "--build-number", "3"]).unwrap();
         let b = Cli::try_parse_from(["jira-send", "build", "--dry-run", "--build-number", "3"]).unwrap();
         assert!(a.global.dry_run && b.global.dry_run);
+    }
+
+    #[test]
+    fn a_refused_command_line_still_says_what_it_wanted() {
+        let wanted = |args: &[&str]| {
+            let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+            assert!(Cli::try_parse_from(&args).is_err(), "{args:?} parses");
+            lenient_parse(&args)
+        };
+        let json = |command: &str, dry_run: bool| Wanted {
+            command: Some(command.to_owned()),
+            output: Some(Output::Json),
+            dry_run,
+        };
+        assert_eq!(
+            wanted(&["jira-send", "build", "--state", "nope", "--output", "json"]),
+            json("build", false)
+        );
+        assert_eq!(
+            wanted(&[
+                "jira-send",
+                "--output=json",
+                "--dry-run",
+                "keys",
+                "--max-commits",
+                "0"
+            ]),
+            json("keys", true)
+        );
+        assert_eq!(
+            wanted(&[
+                "jira-send",
+                "--output",
+                "json",
+                "delete",
+                "build",
+                "--pipeline-id",
+                "x"
+            ]),
+            json("delete", false)
+        );
+        assert_eq!(
+            wanted(&[
+                "jira-send",
+                "build",
+                "--dry-run",
+                "--timeout",
+                "0",
+                "--output",
+                "json"
+            ]),
+            json("build", true)
+        );
+        let text = wanted(&["jira-send", "build", "--state", "nope"]);
+        assert_eq!(text.output, Some(Output::Text));
+        assert_eq!(wanted(&["jira-send", "--output", "json"]).command, None);
     }
 
     #[test]

@@ -128,13 +128,15 @@ pub fn walk_range(
     };
     let range = repo.range(&start, head.id)?;
     let walked = repo.walk(&range, args.max_commits, visit)?;
-    tracing::info!(
-        "read {} commit{} from {} to {}",
-        walked.commits,
-        if walked.commits == 1 { "" } else { "s" },
-        range.from.as_deref().unwrap_or("the start"),
-        crate::git::short_id(range.to)
-    );
+    let read = crate::report::count(walked.commits, "commit", "commits");
+    let to = crate::git::short_id(range.to);
+    match (&start, range.from.as_deref()) {
+        (Start::Head, _) => tracing::info!(
+            "read HEAD ({to}) only: no range start was given (--since, --since-tag) or told by the CI"
+        ),
+        (_, Some(from)) => tracing::info!("read {read} from {from} to {to}"),
+        (_, None) => tracing::info!("read {read} from the beginning of the history to {to}"),
+    }
     Ok(RangeRead {
         from: range.from,
         to: range.to.to_string(),
@@ -151,9 +153,8 @@ impl Found {
         }
         if let Some(range) = &self.range {
             places.push(format!(
-                "the {} commit message{} read",
-                range.commits,
-                if range.commits == 1 { "" } else { "s" }
+                "the {} read",
+                crate::report::count(range.commits, "commit message", "commit messages")
             ));
         }
         let places = if places.is_empty() {

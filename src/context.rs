@@ -116,14 +116,14 @@ impl RunContext {
             .unwrap_or_else(|| pipeline_id.to_owned())
     }
 
-    /// The run's number: the flag, else the CI's run number.
-    pub fn number(&self, flag: Option<u64>, option: &str) -> Result<u64> {
+    /// The run's number: the flag (or its `variable`), else the CI's run number.
+    pub fn number(&self, flag: Option<u64>, option: &str, variable: &str) -> Result<u64> {
         flag.or_else(|| self.ci.as_ref()?.build_number).ok_or_else(|| {
             let hint = match &self.ci {
                 Some(ci) => format!("{} did not provide a run number", ci.system),
                 None => "no CI system was detected".to_owned(),
             };
-            Error::usage(format!("{option} is required: {hint}"))
+            Error::usage(format!("{option} is required (or set {variable}): {hint}"))
         })
     }
 

@@ -44,21 +44,21 @@ pub fn run(cli: &Cli, env: &Env) -> Exit {
 }
 
 /// Handles a command line clap could not parse (or `--help`/`--version`): prints
-/// clap's message, and under `--output json` also the JSON object the contract
-/// promises whatever the outcome.
+/// clap's message, and under `--output json` also the JSON object the command prints
+/// whatever the outcome, with clap's whole message as its `error`. Writes the step
+/// outputs, like any other run.
 pub fn cli_error(error: &clap::Error, args: &[String], env: &Env) -> Exit {
     let _ = error.print();
     if !error.use_stderr() {
         return Exit::Success;
     }
-    let json_wanted = args.windows(2).any(|w| w[0] == "--output" && w[1] == "json")
-        || args.iter().any(|a| a == "--output=json")
-        || env.get(env::vars::JIRA_SEND_OUTPUT) == Some("json");
-    if json_wanted {
-        let message = error.kind().to_string();
-        let json = serde_json::json!({ "error": message, "exitCode": Exit::Usage });
+    let wanted = cli::lenient_parse(args);
+    if wanted.output == Some(Output::Json) {
+        let message = error.render().to_string();
+        let message = message.trim().trim_start_matches("error: ");
+        let json = commands::failure_json(wanted.command.as_deref(), wanted.dry_run, message, Exit::Usage);
         report::print_json(&json);
     }
-    let _ = Output::Json;
+    publish::publish_exit(env, Exit::Usage);
     Exit::Usage
 }

@@ -2,52 +2,101 @@
 //! GitHub Actions' step outputs (`$GITHUB_OUTPUT`) and job summary
 //! (`$GITHUB_STEP_SUMMARY`).
 //!
-//! Outputs: `issue-keys` (comma-separated), `accepted` and `rejected` (counts over all
-//! sites), `unknown-issue-keys` (comma-separated), `exit-code`.
+//! Outputs, the ones `action.yml` declares: `issue-keys` (comma-separated), `accepted`
+//! and `rejected` (counts over all sites), `unknown-issue-keys` (comma-separated),
+//! `exit-code`. Every command writes all five, once: a value that does not apply to
+//! the command (`accepted` for `gate`) is empty.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tracing::warn;
 
 use crate::env::Env;
 use crate::error::Exit;
+use crate::keys::KeySet;
 use crate::report::{Report, Requests};
+
+/// Whether this invocation has written its outputs: the first writer wins, so the
+/// catch-all at the end of a run (exit code only) never repeats a command's report.
+static PUBLISHED: AtomicBool = AtomicBool::new(false);
+
+/// The step outputs of one run.
+#[derive(Debug, Default)]
+struct Outputs {
+    issue_keys: Vec<String>,
+    accepted: Option<usize>,
+    rejected: Option<usize>,
+    unknown_issue_keys: Vec<String>,
+    exit: Option<Exit>,
+}
 
 /// Writes the outputs and summary of `report`, if the CI system asks for them.
 pub fn publish(env: &Env, report: &Report<'_>) {
-    let mut unknown: Vec<&str> = Vec::new();
+    let mut unknown: Vec<String> = Vec::new();
     for site in &report.sites {
         for key in &site.unknown_issue_keys {
-            if !unknown.contains(&key.as_str()) {
-                unknown.push(key);
+            if !unknown.contains(key) {
+                unknown.push(key.clone());
             }
         }
     }
-    let accepted: usize = report.sites.iter().map(|s| s.accepted.len()).sum();
-    let rejected: usize = report.sites.iter().map(|s| s.rejected.len()).sum();
     outputs(
         env,
-        &[
-            ("issue-keys", report.issue_keys.keys().join(",")),
-            ("accepted", accepted.to_string()),
-            ("rejected", rejected.to_string()),
-            ("unknown-issue-keys", unknown.join(",")),
-            ("exit-code", u8::from(report.exit_code).to_string()),
-        ],
+        &Outputs {
+            issue_keys: report.issue_keys.keys().to_vec(),
+            accepted: Some(report.sites.iter().map(|s| s.accepted.len()).sum()),
+            rejected: Some(report.sites.iter().map(|s| s.rejected.len()).sum()),
+            unknown_issue_keys: unknown,
+            exit: Some(report.exit_code),
+        },
     );
     summary(env, report);
 }
 
-/// Only the exit code: the run stopped before it had a report.
-pub fn publish_exit(env: &Env, exit: Exit) {
-    outputs(env, &[("exit-code", u8::from(exit).to_string())]);
+/// The outputs of `keys`: the keys found.
+pub fn publish_keys(env: &Env, keys: &KeySet, exit: Exit) {
+    outputs(
+        env,
+        &Outputs {
+            issue_keys: keys.keys().to_vec(),
+            exit: Some(exit),
+            ..Outputs::default()
+        },
+    );
 }
 
-fn outputs(env: &Env, values: &[(&str, String)]) {
+/// Only the exit code, unless this run has written its outputs already: a command
+/// without a report (`gate`, `doctor`, …), or a run that stopped before it had one.
+pub fn publish_exit(env: &Env, exit: Exit) {
+    outputs(
+        env,
+        &Outputs {
+            exit: Some(exit),
+            ..Outputs::default()
+        },
+    );
+}
+
+fn outputs(env: &Env, outputs: &Outputs) {
     let Some(path) = env.get("GITHUB_OUTPUT") else {
         return;
     };
+    if PUBLISHED.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let count = |n: Option<usize>| n.map(|n| n.to_string()).unwrap_or_default();
+    let values = [
+        ("issue-keys", outputs.issue_keys.join(",")),
+        ("accepted", count(outputs.accepted)),
+        ("rejected", count(outputs.rejected)),
+        ("unknown-issue-keys", outputs.unknown_issue_keys.join(",")),
+        (
+            "exit-code",
+            outputs.exit.map(|e| u8::from(e).to_string()).unwrap_or_default(),
+        ),
+    ];
     let mut text = String::new();
     for (name, value) in values {
         // Values are single-line (keys, counts); a newline would start a new output.

@@ -195,9 +195,12 @@ impl<'a> Report<'a> {
         }
         for site in &self.sites {
             let noun = match (self.command, self.api) {
-                ("delete", _) => "deletions",
-                (_, Some(api)) => api.segment(),
-                (_, None) => "entities",
+                ("delete", _) => ("deletion", "deletions"),
+                (_, Some(Api::Builds)) => ("build", "builds"),
+                (_, Some(Api::Deployments)) => ("deployment", "deployments"),
+                (_, Some(Api::FeatureFlags)) => ("feature flag", "feature flags"),
+                (_, Some(Api::Devinfo)) => ("devinfo entity", "devinfo entities"),
+                (_, None) => ("entity", "entities"),
             };
             site.text(noun, &mut out);
         }
@@ -206,14 +209,13 @@ impl<'a> Report<'a> {
 }
 
 impl SiteReport {
-    fn text(&self, noun: &str, out: &mut String) {
+    fn text(&self, (one, many): (&str, &str), out: &mut String) {
         let name = self.site.as_deref().unwrap_or("(no site configured)");
         match &self.requests {
             Requests::Planned(requests) => {
-                let count = requests.len();
                 out.push_str(&format!(
-                    "dry run for {name}: {count} request{} (nothing sent)\n",
-                    if count == 1 { "" } else { "s" }
+                    "dry run for {name}: {} (nothing sent)\n",
+                    count(requests.len(), "request", "requests")
                 ));
                 for request in requests {
                     out.push_str(&format!("{} {}\n", request.method, request.url));
@@ -223,12 +225,12 @@ impl SiteReport {
                     }
                 }
             }
-            Requests::Sent(count) => {
+            Requests::Sent(sent) => {
                 out.push_str(&format!(
-                    "{name}: {} {noun} accepted, {} rejected ({count} request{})\n",
-                    self.accepted.len(),
+                    "{name}: {} accepted, {} rejected ({})\n",
+                    count(self.accepted.len(), one, many),
                     self.rejected.len(),
-                    if *count == 1 { "" } else { "s" }
+                    count(*sent, "request", "requests")
                 ));
                 for key in &self.accepted {
                     out.push_str(&format!("  accepted  {}\n", describe_key(key)));
@@ -267,6 +269,11 @@ fn describe_key(key: &Value) -> String {
             .join(" "),
         other => other.to_string(),
     }
+}
+
+/// `1 build`, `3 builds`: a count and its noun, in the singular or the plural.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Prints an error that ended the run, whatever the log level: a pipeline log must

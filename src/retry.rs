@@ -116,7 +116,10 @@ impl<'a> Policy<'a> {
             };
             attempt += 1;
             if attempt >= MAX_ATTEMPTS || Instant::now() + wait >= self.deadline {
-                warn!("{what}: {why}; giving up after {attempt} attempt(s)");
+                warn!(
+                    "{what}: {why}; giving up after {}",
+                    crate::report::count(attempt as usize, "attempt", "attempts")
+                );
                 return result;
             }
             let shown = Duration::from_millis(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX));

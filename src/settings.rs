@@ -57,13 +57,17 @@ pub struct Settings {
 
 impl Settings {
     pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Self> {
-        let sites = args
-            .sites
-            .iter()
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-            .map(parse_site)
-            .collect::<Result<Vec<_>>>()?;
+        let mut sites: Vec<Site> = Vec::new();
+        for text in args.sites.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            let site = parse_site(text)?;
+            // `acme` and `acme.atlassian.net`, or `http://h:1` and `http://h:1/`, are one
+            // site: it gets the report once.
+            if sites.iter().any(|known| known.url == site.url) {
+                tracing::info!("--site {text} is {} again; it is sent to once", site.name);
+            } else {
+                sites.push(site);
+            }
+        }
         if args.cloud_id.is_some() && sites.len() > 1 {
             return Err(Error::usage(
                 "--cloud-id names one site's cloud; with several sites, set JIRA_CLOUD_ID_<HOST> \
@@ -137,28 +141,13 @@ impl Settings {
                 ))
             })?;
 
-        let secret_from_file = |path: PathBuf| -> Result<String> {
-            let text = fs_err::read_to_string(&path).map_err(|source| Error::Read { path, source })?;
-            Ok(text.trim().to_owned())
-        };
-        let secret = if let Some(path) = self.client_secret_file.clone() {
-            secret_from_file(path)?
-        } else if let Some(secret) = env.get(&per_site(vars::JIRA_CLIENT_SECRET)) {
-            secret.to_owned()
-        } else if let Some(path) = env.get(&per_site(vars::JIRA_CLIENT_SECRET_FILE)) {
-            secret_from_file(path.into())?
-        } else if let Some(secret) = env.get(vars::JIRA_CLIENT_SECRET) {
-            secret.to_owned()
-        } else if let Some(path) = env.get(vars::JIRA_CLIENT_SECRET_FILE) {
-            secret_from_file(path.into())?
-        } else {
-            return Err(Error::usage(format!(
-                "no OAuth client secret for {}: set {} or {} (or {})",
-                site.name,
-                vars::JIRA_CLIENT_SECRET,
-                vars::JIRA_CLIENT_SECRET_FILE,
-                per_site(vars::JIRA_CLIENT_SECRET)
-            )));
+        let secret = match self.secret_source(site, env)? {
+            Secret::Value(secret) => secret.to_owned(),
+            Secret::File { path, from } => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| Error::usage(format!("cannot read the client secret file ({from}): {e}")))?;
+                text.trim().to_owned()
+            }
         };
         if secret.trim().is_empty() {
             return Err(Error::usage(format!(
@@ -169,6 +158,79 @@ impl Settings {
         Ok(Credentials {
             client_id,
             secret: SecretString::from(secret),
+        })
+    }
+}
+
+/// Where a site's client secret comes from.
+enum Secret<'a> {
+    Value(&'a str),
+    /// A file, and the flag or variable that named it.
+    File {
+        path: PathBuf,
+        from: String,
+    },
+}
+
+impl Settings {
+    /// The one place `site`'s secret is set: `--client-secret-file`, then the site's own
+    /// variables, then the shared ones. A secret given both as a value and as a file at
+    /// the same level is ambiguous (which one is stale?), so it is an error that names
+    /// both, rather than one silently winning.
+    fn secret_source<'e>(&self, site: &Site, env: &'e Env) -> Result<Secret<'e>> {
+        let per_site = |name: &str| format!("{name}_{}", site.suffix);
+        let both = |value: &str, file: &str| {
+            Error::usage(format!(
+                "both {value} and {file} are set for {}: set only one of them",
+                site.name
+            ))
+        };
+        let site_value = env.get(&per_site(vars::JIRA_CLIENT_SECRET));
+        let site_file = env.get(&per_site(vars::JIRA_CLIENT_SECRET_FILE));
+        let shared_value = env.get(vars::JIRA_CLIENT_SECRET);
+        let shared_file = env.get(vars::JIRA_CLIENT_SECRET_FILE);
+        if site_value.is_some() && site_file.is_some() {
+            return Err(both(
+                &per_site(vars::JIRA_CLIENT_SECRET),
+                &per_site(vars::JIRA_CLIENT_SECRET_FILE),
+            ));
+        }
+        if shared_value.is_some() && shared_file.is_some() {
+            return Err(both(vars::JIRA_CLIENT_SECRET, vars::JIRA_CLIENT_SECRET_FILE));
+        }
+        if let Some(path) = &self.client_secret_file {
+            if let Some(value) = [
+                vars::JIRA_CLIENT_SECRET.to_owned(),
+                per_site(vars::JIRA_CLIENT_SECRET),
+            ]
+            .into_iter()
+            .find(|name| env.get(name).is_some())
+            {
+                return Err(both(&value, "--client-secret-file"));
+            }
+            return Ok(Secret::File {
+                path: path.clone(),
+                from: format!("--client-secret-file {}", path.display()),
+            });
+        }
+        let file = |name: String, path: &str| Secret::File {
+            path: path.into(),
+            from: format!("{name}={path}"),
+        };
+        Ok(match (site_value, site_file, shared_value, shared_file) {
+            (Some(value), ..) => Secret::Value(value),
+            (None, Some(path), ..) => file(per_site(vars::JIRA_CLIENT_SECRET_FILE), path),
+            (None, None, Some(value), _) => Secret::Value(value),
+            (None, None, None, Some(path)) => file(vars::JIRA_CLIENT_SECRET_FILE.to_owned(), path),
+            (None, None, None, None) => {
+                return Err(Error::usage(format!(
+                    "no OAuth client secret for {}: set {} or {} (or {})",
+                    site.name,
+                    vars::JIRA_CLIENT_SECRET,
+                    vars::JIRA_CLIENT_SECRET_FILE,
+                    per_site(vars::JIRA_CLIENT_SECRET)
+                )));
+            }
         })
     }
 }

@@ -6,7 +6,7 @@ use crate::cli::BuildArgs;
 use crate::clock::Clock;
 use crate::collect::collect;
 use crate::context::RunContext;
-use crate::env::Env;
+use crate::env::{Env, vars};
 use crate::error::{Error, Exit, Result};
 use crate::payload::build::{BranchRef, BuildInput, CommitRef, TestInfo, build};
 use crate::payload::{BuildState, Envelope, Sequence};
@@ -22,7 +22,7 @@ pub fn run(args: &BuildArgs, settings: &Settings, env: &Env, clock: &dyn Clock) 
 
     let pipeline_id = ctx.pipeline_id(args.pipeline_id.as_deref())?;
     let pipeline_name = ctx.pipeline_name(None, &pipeline_id);
-    let build_number = ctx.number(args.build_number, "--build-number")?;
+    let build_number = ctx.number(args.build_number, "--build-number", vars::JIRA_SEND_BUILD_NUMBER)?;
     let url = ctx.run_url(args.url.as_deref(), "--url")?;
     let branch = found.branch.clone().or_else(|| ctx.branch(None));
     let now = clock.now();

@@ -35,9 +35,9 @@ fn call(target: &DeleteTarget) -> Result<Call> {
         body: None,
         subject: Some(subject),
     };
-    let missing = |what: &str| {
+    let missing = |what: &str, key: &str| {
         Error::usage(format!(
-            "delete {what} needs the entity's key or at least one --property KEY=VALUE"
+            "delete {what} needs the entity's key ({key}) or at least one --property KEY=VALUE"
         ))
     };
     Ok(match target {
@@ -95,10 +95,14 @@ fn call(target: &DeleteTarget) -> Result<Call> {
             format!("flag/{}", segment(id)),
             json!({"id": id}),
         ),
-        DeleteTarget::Build { by, .. } => by_property(Api::Builds, by).ok_or_else(|| missing("build"))?,
-        DeleteTarget::Deployment { by, .. } => {
-            by_property(Api::Deployments, by).ok_or_else(|| missing("deployment"))?
-        }
+        DeleteTarget::Build { by, .. } => by_property(Api::Builds, by)
+            .ok_or_else(|| missing("build", "--pipeline-id and --build-number"))?,
+        DeleteTarget::Deployment { by, .. } => by_property(Api::Deployments, by).ok_or_else(|| {
+            missing(
+                "deployment",
+                "--pipeline-id, --environment-id and --deployment-number",
+            )
+        })?,
         DeleteTarget::Devinfo { by, .. } => {
             if let Some(key) = repeated_key(by) {
                 // Devinfo answers 400 to a repeated key; one request per value instead.
@@ -106,9 +110,11 @@ fn call(target: &DeleteTarget) -> Result<Call> {
                     "--property {key} is given twice: devinfo matches one value per key"
                 )));
             }
-            by_property(Api::Devinfo, by).ok_or_else(|| missing("devinfo"))?
+            by_property(Api::Devinfo, by).ok_or_else(|| missing("devinfo", "--repository-id"))?
         }
-        DeleteTarget::Flag { by, .. } => by_property(Api::FeatureFlags, by).ok_or_else(|| missing("flag"))?,
+        DeleteTarget::Flag { by, .. } => {
+            by_property(Api::FeatureFlags, by).ok_or_else(|| missing("flag", "--id"))?
+        }
     })
 }
 

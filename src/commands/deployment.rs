@@ -8,7 +8,7 @@ use crate::cli::{DeploymentArgs, DeploymentKeyArgs};
 use crate::clock::Clock;
 use crate::collect::collect;
 use crate::context::RunContext;
-use crate::env::Env;
+use crate::env::{Env, vars};
 use crate::error::{Exit, Result};
 use crate::payload::deployment::{DeploymentInput, deployment, environment_id};
 use crate::payload::{DeploymentState, Envelope, Sequence};
@@ -43,7 +43,11 @@ impl DeploymentKey {
                 .environment_id
                 .clone()
                 .unwrap_or_else(|| environment_id(&environment_name)),
-            number: ctx.number(args.deployment_number, "--deployment-number")?,
+            number: ctx.number(
+                args.deployment_number,
+                "--deployment-number",
+                vars::JIRA_SEND_DEPLOYMENT_NUMBER,
+            )?,
             environment_name,
         })
     }

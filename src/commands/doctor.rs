@@ -253,7 +253,11 @@ pub fn run(args: &DoctorArgs, settings: &Settings, env: &Env, clock: &dyn Clock)
             0 => checks.ok("outbox", "empty"),
             n => checks.warn(
                 "outbox",
-                format!("{n} undelivered report(s) in {}", dir.display()),
+                format!(
+                    "{} in {}",
+                    crate::report::count(n, "undelivered report", "undelivered reports"),
+                    dir.display()
+                ),
                 "run `jira-send flush` once Jira is reachable",
             ),
         }

@@ -3,25 +3,23 @@
 
 use std::io::Write as _;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::cli::{KeysArgs, Output};
-use crate::collect::collect;
+use crate::collect::{RangeRead, collect};
 use crate::context::RunContext;
 use crate::env::Env;
 use crate::error::{Exit, Result};
+use crate::keys::KeySet;
 use crate::settings::Settings;
 
 pub fn run(args: &KeysArgs, settings: &Settings, env: &Env) -> Result<Exit> {
     let ctx = RunContext::gather(settings, env)?;
     let found = collect(&args.keys, &ctx)?;
+    let exit = Exit::Success;
     let text = match settings.output {
         Output::Json => {
-            let json = json!({
-                "issueKeys": found.keys.keys(),
-                "keySources": found.keys.sources(),
-                "range": found.range,
-            });
+            let json = json(&found.keys, found.range.as_ref(), None, exit);
             format!("{}\n", serde_json::to_string_pretty(&json).expect("serializes"))
         }
         Output::Text => {
@@ -38,5 +36,22 @@ pub fn run(args: &KeysArgs, settings: &Settings, env: &Env) -> Result<Exit> {
         }
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
-    Ok(Exit::Success)
+    crate::publish::publish_keys(env, &found.keys, exit);
+    Ok(exit)
+}
+
+/// `keys --output json`: the contract's `issueKeys`, `keySources` and `range`, plus
+/// `command`, `exitCode` and, when the run failed, `error` (then `range` is `null`).
+pub(super) fn json(keys: &KeySet, range: Option<&RangeRead>, error: Option<&str>, exit: Exit) -> Value {
+    let mut json = json!({
+        "command": "keys",
+        "issueKeys": keys.keys(),
+        "keySources": keys.sources(),
+        "range": range,
+    });
+    if let Some(error) = error {
+        json["error"] = json!(error);
+    }
+    json["exitCode"] = json!(exit);
+    json
 }

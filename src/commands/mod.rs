@@ -59,28 +59,54 @@ pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
         Command::Send(args) => submit::run(args, &settings, env, clock),
         Command::Env(_) => env::run(&settings, env),
     });
-    result.unwrap_or_else(|error| {
+    let exit = result.unwrap_or_else(|error| {
         report::print_error(&error);
         if cli.global.output == Output::Json {
-            let keys = KeySet::default();
-            let mut report = Report::new(name, cli.global.dry_run, &keys);
-            report.error = Some(error.to_string());
-            report.exit_code = error.exit();
-            report.print(Output::Json);
+            let json = failure_json(Some(name), cli.global.dry_run, &error.to_string(), error.exit());
+            report::print_json(&json);
         }
-        crate::publish::publish_exit(env, error.exit());
         error.exit()
-    })
+    });
+    // Commands with a report have written every output; the others the exit code.
+    crate::publish::publish_exit(env, exit);
+    exit
+}
+
+/// The JSON object of a run that failed before its command could report (a usage
+/// error, a bad setting): the shape the command's own output has, with `error` and
+/// `exitCode`, so a script reads one shape per command whatever happens.
+pub fn failure_json(command: Option<&str>, dry_run: bool, error: &str, exit: Exit) -> Value {
+    if command == Some("keys") {
+        return keys::json(&KeySet::default(), None, Some(error), exit);
+    }
+    let keys = KeySet::default();
+    let mut report = Report::new("", dry_run, &keys);
+    report.error = Some(error.to_owned());
+    report.exit_code = exit;
+    let mut json = serde_json::to_value(&report).expect("reports serialize");
+    json["command"] = serde_json::json!(command);
+    json
 }
 
 /// Prints the completion script for `shell`.
 fn completions(shell: clap_complete::Shell) -> Exit {
     use clap::CommandFactory as _;
+    const BIN: &str = "jira-send";
     let mut command = Cli::command();
     let mut script = Vec::new();
-    clap_complete::generate(shell, &mut command, "jira-send", &mut script);
+    clap_complete::generate(shell, &mut command, BIN, &mut script);
+    let mut script = String::from_utf8_lossy(&script).into_owned();
+    if shell == clap_complete::Shell::Bash {
+        // clap_complete's bash script names the state of `jira-send build` two ways:
+        // the loop that reads the words writes `jira__send__subcmd__build`, the `case`
+        // that completes it expects `jira__subcmd__send__subcmd__build` (the hyphen of
+        // the binary's name taken for a subcommand separator), so nothing below the top
+        // level completed (clap-rs/clap#6421). Spell the labels the way the loop does;
+        // once clap_complete agrees with itself, this replaces nothing.
+        script = script.replace(&BIN.replace('-', "__subcmd__"), &BIN.replace('-', "__"));
+    }
     // A closed stdout (`| head`) is not worth a panic.
-    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), &script);
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), script.as_bytes());
     Exit::Success
 }
 

@@ -157,7 +157,8 @@ impl Repo {
         }
         if truncated {
             warn!(
-                "read only the newest {max} commits of the range{}; raise --max-commits to read more",
+                "read only the newest {} of the range{}; raise --max-commits to read more",
+                crate::report::count(max, "commit", "commits"),
                 range
                     .from
                     .as_deref()

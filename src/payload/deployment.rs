@@ -130,11 +130,14 @@ fn associations(keys: &[String], services: &[String]) -> Vec<Association> {
     let total = keys.len() + services.len();
     if total > MAX_ASSOCIATION_VALUES {
         warn!(
-            "found {} issue keys and {} services; a deployment carries at most \
-             {MAX_ASSOCIATION_VALUES} in all, so the last {} were dropped (issue keys are kept first)",
-            keys.len(),
-            services.len(),
-            total - MAX_ASSOCIATION_VALUES
+            "found {} and {}; a deployment carries at most {MAX_ASSOCIATION_VALUES} in all, \
+             so the last {} dropped (issue keys are kept first)",
+            crate::report::count(keys.len(), "issue key", "issue keys"),
+            crate::report::count(services.len(), "service", "services"),
+            match total - MAX_ASSOCIATION_VALUES {
+                1 => "one was".to_owned(),
+                n => format!("{n} were"),
+            }
         );
     }
     let keys: Vec<String> = keys.iter().take(MAX_ASSOCIATION_VALUES).cloned().collect();

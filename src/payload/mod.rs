@@ -173,10 +173,13 @@ pub fn cap_keys(keys: &[String], max: usize, what: &str) -> Vec<String> {
     }
     if usable.len() > max {
         warn!(
-            "found {} issue keys; a {what} carries at most {max}, so the last {} were dropped \
+            "found {} issue keys; a {what} carries at most {max}, so the last {} dropped \
              (narrow the range with --since or --projects)",
             usable.len(),
-            usable.len() - max
+            match usable.len() - max {
+                1 => "one was".to_owned(),
+                n => format!("{n} were"),
+            }
         );
     }
     usable.into_iter().take(max).cloned().collect()

@@ -131,8 +131,8 @@ impl<'a> Session<'a> {
                 .filter_map(SavedCall::to_call)
                 .collect();
             info!(
-                "delivering {} queued request(s) from {}",
-                calls.len(),
+                "delivering {} from {}",
+                crate::report::count(calls.len(), "queued request", "queued requests"),
                 path.display()
             );
             let result = self.make(calls, deadline).await;

@@ -1,53 +1,55 @@
-//! The GitHub Action (`action.yml`): inputs reach the binary only through variables it
-//! reads, never through a script's text. Read as plain text, so this needs no YAML
-//! parser.
+//! The GitHub Action (`action.yml`), through its own scripts: inputs reach the binary
+//! only through variables, `args` is split into words the way a shell splits them
+//! without anything in it being run or expanded, and every command writes the step
+//! outputs the action declares.
+//!
+//! The scripts are taken from `action.yml` as GitHub would run them (`bash -e` with the
+//! step's variables), with a stub `jira-send` first on the PATH that records the
+//! arguments it receives.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
-fn read(path: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
+use serde_json::json;
+use serde_norway::Value as Yaml;
+
+use crate::common::{FakeJira, TestRepo, jira_send, stderr};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The `run:` scripts of the action: the lines indented under each `run: |`.
-fn scripts(action: &str) -> Vec<String> {
-    let mut scripts = Vec::new();
-    let mut lines = action.lines().peekable();
-    while let Some(line) = lines.next() {
-        let Some(at) = line.find("run: |") else { continue };
-        let mut script = String::new();
-        while let Some(next) = lines.peek() {
-            let indent = next.len() - next.trim_start().len();
-            if !next.trim().is_empty() && indent <= at {
-                break;
-            }
-            script.push_str(lines.next().unwrap());
-            script.push('\n');
-        }
-        scripts.push(script);
-    }
-    scripts
+fn action() -> Yaml {
+    let text = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    serde_norway::from_str(&text).expect("action.yml is YAML")
 }
 
-/// The variables the action's steps set: `NAME: ${{ … }}` lines.
-fn variables(action: &str) -> Vec<String> {
-    action
-        .lines()
-        .filter_map(|line| {
-            let (name, value) = line.trim().split_once(':')?;
-            let upper = name
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-            (upper && !name.is_empty() && value.trim().starts_with("${{")).then(|| name.to_owned())
-        })
-        .collect()
+/// The action's steps by id: `install` and `run`.
+fn step(action: &Yaml, id: &str) -> Yaml {
+    action["runs"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"].as_str() == Some(id))
+        .unwrap_or_else(|| panic!("no step {id}"))
+        .clone()
+}
+
+fn keys_of(mapping: &Yaml) -> Vec<String> {
+    mapping
+        .as_mapping()
+        .map(|m| m.keys().filter_map(|k| k.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
 }
 
 #[test]
 fn no_script_interpolates_an_expression() {
-    let action = read("action.yml");
-    let scripts = scripts(&action);
-    assert_eq!(scripts.len(), 2, "install and run");
-    for script in scripts {
+    let action = action();
+    let steps = action["runs"]["steps"].as_sequence().unwrap();
+    assert_eq!(steps.len(), 2, "install and run");
+    for step in steps {
+        let script = step["run"].as_str().unwrap();
         assert!(
             !script.contains("${{"),
             "a run: script interpolates an expression:\n{script}"
@@ -56,84 +58,415 @@ fn no_script_interpolates_an_expression() {
 }
 
 #[test]
-fn every_variable_the_action_sets_is_read() {
-    let action = read("action.yml");
-    let env_rs = read("src/env.rs");
-    let scripts = scripts(&action).concat();
-    let variables = variables(&action);
-    assert!(variables.len() >= 15, "{variables:?}");
-    for name in variables {
-        if name.starts_with("JIRA_") {
-            assert!(
-                env_rs.contains(&format!("pub const {name}: &str = \"{name}\";")),
-                "the action sets {name}, which jira-send does not read"
-            );
-        } else {
-            assert!(
-                scripts.contains(&format!("${name}")) || scripts.contains(&format!("${{{name}")),
-                "the action sets {name}, which its scripts do not use"
-            );
+fn every_input_reaches_a_variable_jira_send_or_a_script_reads() {
+    let action = action();
+    let env_rs = std::fs::read_to_string(root().join("src/env.rs")).unwrap();
+    let text = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    for input in keys_of(&action["inputs"]) {
+        assert!(
+            text.contains(&format!("${{{{ inputs.{input} }}}}")),
+            "input {input} is never used"
+        );
+    }
+    let steps = action["runs"]["steps"].as_sequence().unwrap();
+    let scripts: String = steps.iter().filter_map(|s| s["run"].as_str()).collect();
+    let mut variables = 0;
+    for step in steps {
+        for name in keys_of(&step["env"]) {
+            variables += 1;
+            if name.starts_with("JIRA_") {
+                assert!(
+                    env_rs.contains(&format!("pub const {name}: &str = \"{name}\";")),
+                    "the action sets {name}, which jira-send does not read"
+                );
+            } else {
+                assert!(
+                    scripts.contains(&format!("${name}")) || scripts.contains(&format!("${{{name}")),
+                    "the action sets {name}, which its scripts do not use"
+                );
+            }
         }
+    }
+    assert!(variables >= 15, "{variables} variables");
+}
+
+/// A directory with a `jira-send` that records its arguments (NUL-separated, so any
+/// character survives) in `argv` beside it.
+fn stub(dir: &Path) -> PathBuf {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let record = dir.join("argv");
+    let script = format!("#!/bin/sh\nprintf '%s\\0' \"$@\" > '{}'\n", record.display());
+    let path = bin.join("jira-send");
+    std::fs::write(&path, script).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    bin
+}
+
+/// Runs the action's two steps as GitHub would, with `command` and `args` as inputs,
+/// in `dir`; returns the arguments the stub received.
+fn through_the_action(dir: &Path, command: &str, args: &str) -> Vec<String> {
+    let action = action();
+    let bin = stub(dir);
+    // The real PATH after the stub: the scripts need bash's companions (cat, grep).
+    #[allow(clippy::disallowed_methods)]
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let run_step = |id: &str, outputs: &Path, extra: &[(&str, &str)]| {
+        let step = step(&action, id);
+        let output = Command::new("bash")
+            .args(["--noprofile", "--norc", "-e", "-o", "pipefail", "-c"])
+            .arg(step["run"].as_str().unwrap())
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", &path)
+            .env("HOME", dir)
+            .env("GITHUB_OUTPUT", outputs)
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64")
+            .env("RUNNER_TEMP", dir)
+            .envs(extra.iter().copied())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "step {id} failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            stderr(&output)
+        );
+    };
+    let install_outputs = dir.join("install-outputs");
+    run_step("install", &install_outputs, &[("ACTION_VERSION", "latest")]);
+    let outputs = std::fs::read_to_string(&install_outputs).unwrap();
+    let found = outputs
+        .lines()
+        .find_map(|l| l.strip_prefix("bin="))
+        .expect("the install step names the binary");
+    assert_eq!(
+        Path::new(found),
+        bin.join("jira-send"),
+        "the stub on the PATH is used"
+    );
+    run_step(
+        "run",
+        &dir.join("run-outputs"),
+        &[
+            ("ACTION_BIN", found),
+            ("ACTION_COMMAND", command),
+            ("ACTION_ARGS", args),
+        ],
+    );
+    let argv = std::fs::read(dir.join("argv")).unwrap();
+    let argv = String::from_utf8(argv).unwrap();
+    argv.split_terminator('\0').map(str::to_owned).collect()
+}
+
+/// Every `args:` value the repository shows: in the examples' workflows (read as
+/// YAML, as GitHub reads them) and in the README's snippets.
+fn shown_args() -> Vec<(String, String)> {
+    fn walk(yaml: &Yaml, found: &mut Vec<String>) {
+        match yaml {
+            Yaml::Mapping(mapping) => {
+                for (key, value) in mapping {
+                    if key.as_str() == Some("args") {
+                        found.push(value.as_str().expect("args is a string").to_owned());
+                    }
+                    walk(value, found);
+                }
+            }
+            Yaml::Sequence(items) => items.iter().for_each(|item| walk(item, found)),
+            _ => {}
+        }
+    }
+    let mut shown = Vec::new();
+    let examples = root().join("examples/github-actions");
+    for entry in std::fs::read_dir(&examples).unwrap() {
+        let path = entry.unwrap().path();
+        let yaml: Yaml = serde_norway::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let mut found = Vec::new();
+        walk(&yaml, &mut found);
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        shown.extend(found.into_iter().map(|args| (name.clone(), args)));
+    }
+    // The README's YAML snippets, each read as GitHub would read it: so they must
+    // also be valid YAML.
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let mut lines = readme.lines();
+    while let Some(line) = lines.next() {
+        let Some(indent) = line.find("```yaml") else {
+            continue;
+        };
+        let block: Vec<&str> = lines
+            .by_ref()
+            .take_while(|l| l.trim() != "```")
+            .map(|l| l.get(indent..).unwrap_or(""))
+            .collect();
+        let block = block.join("\n");
+        let yaml: Yaml = serde_norway::from_str(&block)
+            .unwrap_or_else(|e| panic!("a README snippet is not YAML ({e}):\n{block}"));
+        let mut found = Vec::new();
+        walk(&yaml, &mut found);
+        shown.extend(found.into_iter().map(|args| ("README.md".to_owned(), args)));
+    }
+    shown
+}
+
+#[test]
+#[cfg_attr(not(unix), ignore = "the stub jira-send is a shell script")]
+fn every_args_example_reaches_jira_send_as_shown() {
+    // What each example means: the words jira-send must receive after the command.
+    let expected: BTreeMap<&str, &[&str]> = [
+        (
+            "--junit 'target/test-reports/*.xml'",
+            &["--junit", "target/test-reports/*.xml"][..],
+        ),
+        ("--gate --since-tag 'v*'", &["--gate", "--since-tag", "v*"][..]),
+        (
+            "--wait --wait-timeout 2h",
+            &["--wait", "--wait-timeout", "2h"][..],
+        ),
+        ("--since-tag 'v*'", &["--since-tag", "v*"][..]),
+        (
+            "--junit 'reports/**/*.xml' --label \"release candidate\"",
+            &["--junit", "reports/**/*.xml", "--label", "release candidate"][..],
+        ),
+        (
+            "--junit 'target/test-reports/*.xml'\n--label \"nightly build\"\n--description it\\'s\n",
+            &[
+                "--junit",
+                "target/test-reports/*.xml",
+                "--label",
+                "nightly build",
+                "--description",
+                "it's",
+            ][..],
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let shown = shown_args();
+    assert!(shown.len() >= 5, "{shown:?}");
+    assert!(
+        shown.iter().any(|(file, _)| file == "README.md"),
+        "the README shows args"
+    );
+    for (file, args) in shown {
+        let want = expected
+            .get(args.as_str())
+            .unwrap_or_else(|| panic!("{file}: add the argv that `args: {args:?}` stands for"));
+        let dir = tempfile::tempdir().unwrap();
+        // A file the glob would match, were it expanded.
+        std::fs::create_dir_all(dir.path().join("target/test-reports")).unwrap();
+        std::fs::write(dir.path().join("target/test-reports/a.xml"), "").unwrap();
+        let argv = through_the_action(dir.path(), "build", &args);
+        assert_eq!(argv[0], "build");
+        assert_eq!(&argv[1..], *want, "{file}: args: {args:?}");
     }
 }
 
 #[test]
-fn every_input_is_passed_on_and_every_output_is_written() {
-    let action = read("action.yml");
-    let inputs: Vec<&str> = action
-        .split("\ninputs:\n")
-        .nth(1)
+#[cfg_attr(not(unix), ignore = "the stub jira-send is a shell script")]
+fn nothing_in_args_runs_or_expands() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.xml"), "").unwrap();
+    let args = r#"$(touch ran-dollar) `touch ran-backtick` ; touch ran-semicolon && touch ran-and | touch ran-pipe
+*.xml ~ $HOME ${PATH} "$(touch ran-quoted)" 'single $x' "double \"q\" \\ \$y" a\ b '' --x="" >out <in"#;
+    let argv = through_the_action(dir.path(), "keys", args);
+    assert_eq!(
+        argv,
+        [
+            "keys",
+            "$(touch",
+            "ran-dollar)",
+            "`touch",
+            "ran-backtick`",
+            ";",
+            "touch",
+            "ran-semicolon",
+            "&&",
+            "touch",
+            "ran-and",
+            "|",
+            "touch",
+            "ran-pipe",
+            "*.xml",
+            "~",
+            "$HOME",
+            "${PATH}",
+            "$(touch ran-quoted)",
+            "single $x",
+            "double \"q\" \\ $y",
+            "a b",
+            "",
+            "--x=",
+            ">out",
+            "<in",
+        ]
+    );
+    let left: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
-        .split("\noutputs:\n")
-        .next()
-        .unwrap()
-        .lines()
-        .filter(|l| l.starts_with("  ") && !l.starts_with("   ") && l.trim_end().ends_with(':'))
-        .map(|l| l.trim().trim_end_matches(':'))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("ran-") || name == "out")
         .collect();
-    for expected in [
-        "command",
-        "site",
-        "cloud-id",
-        "client-id",
-        "client-secret",
-        "state",
-        "environment",
-        "environment-type",
-        "issue-keys",
-        "since",
-        "fail-on",
-        "dry-run",
-        "args",
-        "working-directory",
-        "version",
-    ] {
-        assert!(
-            inputs.contains(&expected),
-            "input {expected} is missing: {inputs:?}"
+    assert!(left.is_empty(), "something ran: {left:?}");
+}
+
+#[test]
+#[cfg_attr(not(unix), ignore = "the stub jira-send is a shell script")]
+fn an_unterminated_quote_fails_the_step_before_jira_send_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let action = action();
+    let bin = stub(dir.path());
+    let output = Command::new("bash")
+        .args(["--noprofile", "--norc", "-e", "-c"])
+        .arg(step(&action, "run")["run"].as_str().unwrap())
+        .env_clear()
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("ACTION_BIN", bin.join("jira-send"))
+        .env("ACTION_COMMAND", "build")
+        .env("ACTION_ARGS", "--label 'oops")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("unterminated ' quote"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(!dir.path().join("argv").exists(), "jira-send ran");
+}
+
+/// The outputs `action.yml` declares, each `${{ steps.run.outputs.<name> }}`.
+fn declared_outputs() -> Vec<String> {
+    let action = action();
+    let outputs = keys_of(&action["outputs"]);
+    for name in &outputs {
+        assert_eq!(
+            action["outputs"][name.as_str()]["value"].as_str(),
+            Some(format!("${{{{ steps.run.outputs.{name} }}}}").as_str()),
+            "output {name}"
         );
     }
-    for input in inputs {
+    outputs
+}
+
+/// The `name=value` lines of a `$GITHUB_OUTPUT` file; every name exactly once.
+fn written_outputs(path: &Path) -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut outputs = BTreeMap::new();
+    for line in text.lines() {
+        let (name, value) = line.split_once('=').unwrap_or_else(|| panic!("{line:?}"));
         assert!(
-            action.contains(&format!("${{{{ inputs.{input} }}}}")),
-            "input {input} is never used"
+            outputs.insert(name.to_owned(), value.to_owned()).is_none(),
+            "{name} written twice:\n{text}"
         );
     }
-    let publish = read("src/publish.rs");
-    for output in [
-        "issue-keys",
-        "accepted",
-        "rejected",
-        "unknown-issue-keys",
-        "exit-code",
-    ] {
-        assert!(
-            action.contains(&format!("steps.run.outputs.{output}")),
-            "output {output} is not exposed"
+    outputs
+}
+
+/// Every command, run by the binary, writes every output the action declares.
+#[tokio::test]
+async fn every_command_writes_the_declared_outputs() {
+    let declared = declared_outputs();
+    assert_eq!(
+        declared,
+        [
+            "issue-keys",
+            "accepted",
+            "rejected",
+            "unknown-issue-keys",
+            "exit-code"
+        ]
+    );
+    let jira = FakeJira::start().await;
+    jira.unknown_keys.lock().unwrap().push("ABC-2".into());
+    jira.gate_answers
+        .lock()
+        .unwrap()
+        .push_back((200, json!({"gatingStatus": "prevented", "details": []})));
+    let repo = TestRepo::new("feature/ABC-1-login");
+    repo.commit("ABC-2 and ABC-3");
+    let home = tempfile::tempdir().unwrap();
+    let url = ["--url", "https://ci.example.com/1", "--pipeline-id", "app"];
+    // What runs, its arguments, its exit code, and outputs it must write with values.
+    type Run<'a> = (&'a str, Vec<&'a str>, i32, &'a [(&'a str, &'a str)]);
+    let runs: [Run; 6] = [
+        (
+            "build",
+            [&["build", "--build-number", "1"][..], &url].concat(),
+            0,
+            &[
+                ("issue-keys", "ABC-1,ABC-2,ABC-3"),
+                ("accepted", "1"),
+                ("rejected", "0"),
+                ("unknown-issue-keys", "ABC-2"),
+                ("exit-code", "0"),
+            ],
+        ),
+        (
+            "keys",
+            vec!["keys"],
+            0,
+            &[
+                ("issue-keys", "ABC-1,ABC-2,ABC-3"),
+                ("accepted", ""),
+                ("exit-code", "0"),
+            ],
+        ),
+        (
+            "gate",
+            vec![
+                "gate",
+                "--pipeline-id",
+                "app",
+                "--environment",
+                "prod",
+                "--deployment-number",
+                "3",
+            ],
+            5,
+            &[("issue-keys", ""), ("exit-code", "5")],
+        ),
+        (
+            "validate",
+            vec!["validate", "no-such-file.json"],
+            2,
+            &[("exit-code", "2")],
+        ),
+        (
+            "a usage error",
+            vec!["build", "--state", "done"],
+            2,
+            &[("exit-code", "2")],
+        ),
+        ("env", vec!["env"], 0, &[("exit-code", "0")]),
+    ];
+    for (what, args, code, expected) in runs {
+        let outputs = home.path().join(format!("outputs-{what}"));
+        let output = jira_send(home.path())
+            .current_dir(repo.path())
+            .envs(FakeJira::credentials())
+            .env("GITHUB_OUTPUT", &outputs)
+            .args(jira.args())
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(code), "{what}: {}", stderr(&output));
+        let written = written_outputs(&outputs);
+        assert_eq!(
+            written.keys().collect::<Vec<_>>(),
+            {
+                let mut sorted: Vec<&String> = declared.iter().collect();
+                sorted.sort();
+                sorted
+            },
+            "{what}"
         );
-        assert!(
-            publish.contains(&format!("(\"{output}\"")),
-            "jira-send does not write {output}"
-        );
+        for (name, value) in expected {
+            assert_eq!(written[*name], *value, "{what}: {name}");
+        }
     }
 }

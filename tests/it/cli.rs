@@ -37,7 +37,16 @@ async fn an_invalid_state_exits_2_before_any_network_call() {
 
 #[tokio::test]
 async fn other_bad_input_exits_2_before_any_network_call() {
-    assert_usage_error(&["build"], "--build-number is required").await;
+    assert_usage_error(
+        &["build"],
+        "--build-number is required (or set JIRA_SEND_BUILD_NUMBER)",
+    )
+    .await;
+    assert_usage_error(
+        &["delete", "build"],
+        "delete build needs the entity's key (--pipeline-id and --build-number)",
+    )
+    .await;
     assert_usage_error(&["build", "--build-number", "x"], "invalid value").await;
     assert_usage_error(
         &["build", "--build-number", "1", "--url", "ci/1"],
@@ -157,12 +166,188 @@ fn json_output_is_one_object_whatever_the_outcome() {
     assert_eq!(report["command"], "build");
     assert!(report["error"].as_str().unwrap().contains("--issue-key"));
 
+    // A command line clap refuses: the same object, with clap's whole message.
     let parse_error = jira_send(home.path())
         .args(["build", "--state", "nope", "--output", "json"])
         .output()
         .unwrap();
     assert_eq!(parse_error.status.code(), Some(2));
-    assert_eq!(json(&parse_error)["exitCode"], 2);
+    let refused = json(&parse_error);
+    assert_eq!(refused["exitCode"], 2);
+    assert_eq!(refused["command"], "build");
+    let message = refused["error"].as_str().unwrap();
+    assert!(
+        message.contains("invalid value 'nope' for '--state <STATE>'")
+            && message.contains("pending, in_progress, successful, failed, cancelled, unknown"),
+        "{message}"
+    );
+    let fields = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(fields(&refused), fields(&report), "one shape for build");
+
+    // `keys` keeps its own shape, failed or not.
+    let keys_ok = jira_send(home.path())
+        .args(["keys", "--issue-key", "ABC-1", "--output", "json"])
+        .output()
+        .unwrap();
+    let keys_refused = jira_send(home.path())
+        .env("JIRA_SEND_OUTPUT", "json")
+        .args(["keys", "--max-commits", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(keys_refused.status.code(), Some(2));
+    let (ok, refused) = (json(&keys_ok), json(&keys_refused));
+    assert_eq!(ok["issueKeys"], serde_json::json!(["ABC-1"]));
+    assert_eq!(refused["exitCode"], 2);
+    assert!(
+        refused["error"].as_str().unwrap().contains("--max-commits"),
+        "{refused}"
+    );
+    let mut ok_fields = fields(&ok);
+    ok_fields.push("error".into());
+    ok_fields.sort();
+    let mut refused_fields = fields(&refused);
+    refused_fields.sort();
+    assert_eq!(ok_fields, refused_fields, "one shape for keys, plus the error");
+}
+
+#[tokio::test]
+async fn durations_and_counts_out_of_range_are_usage_errors() {
+    for (args, expected) in [
+        (&["--timeout", "0"][..], "a duration of zero"),
+        (&["--timeout", "18446744073709551615s"][..], "7 days"),
+        (&["--timeout", "18446744073709551615"][..], "7 days"),
+        (&["--request-timeout", "0s"][..], "a duration of zero"),
+        (&["--max-commits", "0"][..], "at least 1"),
+        (&["--max-commits=-1"][..], "at least 1"),
+    ] {
+        let mut full = vec!["build", "--build-number", "1"];
+        full.extend_from_slice(args);
+        assert_usage_error(&full, expected).await;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let output = jira_send(home.path())
+        .env("JIRA_SEND_TIMEOUT", "0")
+        .args(SIMPLE_BUILD)
+        .arg("--dry-run")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("zero"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_yes_no_error_lists_every_spelling() {
+    let home = tempfile::tempdir().unwrap();
+    for (variable, args) in [
+        (
+            None,
+            &["flag", "--id", "f", "--enabled", "maybe", "--environment", "prod"][..],
+        ),
+        (Some(("JIRA_SEND_DRY_RUN", "sometimes")), &["keys"][..]),
+    ] {
+        let mut command = jira_send(home.path());
+        if let Some((name, value)) = variable {
+            command.env(name, value);
+        }
+        let output = command.args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        assert!(
+            stderr(&output).contains("expected one of true, false, 1, 0, yes, no, on, off"),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
+
+#[tokio::test]
+async fn one_site_named_twice_gets_the_report_once() {
+    let jira = FakeJira::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let output = jira_send(home.path())
+        .envs(FakeJira::credentials())
+        .args(jira.args())
+        .args(["--site", &format!("{}/", jira.uri())])
+        .args(SIMPLE_BUILD)
+        .args(["--output", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(json(&output)["sites"].as_array().unwrap().len(), 1);
+    assert_eq!(jira.bulk_bodies("builds").await.len(), 1, "sent once");
+
+    let dry = jira_send(home.path())
+        .args([
+            "--site",
+            "acme,acme.atlassian.net,https://ACME.atlassian.net/",
+            "--dry-run",
+        ])
+        .args(SIMPLE_BUILD)
+        .args(["--output", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
+    let sites = json(&dry)["sites"].clone();
+    assert_eq!(sites.as_array().unwrap().len(), 1, "{sites}");
+    assert_eq!(sites[0]["site"], "acme.atlassian.net");
+}
+
+#[tokio::test]
+async fn a_secret_given_twice_is_a_usage_error_naming_both() {
+    let jira = FakeJira::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("secret");
+    std::fs::write(&file, "from-file").unwrap();
+    let file = file.to_str().unwrap();
+    let suffix = jira_send::env::host_suffix("127.0.0.1");
+    let site_value = format!("JIRA_CLIENT_SECRET_{suffix}");
+    let site_file = format!("JIRA_CLIENT_SECRET_FILE_{suffix}");
+    // The variables set, the arguments added, the two names the error must give.
+    type Case<'a> = (Vec<(&'a str, &'a str)>, &'a [&'a str], [&'a str; 2]);
+    let cases: [Case; 4] = [
+        (
+            vec![("JIRA_CLIENT_SECRET", "x"), ("JIRA_CLIENT_SECRET_FILE", "/nope")],
+            &[],
+            ["JIRA_CLIENT_SECRET", "JIRA_CLIENT_SECRET_FILE"],
+        ),
+        (
+            vec![("JIRA_CLIENT_SECRET", "x"), ("JIRA_CLIENT_SECRET_FILE", file)],
+            &[],
+            ["JIRA_CLIENT_SECRET", "JIRA_CLIENT_SECRET_FILE"],
+        ),
+        (
+            vec![(site_value.as_str(), "x"), (site_file.as_str(), file)],
+            &[],
+            [site_value.as_str(), site_file.as_str()],
+        ),
+        (
+            vec![("JIRA_CLIENT_SECRET", "x")],
+            &["--client-secret-file", file],
+            ["JIRA_CLIENT_SECRET", "--client-secret-file"],
+        ),
+    ];
+    for (variables, args, named) in cases {
+        let output = jira_send(home.path())
+            .env("JIRA_CLIENT_ID", "id")
+            .envs(variables.iter().copied())
+            .args(jira.args())
+            .args(SIMPLE_BUILD)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{variables:?}: {}",
+            stderr(&output)
+        );
+        let message = stderr(&output);
+        assert!(
+            message.contains(&format!("both {} and {} are set", named[0], named[1])),
+            "{variables:?}: {message}"
+        );
+        assert!(!message.contains("from-file"), "the secret is never printed");
+    }
+    assert!(jira.server.received_requests().await.unwrap().is_empty());
 }
 
 #[test]

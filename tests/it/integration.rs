@@ -67,7 +67,64 @@ fn a_failed_run_still_writes_its_exit_code() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert_eq!(std::fs::read_to_string(outputs).unwrap(), "exit-code=2\n");
+    assert_eq!(
+        std::fs::read_to_string(outputs).unwrap(),
+        "issue-keys=\naccepted=\nrejected=\nunknown-issue-keys=\nexit-code=2\n"
+    );
+}
+
+#[tokio::test]
+async fn counts_read_in_the_singular_and_the_plural() {
+    let jira = FakeJira::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let output = jira_send(home.path())
+        .envs(FakeJira::credentials())
+        .args(jira.args())
+        .args(SIMPLE_BUILD)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains(": 1 build accepted, 0 rejected (1 request)"),
+        "{}",
+        stdout(&output)
+    );
+    let dry = jira_send(home.path())
+        .args(["--site", "acme", "--dry-run"])
+        .args(SIMPLE_BUILD)
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&dry).contains("dry run for acme.atlassian.net: 1 request (nothing sent)"),
+        "{}",
+        stdout(&dry)
+    );
+}
+
+#[test]
+fn keys_verbose_says_what_was_read() {
+    let repo = TestRepo::new("main");
+    let first = repo.commit("ABC-1 first");
+    repo.commit("ABC-2 second");
+    repo.commit("ABC-3 third");
+    let home = tempfile::tempdir().unwrap();
+    let keys = |args: &[&str]| {
+        let output = jira_send(home.path())
+            .current_dir(repo.path())
+            .args(["keys", "-v"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        stderr(&output)
+    };
+    let head_only = keys(&[]);
+    assert!(head_only.contains("read HEAD ("), "{head_only}");
+    assert!(head_only.contains(") only"), "{head_only}");
+    let range = keys(&["--since", &first.to_string()]);
+    assert!(range.contains(&format!("read 2 commits from {first}")), "{range}");
+    let one = keys(&["--since", "HEAD~1"]);
+    assert!(one.contains("read 1 commit from HEAD~1"), "{one}");
 }
 
 #[test]

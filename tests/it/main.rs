@@ -16,6 +16,8 @@ mod builds;
 mod ci;
 /// Usage errors: exit 2 before any network call.
 mod cli;
+/// Shell completions, in the real shells.
+mod completions;
 /// Every form of `delete`.
 mod delete;
 /// Deployments end to end.
