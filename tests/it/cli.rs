@@ -399,3 +399,44 @@ fn empty_variables_count_as_unset() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }
+
+/// A reader of the repository finds every command, option and variable in the README.
+#[test]
+fn the_readme_documents_every_command_option_and_variable() {
+    use clap::CommandFactory as _;
+    fn walk(command: &clap::Command, path: &str, readme: &str, missing: &mut Vec<String>) {
+        for arg in command.get_arguments().filter(|a| !a.is_hide_set()) {
+            if let Some(long) = arg.get_long()
+                && !matches!(long, "help" | "version")
+                && !readme.contains(&format!("`--{long}"))
+            {
+                missing.push(format!("{path} --{long}"));
+            }
+            if let Some(variable) = arg.get_env().and_then(|v| v.to_str())
+                && !readme.contains(variable)
+            {
+                missing.push(format!("{path}: {variable}"));
+            }
+        }
+        for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+            let name = sub.get_name();
+            if !readme.contains(&format!("`{name}")) && !readme.contains(&format!("{path} {name}")) {
+                missing.push(format!("{path} {name}"));
+            }
+            walk(sub, &format!("{path} {name}"), readme, missing);
+        }
+    }
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let mut missing = Vec::new();
+    walk(
+        &jira_send::cli::Cli::command(),
+        "jira-send",
+        &readme,
+        &mut missing,
+    );
+    assert!(missing.is_empty(), "not in the README: {missing:#?}");
+    assert!(
+        !readme.contains("../"),
+        "the README points outside the repository"
+    );
+}
