@@ -317,7 +317,7 @@ pub struct DeploymentArgs {
     #[arg(long, value_name = "TEXT")]
     pub display_name: Option<String>,
 
-    /// A longer description [default: "<branch>@<commit> to <environment>"].
+    /// A longer description [default: the branch and commit deployed, and the environment].
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
 
