@@ -74,7 +74,9 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             build_number: number(vars.drone_build_number.as_deref()),
             run_url: vars.drone_build_link,
             branch,
+            tag: None,
             commit: vars.drone_commit_sha,
+            pull_request_head: None,
             range_base: real_commit(vars.drone_commit_before),
             pull_request,
             state: vars.drone_build_status.as_deref().and_then(state),
@@ -86,6 +88,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
+            ("system", "DRONE"),
             ("pipelineId", "DRONE_REPO"),
             ("pipelineName", "DRONE_REPO"),
             ("buildNumber", "DRONE_BUILD_NUMBER"),
@@ -124,7 +127,9 @@ fn woodpecker(env: &Env) -> CiContext {
         build_number: number(vars.ci_pipeline_number.as_deref()),
         run_url: vars.ci_pipeline_url,
         branch,
+        tag: None,
         commit: vars.ci_commit_sha,
+        pull_request_head: None,
         range_base: real_commit(vars.ci_prev_commit_sha),
         pull_request,
         state: vars.ci_pipeline_status.as_deref().and_then(state),
@@ -136,6 +141,7 @@ fn woodpecker(env: &Env) -> CiContext {
         sources: Default::default(),
     }
     .sourced(&[
+        ("system", "CI=woodpecker"),
         ("pipelineId", "CI_REPO"),
         ("pipelineName", "CI_REPO"),
         ("buildNumber", "CI_PIPELINE_NUMBER"),
