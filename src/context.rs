@@ -294,7 +294,7 @@ impl RunContext {
                 if ci.is_some_and(|c| c.tag.is_some()) {
                     return None;
                 }
-                derived(self.head.as_ref()?.branch.clone(), || Origin::Head)
+                derived(self.head.as_ref().and_then(|h| h.branch.clone()), || Origin::Head)
                     .or_else(|| derived(self.unborn_branch.clone(), || Origin::UnbornHead))
             })
     }

@@ -32,7 +32,11 @@ pub fn run(args: &BuildArgs, settings: &Settings, env: &Env, clock: &dyn Clock) 
             .clone()
             .unwrap_or_else(|| format!("{pipeline_name} #{build_number}")),
         description: args.description.clone(),
-        label: args.label.clone().or_else(|| branch.clone()),
+        label: args
+            .label
+            .clone()
+            .or_else(|| branch.clone())
+            .or_else(|| ctx.tag()),
         url,
         state: args
             .state

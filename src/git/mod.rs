@@ -195,7 +195,7 @@ impl Repo {
         }
         let start = rev.split(['~', '^']).next().unwrap_or_default();
         let is_id = (7..=64).contains(&start.len()) && start.bytes().all(|b| b.is_ascii_hexdigit());
-        if start.is_empty() {
+        if start.is_empty() || !is_ancestry(&rev[start.len()..]) {
             Lookup::Unknown
         } else if is_id
             || self.repo.revparse_single(start).is_ok()
@@ -238,6 +238,25 @@ pub enum Lookup {
     Absent,
     /// Nothing: a typo, or a branch or tag that does not exist.
     Unknown,
+}
+
+/// Whether `suffix` is a well-formed chain of ancestry operators: `~`, `~3`, `^`,
+/// `^2`, `^{commit}`, in any number.
+fn is_ancestry(suffix: &str) -> bool {
+    let mut rest = suffix;
+    while !rest.is_empty() {
+        if let Some(peeled) = rest.strip_prefix("^{") {
+            let Some(end) = peeled.find('}') else {
+                return false;
+            };
+            rest = &peeled[end + 1..];
+        } else if let Some(after) = rest.strip_prefix(['~', '^']) {
+            rest = after.trim_start_matches(|c: char| c.is_ascii_digit());
+        } else {
+            return false;
+        }
+    }
+    true
 }
 
 /// A repository libgit2 refuses to open that is still a git repository: one whose
@@ -289,4 +308,19 @@ fn remote_names(config: &git2::Config) -> Vec<String> {
         }
     }
     names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_ancestry;
+
+    #[test]
+    fn ancestry_operators_are_recognised() {
+        for good in ["", "~", "~2", "^", "^2", "~3^2~", "^{commit}", "~1^{}"] {
+            assert!(is_ancestry(good), "{good}");
+        }
+        for bad in ["~~nope", "x", "^{commit", "..main", "@{u}"] {
+            assert!(!is_ancestry(bad), "{bad}");
+        }
+    }
 }
