@@ -13,9 +13,7 @@
 
 use serde::Deserialize;
 
-use super::{
-    CiContext, CiEnvironment, PullRequest, branch_name, first, number, real_commit, state, tag_name,
-};
+use super::{CiContext, CiEnvironment, PullRequest, branch_name, commit_id, first, number, state, tag_name};
 use crate::env::Env;
 use crate::remote::{Remote, query_value, segment};
 
@@ -123,7 +121,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             branch,
             tag,
             commit: vars.build_sourceversion,
-            pull_request_head: real_commit(vars.system_pullrequest_sourcecommitid),
+            pull_request_head: commit_id(vars.system_pullrequest_sourcecommitid),
             range_base: None,
             pull_request,
             state: vars.agent_jobstatus.as_deref().and_then(state),

@@ -20,7 +20,8 @@ use serde::Deserialize;
 use tracing::warn;
 
 use super::{
-    CiContext, CiEnvironment, PullRequest, branch_name, first, number, real_commit, state, tag_name,
+    CiContext, CiEnvironment, PullRequest, branch_name, commit_id, first, number, real_commit, state,
+    tag_name,
 };
 use crate::env::Env;
 
@@ -197,7 +198,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             branch,
             tag,
             commit: vars.sha,
-            pull_request_head: real_commit(pr_head),
+            pull_request_head: commit_id(pr_head),
             range_base,
             pull_request,
             state: deployment_status.and_then(|s| state(s.state.as_deref()?)),

@@ -18,7 +18,7 @@
 
 use serde::Deserialize;
 
-use super::{CiContext, CiEnvironment, CiState, PullRequest, first, number, real_commit, state};
+use super::{CiContext, CiEnvironment, CiState, PullRequest, commit_id, first, number, real_commit, state};
 use crate::env::Env;
 
 #[derive(Debug, Default, Deserialize)]
@@ -102,7 +102,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             branch,
             tag: vars.ci_commit_tag,
             commit: vars.ci_commit_sha,
-            pull_request_head: real_commit(vars.ci_merge_request_source_branch_sha),
+            pull_request_head: commit_id(vars.ci_merge_request_source_branch_sha),
             range_base,
             pull_request,
             state: vars.ci_job_status.as_deref().and_then(job_state),

@@ -203,6 +203,12 @@ fn tag_name(reference: &str) -> Option<&str> {
     reference.strip_prefix("refs/tags/")
 }
 
+/// A full commit id (40 or 64 hex digits) that is not the all-zero "no commit" value:
+/// what the run may report as the commit built.
+fn commit_id(sha: Option<String>) -> Option<String> {
+    real_commit(sha).filter(|s| matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// A commit id that is not the all-zero "no commit" value.
 fn real_commit(sha: Option<String>) -> Option<String> {
     sha.filter(|s| !s.is_empty() && !s.bytes().all(|b| b == b'0'))
@@ -232,5 +238,7 @@ mod unit {
     fn all_zero_commits_are_no_commit() {
         assert_eq!(real_commit(Some("0".repeat(40))), None);
         assert_eq!(real_commit(Some("abc".into())), Some("abc".into()));
+        assert_eq!(commit_id(Some("abc".into())), None);
+        assert_eq!(commit_id(Some("a".repeat(40))), Some("a".repeat(40)));
     }
 }
