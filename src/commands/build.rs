@@ -55,12 +55,9 @@ pub fn run(args: &BuildArgs, settings: &Settings, env: &Env, clock: &dyn Clock) 
                 .or_else(|| ctx.repository())
                 .unwrap_or_default(),
         }),
-        branch: branch.as_ref().and_then(|name| {
-            Some(BranchRef {
-                name: name.clone(),
-                uri: ctx.branch_url(name)?,
-            })
-        }),
+        branch: ctx
+            .reference(branch.as_deref())
+            .map(|(name, uri)| BranchRef { name, uri }),
         pipeline_id: pipeline_id.clone(),
         build_number,
     };

@@ -409,7 +409,11 @@ fn teamcity_codebuild_buildkite_and_bitbucket_jobs() {
     assert_eq!(codebuild["label"], "release/ABC-11-q1");
 
     let tag = build("buildkite-tag");
-    assert!(tag["references"][0]["ref"].is_null(), "a tag is no branch: {tag}");
+    assert_eq!(
+        tag["references"][0]["ref"],
+        json!({"name": "v1.2.0", "uri": "https://github.com/acme/app/releases/tag/v1.2.0"}),
+        "the tag, not a branch"
+    );
     assert_eq!(tag["label"], "v1.2.0");
 
     let bitbucket = build("bitbucket-pull-request");
