@@ -423,3 +423,45 @@ async fn names_git_allows_make_valid_urls_for_every_forge() {
         assert_eq!(received[0]["repositories"][0]["branches"][0]["url"], branch_url);
     }
 }
+
+/// Issue 9, item 1: a branch name git itself refuses (a space, `?`) can still come from
+/// a CI variable or `--branch`; its links are encoded all the same, in devinfo and in a
+/// build's reference.
+#[tokio::test]
+async fn branch_names_from_outside_git_are_encoded_too() {
+    let jira = FakeJira::start().await;
+    let repo = hosted("main");
+    repo.commit("ABC-1 work");
+    let home = tempfile::tempdir().unwrap();
+    let branch = "release/ABC-2 Q1? 100% é";
+    let expected = "https://github.com/acme/app/tree/release/ABC-2%20Q1%3F%20100%25%20%C3%A9";
+    let output = run(
+        &repo,
+        &jira,
+        home.path(),
+        &["--branch", branch, "--dry-run", "--output", "json"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let body = &json(&output)["sites"][0]["requests"][0]["body"];
+    assert_official_accepts("devinfo", body);
+    assert_eq!(body["repositories"][0]["branches"][0]["url"], expected);
+
+    let output = jira_send(home.path())
+        .current_dir(repo.path())
+        .args([
+            "build",
+            "--branch",
+            branch,
+            "--build-number",
+            "1",
+            "--dry-run",
+            "--output",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let body = &json(&output)["sites"][0]["requests"][0]["body"];
+    assert_official_accepts("builds", body);
+    assert_eq!(body["builds"][0]["references"][0]["ref"]["uri"], expected);
+}
