@@ -4,7 +4,9 @@
 //! `BUILD_BUILDNUMBER` is a display string (`20240115.3`), so the build number is the
 //! numeric `BUILD_BUILDID`. On a pull-request build `BUILD_SOURCEBRANCH` is
 //! `refs/pull/1/merge` and `BUILD_SOURCEVERSION` the merge Azure made for the test;
-//! the source branch is `SYSTEM_PULLREQUEST_SOURCEBRANCH` and the head commit
+//! the source branch is `SYSTEM_PULLREQUEST_SOURCEBRANCH` (documented as
+//! `refs/heads/…`; GitHub-hosted repositories give the short name, so both are read)
+//! and the head commit
 //! `SYSTEM_PULLREQUEST_SOURCECOMMITID`. Azure gives no base commit: the range starts
 //! at the test merge's first parent, when the clone has it (see `context`).
 //!

@@ -2,8 +2,9 @@
 //!
 //! Variables: <https://buildkite.com/docs/pipelines/configure/environment-variables>.
 //! `BUILDKITE_PULL_REQUEST` is the number, or `false`. A build of a tag sets
-//! `BUILDKITE_TAG`, and `BUILDKITE_BRANCH` then holds the tag's name: that build is of
-//! a tag, not of a branch.
+//! `BUILDKITE_TAG`, and `BUILDKITE_BRANCH` then holds the tag's name (what real tag
+//! builds show; the docs describe `BUILDKITE_BRANCH` only as "the branch being built"):
+//! that build is of a tag, not of a branch.
 
 use serde::Deserialize;
 

@@ -11,10 +11,12 @@
 //! `CI_COMMIT_SHA` is the head itself).
 //!
 //! `CI_JOB_STATUS` is `running` while `script:` runs and final (`success`, `failed`,
-//! `canceled`) only in `after_script:`. GitLab runs a `script:` line only when the
-//! lines before it succeeded, so a step that sees `running` reports success; a step in
-//! `after_script:` reports the job's real outcome, failures included. (GitLab Runner
-//! 15.1 gave `running` in `after_script:` too, a bug since fixed: gitlab-runner#29199.)
+//! `canceled`) only in `after_script:` (GitLab documents the variable for
+//! `after_script:` only; `running` in `script:` is what runners set, undocumented).
+//! GitLab runs a `script:` line only when the lines before it succeeded, so a step that
+//! sees `running` reports success; a step in `after_script:` reports the job's real
+//! outcome, failures included. (GitLab Runner 15.1 gave `running` in `after_script:`
+//! too, a bug since fixed: gitlab-runner#29199.)
 
 use serde::Deserialize;
 
