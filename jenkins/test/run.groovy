@@ -9,7 +9,7 @@ GroovyClassLoader loader = new GroovyClassLoader(getClass().classLoader)
 loader.addClasspath(new File(library, 'src').path)
 loader.addClasspath(new File(library, 'test').path)
 // Files holding several classes are compiled first, so that their classes are known.
-['Pipeline', 'FakeJira', 'StepsFixture'].each { loader.parseClass(new File(library, "test/${it}.groovy")) }
+['Pipeline', 'Declarative', 'FakeJira', 'StepsFixture'].each { loader.parseClass(new File(library, "test/${it}.groovy")) }
 List<Class> tests = new File(library, 'test').listFiles()
     .findAll { it.name.endsWith('Test.groovy') }
     .sort { it.name }

@@ -107,7 +107,8 @@ printf '\\n%s%s\\n' "jira-send-exit-code=" "$status"
         try {
             stdout = withCredentials(credentials) {
                 steps.withEnv(env) {
-                    steps.sh(script: RUN_SCRIPT, returnStdout: true, label: "jira-send ${argv[0]}".toString())
+                    steps.sh(script: RUN_SCRIPT, returnStdout: true, encoding: 'UTF-8',
+                             label: "jira-send ${argv[0]}".toString())
                 }
             }
         } catch (Exception e) {
