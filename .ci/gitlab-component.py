@@ -262,6 +262,17 @@ def run_install(binary, tmp):
     assert again.returncode == 0, again.stderr
     assert len(release.requests) == 2, "a fixed version in the cache needs no download"
 
+    # An image with wget and no curl (alpine's busybox) takes the same path.
+    tools = tmp / "tools"
+    tools.mkdir()
+    for tool in ["sh", "uname", "mkdir", "mktemp", "rm", "awk", "tr", "cut", "sha256sum", "cat", "tar", "gzip",
+                 "chmod", "mv", "wget"]:
+        (tools / tool).symlink_to(shutil.which(tool))
+    shutil.rmtree(project / ".jira-send")
+    wget = run_job(job, project, job_environment(job, dict(gitlab, PATH=str(tools))))
+    assert wget.returncode == 0, wget.stderr
+    assert json.loads(wget.stdout)["dryRun"] is True and len(release.requests) == 4
+
     bad = render({"version": "9.8.8"})["jira-send"]
     refused = run_job(bad, project, job_environment(bad, gitlab))
     assert refused.returncode != 0
