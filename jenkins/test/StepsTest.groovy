@@ -37,6 +37,10 @@ class StepsTest {
                                  '--label', 'v1.2 $HOME; touch PWNED-label', '--junit', 'build/test-results/**/*.xml']
         assert f.added(calls[0].env) == [JIRA_CLIENT_ID: StepsFixture.CLIENT_ID, JIRA_CLIENT_SECRET: StepsFixture.SECRET]
         assert !f.workspace.list().any { it.startsWith('PWNED') }
+
+        f.step('jiraSendBuildInfo', [testResults: ['reports/{unit,it}/*.xml', 'more/*.xml']])
+        assert f.calls()[1].argv == ['build', '--output', 'json', '--state', 'successful',
+                                     '--junit', 'reports/{unit,it}/*.xml', '--junit', 'more/*.xml']
     }
 
     @Test

@@ -64,7 +64,9 @@ class Arguments implements Serializable {
         argv.addAll(['--state', state])
         list(params.issueKeys).each { argv.addAll(['--issue-key', it]) }
         option(argv, '--label', params.label)
-        option(argv, '--junit', params.testResults)
+        // Each glob its own --junit: a comma may belong to a glob ({unit,it}).
+        Object reports = params.testResults instanceof Collection ? params.testResults : [params.testResults]
+        reports.each { option(argv, '--junit', it) }
         return [argv: tail(argv, params)]
     }
 
