@@ -55,7 +55,9 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
     Some(
         CiContext {
             system: "Buildkite",
-            pipeline_url: pipeline_id.as_ref().map(|p| format!("https://buildkite.com/{p}")),
+            pipeline_url: pipeline_id
+                .as_ref()
+                .map(|p| format!("https://buildkite.com/{}", crate::remote::path(p))),
             pipeline_name: vars.buildkite_pipeline_name.or_else(|| pipeline_id.clone()),
             pipeline_id,
             build_number: number(vars.buildkite_build_number.as_deref()),

@@ -103,5 +103,5 @@ fn circle_slug(remote: &Remote) -> String {
     } else {
         "github"
     };
-    format!("{vcs}/{}", remote.path)
+    format!("{vcs}/{}", crate::remote::path(&remote.path))
 }

@@ -58,7 +58,11 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         title: vars.drone_pull_request_title.clone(),
         source_branch: vars.drone_source_branch.clone(),
         target_branch: vars.drone_target_branch.clone(),
-        url: vars.drone_repo_link.as_ref().map(|r| format!("{r}/pull/{n}")),
+        url: vars
+            .drone_repo_link
+            .as_ref()
+            .zip(number(Some(n)))
+            .map(|(r, n)| format!("{r}/pull/{n}")),
         author: None,
     });
     let (branch, branch_from) = first([
@@ -112,7 +116,11 @@ fn woodpecker(env: &Env) -> CiContext {
         title: None,
         source_branch: vars.ci_commit_source_branch.clone(),
         target_branch: vars.ci_commit_target_branch.clone(),
-        url: vars.ci_repo_url.as_ref().map(|r| format!("{r}/pull/{n}")),
+        url: vars
+            .ci_repo_url
+            .as_ref()
+            .zip(number(Some(n)))
+            .map(|(r, n)| format!("{r}/pull/{n}")),
         author: None,
     });
     let (branch, branch_from) = first([

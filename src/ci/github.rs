@@ -24,6 +24,7 @@ use super::{
     tag_name,
 };
 use crate::env::Env;
+use crate::remote::{path, segment};
 
 #[derive(Debug, Default, Deserialize)]
 struct Vars {
@@ -106,7 +107,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
     let event = vars.event_path.as_deref().map(read_event).unwrap_or_default();
 
     let server = vars.server_url.as_deref().unwrap_or("https://github.com");
-    let repository_url = vars.repository.as_ref().map(|r| format!("{server}/{r}"));
+    let repository_url = vars.repository.as_ref().map(|r| format!("{server}/{}", path(r)));
     let (pipeline_id, pipeline_name) = match (&vars.repository, &vars.workflow) {
         (Some(repo), Some(workflow)) => (
             Some(format!("{repo}/{workflow}")),
@@ -115,7 +116,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         (repo, workflow) => (repo.clone(), repo.clone().or_else(|| workflow.clone())),
     };
     let run_url = match (&repository_url, &vars.run_id) {
-        (Some(repo), Some(run)) => Some(format!("{repo}/actions/runs/{run}")),
+        (Some(repo), Some(run)) => Some(format!("{repo}/actions/runs/{}", segment(run))),
         _ => None,
     };
 

@@ -64,7 +64,8 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             .ci_merge_request_project_url
             .as_ref()
             .or(vars.ci_project_url.as_ref())
-            .map(|project| format!("{project}/-/merge_requests/{iid}")),
+            .zip(number(Some(iid)))
+            .map(|(project, iid)| format!("{project}/-/merge_requests/{iid}")),
         author: None,
     });
     let (branch, branch_from) = first([
