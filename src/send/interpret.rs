@@ -54,7 +54,7 @@ pub fn unusable(call: &Call, answer: &Answer) -> Option<String> {
     })
 }
 
-/// The error for an answer [`unusable`] found unusable even after asking again.
+/// The error for an answer `unusable` found unusable even after asking again.
 pub fn unknown_outcome(call: &Call, answer: &Answer) -> Option<Error> {
     unusable(call, answer).map(|why| Error::Unreadable {
         what: format!("the {} request", call.api),

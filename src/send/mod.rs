@@ -10,7 +10,7 @@
 //! others nothing. Within a site, requests go one after another, in order.
 //!
 //! While delivering, SIGTERM and SIGINT stop every site at once: what is undelivered
-//! goes to the outbox, and the report says so ([`signal`]).
+//! goes to the outbox, and the report says so ([`Signal`]).
 
 mod interpret;
 mod session;
