@@ -321,3 +321,54 @@ async fn a_token_endpoint_redirect_is_not_followed() {
     );
     assert!(jira.bulk_bodies("builds").await.is_empty());
 }
+
+/// A server that answers every request 200 with a body that never ends; it counts
+/// the bytes it managed to write before the client hung up.
+fn endless_answer() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let written = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = written.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"access_token\": \"");
+            let chunk = vec![b'a'; 64 * 1024];
+            while stream.write_all(&chunk).is_ok() {
+                count.fetch_add(chunk.len(), std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    });
+    (format!("http://{addr}"), written)
+}
+
+#[tokio::test]
+async fn an_endless_token_answer_is_read_only_so_far() {
+    let jira = FakeJira::start().await;
+    let (endless, written) = endless_answer();
+    let home = tempfile::tempdir().unwrap();
+    let output = jira_send(home.path())
+        .envs(FakeJira::credentials())
+        .args(["--site", &jira.uri(), "--api-url", &jira.uri()])
+        .args(["--token-url", &format!("{endless}/oauth/token"), "--no-flush"])
+        .args(SIMPLE_BUILD)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    let written = written.load(std::sync::atomic::Ordering::SeqCst);
+    // Each attempt reads 64 KiB; what the kernel buffers besides is a few MB at most.
+    assert!(
+        written < jira_send::retry::MAX_ATTEMPTS as usize * 16 * 1024 * 1024,
+        "{written} bytes were taken"
+    );
+    assert!(jira.bulk_bodies("builds").await.is_empty());
+}

@@ -7,7 +7,7 @@ use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use crate::common::fake::{CLIENT_SECRET, CLOUD_ID};
+use crate::common::fake::{CLIENT_SECRET, CLOUD_ID, ClosedPort};
 use crate::common::{FakeJira, SIMPLE_BUILD, TestRepo, github_push, jira_send, json, stderr};
 use crate::spec::assert_official_accepts;
 
@@ -324,11 +324,12 @@ async fn the_worst_site_decides_the_exit_code() {
     let jira = FakeJira::start().await;
     jira.reject_numbers.lock().unwrap().push(3);
     let home = tempfile::tempdir().unwrap();
+    let closed = ClosedPort::new();
     // The second site's tenant_info cannot be reached: delivery failure (4); the first
     // rejects (1); the rejection is worse, because it cannot be retried.
     let output = jira_send(home.path())
         .envs(FakeJira::credentials())
-        .env("JIRA_SITE", format!("{},http://localhost:9", jira.uri()))
+        .env("JIRA_SITE", format!("{},{}", jira.uri(), closed.uri()))
         .args([
             "--api-url",
             &jira.uri(),
@@ -353,7 +354,7 @@ async fn the_worst_site_decides_the_exit_code() {
     assert_eq!(
         report["sites"][1]["error"]
             .as_str()
-            .map(|e| e.contains("localhost:9")),
+            .map(|e| e.contains(&closed.addr.to_string())),
         Some(true)
     );
     assert_eq!(output.status.code(), Some(1), "{report}");
@@ -362,15 +363,12 @@ async fn the_worst_site_decides_the_exit_code() {
 #[tokio::test]
 async fn an_unreachable_jira_is_a_delivery_failure() {
     let home = tempfile::tempdir().unwrap();
+    let closed = ClosedPort::new();
+    let down = closed.uri();
     let output = jira_send(home.path())
         .envs(FakeJira::credentials())
-        .args(["--site", "http://127.0.0.1:9", "--api-url", "http://127.0.0.1:9"])
-        .args([
-            "--token-url",
-            "http://127.0.0.1:9/oauth/token",
-            "--timeout",
-            "20s",
-        ])
+        .args(["--site", &down, "--api-url", &down])
+        .args(["--token-url", &format!("{down}/oauth/token"), "--timeout", "20s"])
         .args(SIMPLE_BUILD)
         .output()
         .unwrap();
