@@ -6,18 +6,21 @@
 //! fits what it should hold ([`limit`]), so a hostile or broken server cannot make the
 //! tool eat memory.
 
+mod dns;
+mod failure;
+
 use std::error::Error as _;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::{Certificate, Client, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::mask;
 use crate::settings::Settings;
+
+pub use failure::{Failure, failure, unanswered};
 
 /// `jira-send/<version>`, so Atlassian can tell our traffic apart.
 pub const USER_AGENT: &str = concat!("jira-send/", env!("CARGO_PKG_VERSION"));
@@ -54,7 +57,7 @@ pub fn client(settings: &Settings) -> Result<Client> {
         .connect_timeout(Duration::from_secs(10))
         .timeout(settings.request_timeout)
         .redirect(reqwest::redirect::Policy::none())
-        .dns_resolver(Arc::new(Resolver::new(settings)));
+        .dns_resolver(Arc::new(dns::Resolver::new(settings)));
     if let Some(path) = &settings.ca_file {
         let pem = fs_err::read(path).map_err(|source| Error::Read {
             path: path.clone(),
@@ -69,169 +72,6 @@ pub fn client(settings: &Settings) -> Result<Client> {
     builder
         .build()
         .map_err(|e| Error::usage(format!("cannot set up HTTPS: {}", describe(&e))))
-}
-
-/// The system's resolver (`getaddrinfo`, so `/etc/hosts`, nsswitch and the like
-/// apply), told apart by outcome: a name that does not exist (NXDOMAIN) is a typo in
-/// a setting and fails at once, while a resolver that fails for now is an outage,
-/// retried like any other. Names under `.invalid` never resolve (RFC 6761 §6.4).
-#[derive(Debug)]
-struct Resolver {
-    /// What to check when a host does not resolve: the setting it came from.
-    checks: Vec<(String, String)>,
-}
-
-impl Resolver {
-    fn new(settings: &Settings) -> Self {
-        let mut checks: Vec<(String, String)> = Vec::new();
-        let mut add = |url: &reqwest::Url, check: String| {
-            if let Some(host) = url.host_str()
-                && !checks.iter().any(|(h, _)| h == host)
-            {
-                checks.push((host.to_owned(), check));
-            }
-        };
-        for site in &settings.sites {
-            add(
-                &site.url,
-                format!(
-                    "{} (your Jira's address, e.g. acme.atlassian.net)",
-                    settings.site_setting
-                ),
-            );
-        }
-        add(
-            &settings.api_url,
-            "--api-url or JIRA_SEND_API_URL (default https://api.atlassian.com)".into(),
-        );
-        add(
-            &settings.token_url,
-            "--token-url or JIRA_SEND_TOKEN_URL (default https://api.atlassian.com/oauth/token)".into(),
-        );
-        Self { checks }
-    }
-}
-
-impl Resolve for Resolver {
-    fn resolve(&self, name: Name) -> Resolving {
-        let host = name.as_str().to_owned();
-        let check = self
-            .checks
-            .iter()
-            .find(|(h, _)| h.eq_ignore_ascii_case(&host))
-            .map(|(_, c)| c.clone());
-        Box::pin(async move {
-            let reserved = host.trim_end_matches('.').to_ascii_lowercase();
-            if reserved == "invalid" || reserved.ends_with(".invalid") {
-                return Err(Box::new(NoSuchHost { host, check }) as BoxError);
-            }
-            let lookup = host.clone();
-            let found = tokio::task::spawn_blocking(move || {
-                dns_lookup::lookup_host(&lookup).map(Iterator::collect::<Vec<_>>)
-            })
-            .await
-            .map_err(|e| Box::new(e) as BoxError)?;
-            match found {
-                Ok(ips) => {
-                    // Port 0: the connector puts the URL's port in.
-                    let addrs: Addrs = Box::new(ips.into_iter().map(|ip| SocketAddr::new(ip, 0)));
-                    Ok(addrs)
-                }
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        dns_lookup::LookupErrorKind::NoName | dns_lookup::LookupErrorKind::NoData
-                    ) =>
-                {
-                    Err(Box::new(NoSuchHost { host, check }) as BoxError)
-                }
-                Err(e) => Err(Box::new(ResolverFailed {
-                    host,
-                    detail: std::io::Error::from(e).to_string(),
-                }) as BoxError),
-            }
-        })
-    }
-}
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// A host name that does not exist.
-#[derive(Debug, thiserror::Error)]
-#[error("{host} does not resolve")]
-struct NoSuchHost {
-    host: String,
-    check: Option<String>,
-}
-
-/// A resolver that could not answer for now.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot resolve {host} for now: {detail}")]
-struct ResolverFailed {
-    host: String,
-    detail: String,
-}
-
-/// Why a request got no answer, in the terms of what to fix.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Failure {
-    /// The host name does not exist.
-    NoSuchHost,
-    /// The resolver failed for now.
-    Dns,
-    /// No TCP connection: refused, unreachable.
-    Tcp,
-    /// The TLS handshake failed: an unknown certificate authority, an expired
-    /// certificate, a TLS-inspecting proxy.
-    Tls,
-    /// No answer in time.
-    Timeout,
-    /// Anything else.
-    Other,
-}
-
-/// What kind of failure `error` is.
-pub fn failure(error: &reqwest::Error) -> Failure {
-    if find::<NoSuchHost>(error).is_some() {
-        return Failure::NoSuchHost;
-    }
-    if find::<ResolverFailed>(error).is_some() {
-        return Failure::Dns;
-    }
-    if error.is_timeout() {
-        return Failure::Timeout;
-    }
-    if let Some(io) = find::<std::io::Error>(error) {
-        use std::io::ErrorKind::*;
-        match io.kind() {
-            ConnectionRefused | ConnectionReset | ConnectionAborted | NetworkUnreachable
-            | HostUnreachable | AddrNotAvailable | NotConnected => return Failure::Tcp,
-            TimedOut => return Failure::Timeout,
-            // rustls reports a failed handshake as invalid data.
-            InvalidData => return Failure::Tls,
-            _ => {}
-        }
-    }
-    let text = describe(error).to_ascii_lowercase();
-    if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
-        Failure::Tls
-    } else if error.is_connect() {
-        Failure::Tcp
-    } else {
-        Failure::Other
-    }
-}
-
-/// The first error of type `E` in `error`'s chain of causes.
-fn find<E: std::error::Error + 'static>(error: &reqwest::Error) -> Option<&E> {
-    let mut source = error.source();
-    while let Some(cause) = source {
-        if let Some(found) = cause.downcast_ref::<E>() {
-            return Some(found);
-        }
-        source = cause.source();
-    }
-    None
 }
 
 /// A reqwest error with its causes ("connection refused", "certificate expired"), on
@@ -258,21 +98,6 @@ pub fn describe(error: &reqwest::Error) -> String {
         source = cause.source();
     }
     mask::cap(&text, MAX_MESSAGE)
-}
-
-/// The error for a request that got no answer: a host that does not exist is a
-/// setting to fix; anything else is `Unreachable`, named by `what`, and retried.
-pub fn unanswered(error: &reqwest::Error, what: &str) -> Error {
-    if let Some(missing) = find::<NoSuchHost>(error) {
-        return Error::DoesNotResolve {
-            host: missing.host.clone(),
-            check: missing.check.clone(),
-        };
-    }
-    Error::Unreachable {
-        what: what.to_owned(),
-        detail: describe(error),
-    }
 }
 
 /// Sends `request` and reads its answer, at most `limit` bytes of it. A request that
