@@ -452,8 +452,8 @@ pub struct GateArgs {
     #[arg(long)]
     pub wait: bool,
 
-    /// Give up waiting after this long (exit 6).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "30m")]
+    /// Give up waiting after this long (exit 6); 0 asks twice and stops.
+    #[arg(long, value_name = "DURATION", value_parser = parse_wait, default_value = "30m")]
     pub wait_timeout: Duration,
 
     /// How often to ask while waiting.
@@ -690,6 +690,14 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+/// How long `gate --wait` waits: a duration, or zero (one more poll, then stop).
+fn parse_wait(text: &str) -> Result<Duration, String> {
+    match text.trim() {
+        "0" | "0s" | "0ms" => Ok(Duration::ZERO),
+        text => parse_duration(text),
+    }
+}
+
 /// A count of commits: a whole number, at least 1.
 fn parse_max_commits(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
@@ -775,6 +783,8 @@ mod tests {
         }
         assert_eq!(parse_duration("7d"), Ok(LONGEST));
         assert_eq!(parse_duration("1ms"), Ok(Duration::from_millis(1)));
+        assert_eq!(parse_wait("0s"), Ok(Duration::ZERO));
+        assert!(parse_wait("8d").is_err());
     }
 
     #[test]

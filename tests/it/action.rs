@@ -164,18 +164,20 @@ fn through_the_action(dir: &Path, command: &str, args: &str) -> Vec<String> {
     argv.split_terminator('\0').map(str::to_owned).collect()
 }
 
-/// Every `args:` value the repository shows: in the examples' workflows (read as
-/// YAML, as GitHub reads them) and in the README's snippets.
+/// Every `args:` the repository shows for this action: in the examples' workflows (read
+/// as YAML, as GitHub reads them) and in the README's snippets.
 fn shown_args() -> Vec<(String, String)> {
+    // The `with: args:` of every step that uses this action.
     fn walk(yaml: &Yaml, found: &mut Vec<String>) {
         match yaml {
             Yaml::Mapping(mapping) => {
-                for (key, value) in mapping {
-                    if key.as_str() == Some("args") {
-                        found.push(value.as_str().expect("args is a string").to_owned());
-                    }
-                    walk(value, found);
+                let uses = yaml["uses"].as_str().unwrap_or_default();
+                if uses.starts_with("jira-send/jira-send@")
+                    && let Some(args) = yaml["with"].get("args")
+                {
+                    found.push(args.as_str().expect("args is a string").to_owned());
                 }
+                mapping.values().for_each(|value| walk(value, found));
             }
             Yaml::Sequence(items) => items.iter().for_each(|item| walk(item, found)),
             _ => {}

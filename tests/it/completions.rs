@@ -119,12 +119,13 @@ fn fish_completes_subcommand_options() {
 /// zsh completes only inside its line editor, so the driver runs an interactive zsh on
 /// a pseudo-terminal (`zsh/zpty`), types the line and TAB, and records every candidate
 /// the completion system adds (`compadd`, wrapped). Each step waits for a marker the
-/// shell prints, never for a fixed time.
+/// shell prints (and for its prompt), never for a fixed time; a TAB that found nothing
+/// is typed again, twice at most, as keys typed while zsh redraws can be dropped.
 const ZSH_DRIVER: &str = r#"
 dir=$1 line=$2
 zmodload zsh/zpty || exit 3
 zpty z zsh -f -i
-zpty -w z "PS1='' PS2='' RPS1=''"
+zpty -w z "PS1='<p''s>' PS2='' RPS1=''"
 zpty -w z "fpath=(${(q)dir} \$fpath); autoload -Uz compinit; compinit -u -D"
 zpty -w z 'compadd() { if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi; local -a hits; builtin compadd -A hits "$@"; local h; for h in $hits; do print -r -- "<hit>$h</hit>"; done; builtin compadd "$@"; }'
 zpty -w z 'bindkey "^I" complete-word; print "<rea""dy>"'
@@ -132,16 +133,22 @@ out=
 read_until() {
   local chunk; integer tries=0
   while (( tries++ < 600 )); do
-    if zpty -r -t z chunk; then out+=$chunk; [[ $out == *$1* ]] && return 0; else sleep 0.05; fi
+    if zpty -r -t z chunk; then out+=$chunk; [[ $out == *"$1"*"$2"* ]] && return 0; else sleep 0.05; fi
   done
-  print -u2 "zsh never printed $1:"; print -u2 -r -- "$out"; return 1
+  print -u2 "zsh never printed $1 then $2:"; print -u2 -r -- "$out"; return 1
 }
-read_until '<ready>' || exit 4
-out=
-zpty -w -n z "$line"$'\t'
-zpty -w -n z $'\C-u'
-zpty -w z "print '<do''ne>'"
-read_until '<done>' || exit 4
+# Type only once the line editor shows its prompt: keys typed before it may be lost.
+# (Each wait is for one marker, then the prompt after it.)
+read_until '<ready>' '<ps>' || exit 4
+integer attempt
+for attempt in 1 2 3; do
+  out=
+  zpty -w -n z "$line"$'\t'
+  zpty -w -n z $'\C-u'
+  zpty -w z "print '<do''ne>'"
+  read_until '<done>' '<ps>' || exit 4
+  [[ $out == *'<hit>'* ]] && break
+done
 zpty -d z
 print -r -- "$out" | grep -ao '<hit>[^<]*</hit>' | sed 's/<hit>\(.*\)<\/hit>/\1/'
 "#;
