@@ -137,20 +137,22 @@ impl Settings {
                 ))
             })?;
 
-        let secret_from_file = |path: PathBuf| -> Result<String> {
-            let text = fs_err::read_to_string(&path).map_err(|source| Error::Read { path, source })?;
+        // The error names where the path came from: the flag or which variable.
+        let secret_from_file = |path: PathBuf, origin: &str| -> Result<String> {
+            let text = crate::store::read_to_string(&path, crate::store::limit::SECRET)
+                .map_err(|e| Error::usage(format!("cannot read {} ({origin}): {e}", path.display())))?;
             Ok(text.trim().to_owned())
         };
         let secret = if let Some(path) = self.client_secret_file.clone() {
-            secret_from_file(path)?
+            secret_from_file(path, "--client-secret-file")?
         } else if let Some(secret) = env.get(&per_site(vars::JIRA_CLIENT_SECRET)) {
             secret.to_owned()
         } else if let Some(path) = env.get(&per_site(vars::JIRA_CLIENT_SECRET_FILE)) {
-            secret_from_file(path.into())?
+            secret_from_file(path.into(), &per_site(vars::JIRA_CLIENT_SECRET_FILE))?
         } else if let Some(secret) = env.get(vars::JIRA_CLIENT_SECRET) {
             secret.to_owned()
         } else if let Some(path) = env.get(vars::JIRA_CLIENT_SECRET_FILE) {
-            secret_from_file(path.into())?
+            secret_from_file(path.into(), vars::JIRA_CLIENT_SECRET_FILE)?
         } else {
             return Err(Error::usage(format!(
                 "no OAuth client secret for {}: set {} or {} (or {})",

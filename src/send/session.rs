@@ -138,9 +138,12 @@ impl<'a> Session<'a> {
             let result = self.make(calls, deadline).await;
             let failed = result.error.is_some();
             if failed {
-                claimed.keep(result.unsent.iter().map(SavedCall::from).collect());
+                claimed.keep(
+                    result.unsent.iter().map(SavedCall::from).collect(),
+                    result.error.as_ref(),
+                );
             } else {
-                claimed.delivered();
+                claimed.delivered(&result.outcome.rejected);
             }
             made = made.and(result);
             if failed {
@@ -154,7 +157,9 @@ impl<'a> Session<'a> {
     pub(super) fn report(&self, made: Made, outbox: Option<&Outbox>) -> SiteReport {
         let undelivered = made.error.as_ref().is_some_and(|e| e.exit() == Exit::Delivery);
         let saved = match outbox {
-            Some(outbox) if undelivered && !made.unsent.is_empty() => self.save(outbox, &made.unsent),
+            Some(outbox) if undelivered && !made.unsent.is_empty() => {
+                self.save(outbox, &made.unsent, made.error.as_ref())
+            }
             _ => None,
         };
         let mut report = SiteReport::sent(
@@ -168,14 +173,16 @@ impl<'a> Session<'a> {
         report
     }
 
-    fn save(&self, outbox: &Outbox, unsent: &[Call]) -> Option<String> {
+    fn save(&self, outbox: &Outbox, unsent: &[Call], error: Option<&Error>) -> Option<String> {
         let entry = Entry {
-            version: 1,
+            version: crate::outbox::VERSION,
             created_at: self.clock.now(),
             site: self.site.name.clone(),
             site_url: self.site.url.to_string(),
             cloud_id: self.cloud_id.clone(),
             requests: unsent.iter().map(SavedCall::from).collect(),
+            last_error: error.map(|e| crate::text::clean(&e.to_string(), 500)),
+            rejections: Vec::new(),
         };
         match outbox.save(&entry) {
             Ok(path) => {
