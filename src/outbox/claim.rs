@@ -10,7 +10,6 @@ use serde::Deserialize;
 use tracing::warn;
 
 use super::{Entry, Kind, Outbox, SavedCall, SetAside, VERSION, free_name, remove};
-use crate::error::Error;
 use crate::response::Rejection;
 use crate::store::{self, limit};
 
@@ -126,11 +125,11 @@ impl Claimed<'_> {
 
     /// Some requests remain: they go to a new file, with the error that stopped them,
     /// and then the claimed file goes (it is never replaced while locked).
-    pub fn keep(self, remaining: Vec<SavedCall>, error: Option<&Error>) {
+    pub fn keep(self, remaining: Vec<SavedCall>, last_error: Option<String>) {
         let mut entry = self.entry.clone();
         entry.requests = remaining;
-        if let Some(error) = error {
-            entry.last_error = Some(crate::text::clean(&error.to_string(), 500));
+        if last_error.is_some() {
+            entry.last_error = last_error;
         }
         if entry.requests.is_empty() {
             remove(&self.path);

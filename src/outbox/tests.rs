@@ -1,5 +1,4 @@
 use super::*;
-use crate::error::Error;
 use crate::response::Rejection;
 use chrono::{TimeDelta, TimeZone as _};
 use serde_json::json;
@@ -95,11 +94,7 @@ fn remaining_requests_go_to_a_new_file_never_over_the_claimed_one() {
     let path = outbox.save(&two).unwrap();
     let claimed = outbox.claim(&path).unwrap();
     let rest = claimed.entry.requests[1..].to_vec();
-    let error = Error::Unreachable {
-        what: "the builds request".into(),
-        detail: "connection refused".into(),
-    };
-    claimed.keep(rest, Some(&error));
+    claimed.keep(rest, Some("the builds request failed: connection refused".into()));
     assert!(!path.exists(), "the claimed file is deleted, not replaced");
     let pending = outbox.pending(None);
     assert_eq!(pending.len(), 1);

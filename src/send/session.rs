@@ -140,7 +140,7 @@ impl<'a> Session<'a> {
             if failed {
                 claimed.keep(
                     result.unsent.iter().map(SavedCall::from).collect(),
-                    result.error.as_ref(),
+                    self.last_error(result.error.as_ref()),
                 );
             } else {
                 claimed.delivered(&result.outcome.rejected);
@@ -181,7 +181,7 @@ impl<'a> Session<'a> {
             site_url: self.site.url.to_string(),
             cloud_id: self.cloud_id.clone(),
             requests: unsent.iter().map(SavedCall::from).collect(),
-            last_error: error.map(|e| crate::text::clean(&e.to_string(), 500)),
+            last_error: self.last_error(error),
             rejections: Vec::new(),
         };
         match outbox.save(&entry) {
@@ -201,6 +201,20 @@ impl<'a> Session<'a> {
                 None
             }
         }
+    }
+
+    /// `error` as the outbox keeps it: this site's secret and access token masked (a
+    /// server may echo them), at most 500 characters.
+    fn last_error(&self, error: Option<&Error>) -> Option<String> {
+        let mut text = error?.to_string();
+        let secrets = [
+            Some(self.tokens.credentials.secret.expose_secret()),
+            self.token.as_ref().map(|t| t.secret().expose_secret()),
+        ];
+        for secret in secrets.into_iter().flatten().filter(|s| !s.is_empty()) {
+            text = text.replace(secret, "****");
+        }
+        Some(crate::text::clean(&text, 500))
     }
 
     /// The site's cloud id: configured, cached, or looked up now.

@@ -314,3 +314,30 @@ async fn an_entry_of_an_unknown_version_is_not_delivered() {
     assert!(queued.exists());
     assert!(jira.bulk_bodies("builds").await.is_empty());
 }
+
+/// The error kept with a queued report may quote a server that echoed the token or the
+/// secret: neither is ever written to the outbox.
+#[tokio::test]
+async fn an_echoed_secret_never_reaches_the_outbox() {
+    let jira = FakeJira::start().await;
+    let echo = MockServer::start().await;
+    let secret = crate::common::fake::CLIENT_SECRET;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(503)
+                .set_body_string(format!("upstream saw Bearer access-token-1 and secret {secret}")),
+        )
+        .mount(&echo)
+        .await;
+    let home = tempfile::tempdir().unwrap();
+    let saved = queue(home.path(), &jira, &echo, 1).await;
+    let text = std::fs::read_to_string(&saved).unwrap();
+    assert!(
+        text.contains("upstream saw Bearer ****"),
+        "the error is kept, masked: {text}"
+    );
+    assert!(
+        !text.contains("access-token-1") && !text.contains(secret),
+        "{text}"
+    );
+}
