@@ -36,8 +36,9 @@ pub mod limit {
     pub const JUNIT: u64 = 1024 * 1024 * 1024;
     /// A payload file for `send` and `validate` (or stdin): about 250,000 builds.
     pub const PAYLOAD: u64 = 128 * 1024 * 1024;
-    /// An outbox entry: the requests of one invocation, at most one payload's worth,
-    /// plus the envelope each split request repeats.
+    /// An outbox entry: the requests of one invocation, at most one payload's worth
+    /// plus the envelope each split request repeats (written without indentation when
+    /// indentation would pass this).
     pub const OUTBOX_ENTRY: u64 = 2 * PAYLOAD;
 }
 

@@ -43,11 +43,13 @@ pub fn run(args: &FlushArgs, settings: &Settings, env: &Env, clock: &dyn Clock) 
     }
     let keys = KeySet::default();
     let mut report = Report::new("flush", settings.dry_run, &keys);
-    report.sites = if settings.dry_run {
-        plan(settings, &outbox)
+    if settings.dry_run {
+        report.sites = plan(settings, &outbox);
     } else {
-        send::flush(settings, env, clock, &outbox)?
-    };
+        let delivered = send::flush(settings, env, clock, &outbox)?;
+        report.sites = delivered.sites;
+        report.signal = delivered.signal;
+    }
     let set_aside = outbox.set_aside();
     if report.sites.is_empty() && set_aside.is_empty() {
         report.notice = Some("the outbox is empty: nothing to deliver".into());
@@ -92,7 +94,7 @@ fn plan(settings: &Settings, outbox: &Outbox) -> Vec<SiteReport> {
                 let call = saved.to_call()?;
                 Some(PlannedRequest {
                     method: call.method.to_string(),
-                    url: call.url(settings, cloud_id.as_deref().unwrap_or("{cloudId}")),
+                    url: call.url(settings, cloud_id.as_deref()),
                     body: call.body,
                 })
             })

@@ -148,10 +148,7 @@ impl Outbox {
         let folder = self.dir.join("rejected");
         store::private_dir(&folder)?;
         let target = free_name(&folder, &entry.file_name());
-        store::write_new_private(
-            &target,
-            &serde_json::to_vec_pretty(entry).expect("entries serialize"),
-        )?;
+        store::write_new_private(&target, &entry.to_bytes())?;
         Ok(target)
     }
 }

@@ -127,6 +127,16 @@ impl Entry {
         self.requests.iter().try_for_each(operation::check)
     }
 
+    /// The file's contents: indented for whoever opens it, but never too large to be
+    /// read back.
+    fn to_bytes(&self) -> Vec<u8> {
+        let bytes = serde_json::to_vec_pretty(self).expect("entries serialize");
+        if bytes.len() as u64 <= store::limit::OUTBOX_ENTRY {
+            return bytes;
+        }
+        serde_json::to_vec(self).expect("entries serialize")
+    }
+
     /// `{created ms}-{site}-{random}.json`.
     fn file_name(&self) -> String {
         format!(
@@ -192,8 +202,7 @@ impl Outbox {
         store::private_dir(&self.dir)?;
         let _writing = self.writing()?;
         let path = self.dir.join(entry.file_name());
-        let bytes = serde_json::to_vec(entry).expect("entries serialize");
-        store::write_new_private(&path, &bytes)?;
+        store::write_new_private(&path, &entry.to_bytes())?;
         Ok(path)
     }
 
