@@ -116,13 +116,12 @@ impl SavedCall {
 }
 
 impl Entry {
-    /// Whether every request is one jira-send makes, to a cloud id that is one path
-    /// segment.
+    /// Whether every request is one jira-send makes, to a well-formed cloud id.
     fn check(&self) -> Result<(), String> {
         if let Some(id) = &self.cloud_id
-            && !operation::is_segment(id)
+            && !crate::api::is_cloud_id(id)
         {
-            return Err(format!("the cloud id {id:?} is not a path segment"));
+            return Err(format!("{id:?} is not a cloud id"));
         }
         self.requests.iter().try_for_each(operation::check)
     }
