@@ -69,10 +69,19 @@ pub fn reference(environment_id: &str) -> Option<String> {
     Some(format!("{PREFIX}{encoded}"))
 }
 
+/// How the marker is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reading {
+    /// Ask `origin` (network); otherwise the local tag only.
+    pub ask_origin: bool,
+    /// `--record-deployment`: a missing marker is then no cause for advice.
+    pub record_deployment: bool,
+}
+
 /// The commit the marker of `environment_id` points at: origin's when there is an
 /// `origin` (it is the record every run shares), else, or when origin cannot be read
 /// or has none, the local tag.
-pub fn lookup(git: &GitCli, environment_id: &str, record_deployment: bool, deadline: Instant) -> Answer {
+pub fn lookup(git: &GitCli, environment_id: &str, reading: Reading, deadline: Instant) -> Answer {
     let Some(name) = reference(environment_id) else {
         return Answer::missing("the environment id is empty");
     };
@@ -82,7 +91,7 @@ pub fn lookup(git: &GitCli, environment_id: &str, record_deployment: bool, deadl
     };
     let mut problem = None;
     let mut origin_has_none = false;
-    if repo.find_remote("origin").is_ok() {
+    if reading.ask_origin && repo.find_remote("origin").is_ok() {
         match on_origin(git, &name, deadline).and_then(|sha| match sha {
             Some(sha) => bring(git, &repo, &name, &sha, deadline),
             None => {
@@ -117,7 +126,7 @@ pub fn lookup(git: &GitCli, environment_id: &str, record_deployment: bool, deadl
         },
         (None, None) => Answer::Missing {
             why: format!("no tag {short_name}, locally or on origin"),
-            remedy: (!record_deployment).then(|| "add --record-deployment".to_owned()),
+            remedy: (!reading.record_deployment).then(|| "add --record-deployment".to_owned()),
         },
     }
 }

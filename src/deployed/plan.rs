@@ -98,6 +98,8 @@ pub struct Placing<'a> {
     /// The compare API, on GitHub.
     pub github: Option<&'a GitHub>,
     pub max_commits: usize,
+    /// No network (`--dry-run`): neither the compare API nor a fetch.
+    pub offline: bool,
     pub client: &'a Client,
     pub deadline: Instant,
 }
@@ -114,6 +116,20 @@ pub async fn plan(placing: &Placing<'_>) -> Planned {
     let base = placing.base;
     if let Some(plan) = from_placement(&mut planned, place(placing.git, base, placing.head), base) {
         planned.plan = plan;
+        return planned;
+    }
+    let shallow = Repository::discover(placing.git.dir()).is_ok_and(|r| r.is_shallow());
+    if placing.offline {
+        planned.plan = if shallow { Plan::Partial } else { Plan::HeadOnly };
+        planned.warnings.push(format!(
+            "the last deployment's commit {} is not in this clone, and the lookup is offline: {}",
+            short(base),
+            if shallow {
+                "reading the history the clone has"
+            } else {
+                "reading HEAD alone"
+            }
+        ));
         return planned;
     }
     if let Some(github) = placing.github {
@@ -156,7 +172,6 @@ pub async fn plan(placing: &Placing<'_>) -> Planned {
             )),
         }
     }
-    let shallow = Repository::discover(placing.git.dir()).is_ok_and(|r| r.is_shallow());
     let deepened = deepen::deepen(
         placing.git,
         base,
@@ -184,8 +199,8 @@ pub async fn plan(placing: &Placing<'_>) -> Planned {
     } else {
         planned.plan = Plan::HeadOnly;
         planned.warnings.push(format!(
-            "the last deployment's commit {} is not in this repository, nor on origin (rewritten \
-             history?){}: reading HEAD alone",
+            "the last deployment's commit {} shares no history with HEAD in this repository, even \
+             after asking origin (rewritten history?){}: reading HEAD alone",
             short(base),
             deepened.problem.map(|p| format!(" ({p})")).unwrap_or_default()
         ));

@@ -143,6 +143,7 @@ mod tests {
         assert_eq!(github.api_url.as_str(), "https://api.github.com/");
         assert_eq!((github.owner.as_str(), github.name.as_str()), ("acme", "app"));
         assert_eq!(github.token.expose_secret(), "ghs_x");
+        assert!(!format!("{github:?}").contains("ghs_x"), "Debug masks the token");
         assert_eq!(github.environment, "Production EU");
         let Err(Answer::Missing { why, remedy }) = targets(&[("GITHUB_REPOSITORY", "acme/app")]).github
         else {

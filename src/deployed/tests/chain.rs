@@ -25,6 +25,15 @@ fn targets(api: &str) -> Targets {
 }
 
 async fn run(mode: Mode, explicit: Option<Explicit>, targets: &Targets) -> crate::deployed::Resolution {
+    run_with(mode, explicit, targets, false).await
+}
+
+async fn run_with(
+    mode: Mode,
+    explicit: Option<Explicit>,
+    targets: &Targets,
+    offline: bool,
+) -> crate::deployed::Resolution {
     let client = client();
     find(&Lookup {
         mode,
@@ -35,6 +44,7 @@ async fn run(mode: Mode, explicit: Option<Explicit>, targets: &Targets) -> crate
         targets,
         git: None,
         record_deployment: false,
+        offline,
         ci_base: Some(CiBase {
             sha: "c".repeat(40),
             detail: "the push's previous commit".into(),
@@ -130,6 +140,11 @@ async fn no_request_when_the_range_is_explicit_or_the_source_is_off() {
 
     let jenkins = run(Mode::Jenkins, None, &targets).await;
     assert_eq!(jenkins.from_source, FromSource::Jenkins);
+
+    // A dry run: no network, so the APIs are not asked; Jenkins' variable still is.
+    let offline = run_with(Mode::Auto, None, &targets, true).await;
+    assert_eq!(offline.from_source, FromSource::Jenkins);
+    assert!(offline.notes[0].starts_with("GitHub deployments: not asked: the lookup is offline"));
 
     assert!(server.received_requests().await.unwrap().is_empty());
 }

@@ -1,20 +1,20 @@
-//! The GitHub deployments, statuses and compare endpoints, faked on loopback.
+//! The GitHub deployments and statuses endpoints, faked on loopback.
 
 use std::time::{Duration, Instant};
 
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, query_param};
+use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use super::{TOKEN, capture_logs, client, deadline, github};
-use crate::deployed::github::{Relation, compare, last_success};
+use crate::deployed::github::last_success;
 use crate::deployed::{Answer, Deployed};
 
-const HEAD: &str = "ffffffffffffffffffffffffffffffffffffffff";
-const A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+pub(super) const HEAD: &str = "ffffffffffffffffffffffffffffffffffffffff";
+pub(super) const A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const B: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
-const C: &str = "cccccccccccccccccccccccccccccccccccccccc";
+pub(super) const C: &str = "cccccccccccccccccccccccccccccccccccccccc";
 
 fn deployment(id: u64, sha: &str, created: &str) -> Value {
     json!({"id": id, "sha": sha, "ref": "main", "environment": "Production EU", "created_at": created})
@@ -35,7 +35,7 @@ async fn mount_statuses(server: &MockServer, prefix: &str, id: u64, states: &[&s
 }
 
 /// Each request's path and query, in order.
-async fn requests(server: &MockServer) -> Vec<String> {
+pub(super) async fn requests(server: &MockServer) -> Vec<String> {
     server
         .received_requests()
         .await
@@ -45,7 +45,7 @@ async fn requests(server: &MockServer) -> Vec<String> {
         .collect()
 }
 
-fn assert_github_headers(request: &Request) {
+pub(super) fn assert_github_headers(request: &Request) {
     let header = |name: &str| request.headers.get(name).map(|v| v.to_str().unwrap().to_owned());
     assert_eq!(header("authorization"), Some(format!("Bearer {TOKEN}")));
     assert_eq!(header("accept").as_deref(), Some("application/vnd.github+json"));
@@ -335,147 +335,4 @@ async fn a_server_error_is_retried_then_given_up() {
         warning.ends_with("502 Bad Gateway: <html>bad gateway</html>"),
         "{warning}"
     );
-}
-
-/// A compare endpoint over `total` commits `c0` (oldest) … `c{total-1}`, paged as
-/// GitHub pages it.
-async fn mount_compare(server: &MockServer, total: usize, status: &str) {
-    let status = status.to_owned();
-    let page = move |request: &Request| {
-        let query = |name: &str| -> usize {
-            request
-                .url
-                .query_pairs()
-                .find(|(k, _)| k == name)
-                .map_or(0, |(_, v)| v.parse().unwrap())
-        };
-        let (per_page, page) = (query("per_page"), query("page"));
-        let commits: Vec<Value> = ((page - 1) * per_page..(page * per_page).min(total))
-            .map(|i| json!({"sha": format!("{i:040x}"), "commit": {"message": format!("ABC-{i} change {i}\n\nbody")}}))
-            .collect();
-        ResponseTemplate::new(200).set_body_json(json!({
-            "status": status,
-            "ahead_by": total,
-            "behind_by": 0,
-            "total_commits": total,
-            "merge_base_commit": {"sha": C},
-            "commits": commits,
-        }))
-    };
-    Mock::given(method("GET"))
-        .and(path(format!("/repos/acme/app/compare/{A}...{HEAD}")))
-        .and(query_param("per_page", "100"))
-        .respond_with(page)
-        .mount(server)
-        .await;
-}
-
-#[tokio::test]
-async fn compare_reads_every_page_oldest_first() {
-    let server = MockServer::start().await;
-    mount_compare(&server, 250, "ahead").await;
-
-    let compared = compare(
-        &github(&server.uri(), "prod"),
-        A,
-        HEAD,
-        1000,
-        &client(),
-        deadline(30),
-    )
-    .await
-    .unwrap();
-
-    assert_eq!(compared.relation, Relation::Ahead);
-    assert_eq!(
-        (compared.total, compared.commits.len(), compared.truncated),
-        (250, 250, false)
-    );
-    assert_eq!(compared.commits[0].message, "ABC-0 change 0\n\nbody");
-    assert_eq!(compared.commits[249].sha, format!("{:040x}", 249));
-    let pages: Vec<String> = requests(&server).await;
-    assert_eq!(
-        pages,
-        (1..=3)
-            .map(|p| format!("/repos/acme/app/compare/{A}...{HEAD}?per_page=100&page={p}"))
-            .collect::<Vec<_>>()
-    );
-    for request in server.received_requests().await.unwrap() {
-        assert_github_headers(&request);
-    }
-}
-
-#[tokio::test]
-async fn compare_keeps_the_newest_max_commits_and_skips_pages_it_does_not_need() {
-    let server = MockServer::start().await;
-    mount_compare(&server, 250, "diverged").await;
-
-    let compared = compare(
-        &github(&server.uri(), "prod"),
-        A,
-        HEAD,
-        40,
-        &client(),
-        deadline(30),
-    )
-    .await
-    .unwrap();
-
-    assert_eq!(compared.relation, Relation::Diverged);
-    assert_eq!(compared.merge_base.as_deref(), Some(C));
-    assert!(compared.truncated);
-    let indices: Vec<String> = compared.commits.iter().map(|c| c.sha.clone()).collect();
-    assert_eq!(
-        indices,
-        (210..250).map(|i| format!("{i:040x}")).collect::<Vec<_>>()
-    );
-    // Page 1 tells the total; page 2 holds nothing of the newest 40.
-    let pages: Vec<String> = requests(&server)
-        .await
-        .iter()
-        .map(|r| r.rsplit('&').next().unwrap().to_owned())
-        .collect();
-    assert_eq!(pages, ["page=1", "page=3"]);
-}
-
-#[tokio::test]
-async fn compare_of_a_rollback_lists_nothing() {
-    let server = MockServer::start().await;
-    mount_compare(&server, 0, "behind").await;
-    let compared = compare(
-        &github(&server.uri(), "prod"),
-        A,
-        HEAD,
-        1000,
-        &client(),
-        deadline(30),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        (compared.relation, compared.commits.len(), compared.truncated),
-        (Relation::Behind, 0, false)
-    );
-    assert_eq!(server.received_requests().await.unwrap().len(), 1);
-}
-
-#[tokio::test]
-async fn compare_without_contents_permission_names_it() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let failure = compare(
-        &github(&server.uri(), "prod"),
-        A,
-        HEAD,
-        1000,
-        &client(),
-        deadline(30),
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(failure.permission(), Some("`contents: read`"));
 }

@@ -3,9 +3,12 @@
 //! CLI in a sandbox that sees no git configuration but its own.
 
 mod chain;
+mod compare;
 mod github;
 mod gitlab;
-mod repos;
+mod marker;
+mod range;
+mod sandbox;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
