@@ -53,10 +53,14 @@ impl Api {
     }
 
     /// `{api_url}/jira/{segment}/0.1/cloud/{cloud_id}/{operation}`. Every API is
-    /// version 0.1 on this path, devinfo included (its site path is 0.10).
-    pub fn url(self, api_url: &str, cloud_id: &str, operation: &str) -> String {
+    /// version 0.1 on this path, devinfo included (its site path is 0.10). Without a
+    /// cloud id (a dry run that cannot know it), the path shows `{cloudId}`. The cloud
+    /// id is encoded as a path segment whatever it holds; the operation's segments are
+    /// encoded where it is built.
+    pub fn url(self, api_url: &str, cloud_id: Option<&str>, operation: &str) -> String {
         let base = api_url.trim_end_matches('/');
-        format!("{base}/jira/{}/0.1/cloud/{cloud_id}/{operation}", self.segment())
+        let cloud = cloud_id.map_or_else(|| "{cloudId}".to_owned(), segment);
+        format!("{base}/jira/{}/0.1/cloud/{cloud}/{operation}", self.segment())
     }
 
     /// Which API a request body is for, by its entities key.
@@ -66,6 +70,39 @@ impl Api {
             .into_iter()
             .find(|api| object.contains_key(api.entities_key()))
     }
+}
+
+/// A path segment, percent-encoded (RFC 3986 unreserved characters stay): ids may
+/// hold `/`, spaces, `#`, `?`, `..`.
+pub fn segment(text: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
+}
+
+/// [`segment`], refusing what no URL can hold as a segment: empty, `.` and `..` (a
+/// URL parser resolves them, even encoded, and the request would go elsewhere).
+pub fn checked_segment(text: &str, what: &str) -> crate::error::Result<String> {
+    if matches!(text, "" | "." | "..") {
+        return Err(crate::error::Error::usage(format!(
+            "{what} {text:?} cannot be part of a URL"
+        )));
+    }
+    Ok(segment(text))
+}
+
+/// Whether `text` is a cloud id: Atlassian's are UUIDs, 8-4-4-4-12 hex digits.
+/// Nothing else goes into the path of a request that carries the bearer token.
+pub fn is_cloud_id(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 impl std::fmt::Display for Api {
@@ -82,13 +119,51 @@ mod tests {
     #[test]
     fn urls_follow_the_2lo_path_rule() {
         assert_eq!(
-            Api::Devinfo.url("https://api.atlassian.com/", "abc", "bulk"),
+            Api::Devinfo.url("https://api.atlassian.com/", Some("abc"), "bulk"),
             "https://api.atlassian.com/jira/devinfo/0.1/cloud/abc/bulk"
         );
         assert_eq!(
-            Api::Builds.url("http://127.0.0.1:9", "{cloudId}", "bulk"),
+            Api::Builds.url("http://127.0.0.1:9", None, "bulk"),
             "http://127.0.0.1:9/jira/builds/0.1/cloud/{cloudId}/bulk"
         );
+    }
+
+    #[test]
+    fn no_cloud_id_can_change_the_path() {
+        // A whole segment of `.` or `..` cannot be written in a URL at all (even
+        // encoded, a URL parser resolves it): cloud ids are checked to be UUIDs first.
+        for (id, path) in [
+            ("../../../../etc", "..%2F..%2F..%2F..%2Fetc"),
+            ("a/b?c", "a%2Fb%3Fc"),
+            ("a#b c%", "a%23b%20c%25"),
+        ] {
+            let url = Api::Builds.url("https://api.example", Some(id), "bulk");
+            assert_eq!(
+                url,
+                format!("https://api.example/jira/builds/0.1/cloud/{path}/bulk")
+            );
+            let parsed = reqwest::Url::parse(&url).unwrap();
+            assert!(parsed.path().starts_with("/jira/builds/0.1/cloud/"), "{parsed}");
+            assert!(parsed.query().is_none());
+        }
+    }
+
+    #[test]
+    fn cloud_ids_are_uuids() {
+        assert!(is_cloud_id("11111111-2222-3333-4444-555555555555"));
+        assert!(is_cloud_id("ABCDEF01-abcd-0000-9999-aaaaaaaaaaaa"));
+        for bad in [
+            "",
+            "../../../../etc",
+            "a/b?c",
+            "11111111-2222-3333-4444-55555555555",
+            "11111111-2222-3333-4444-5555555555555",
+            "1111111g-2222-3333-4444-555555555555",
+            "11111111-2222-3333-4444-555555555555/",
+            "11111111222233334444555555555555",
+        ] {
+            assert!(!is_cloud_id(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -19,7 +19,8 @@ pub enum Exit {
     /// Usage, configuration or input error, found before any network call.
     Usage = 2,
     /// The credentials were refused: token request refused, 401 after a fresh
-    /// token, or 403.
+    /// token, or 403. Also a setting the network proved wrong: a site that does not
+    /// resolve or is not Jira Cloud, an unknown cloud id, a redirect.
     Auth = 3,
     /// Delivery failed: network, 5xx, 429.
     Delivery = 4,
@@ -27,6 +28,10 @@ pub enum Exit {
     GatePrevented = 5,
     /// `gate --wait`: still awaiting when the wait timed out.
     GateTimeout = 6,
+    /// SIGINT (Ctrl-C) arrived when nothing was left to deliver: 128 + 2.
+    Interrupted = 130,
+    /// SIGTERM arrived when nothing was left to deliver: 128 + 15.
+    Terminated = 143,
 }
 
 impl Exit {
@@ -43,6 +48,8 @@ impl Exit {
             Self::GatePrevented => 4,
             Self::Auth => 5,
             Self::Usage => 6,
+            // A signal ends the run whatever it came to; the shell convention says so.
+            Self::Interrupted | Self::Terminated => 7,
         }
     }
 
@@ -130,8 +137,51 @@ pub enum Error {
     NotFound(String),
 
     /// The site has no Jira Cloud tenant behind it.
-    #[error("{site} is not a Jira Cloud site ({detail}); check --site")]
-    UnknownSite { site: String, detail: String },
+    #[error(
+        "{site} is not a Jira Cloud site ({detail}): check {setting} (your Jira's address, e.g. acme.atlassian.net)"
+    )]
+    UnknownSite {
+        site: String,
+        detail: String,
+        /// The flag or variable the site came from.
+        setting: String,
+    },
+
+    /// A host name does not exist (NXDOMAIN): a typo, not an outage.
+    #[error("{host} does not resolve{}", detail_suffix_check(.check))]
+    DoesNotResolve {
+        host: String,
+        /// What to check, naming the flag or variable the host came from.
+        check: Option<String>,
+    },
+
+    /// Jira has no cloud under the cloud id used, even after looking it up again.
+    #[error("Jira knows no cloud {cloud_id} (the cloud id from {source_name}): {hint}")]
+    UnknownCloud {
+        cloud_id: String,
+        source_name: String,
+        hint: String,
+    },
+
+    /// A server answered with a redirect, which jira-send never follows: credentials
+    /// and reports go only where they were configured to go.
+    #[error(
+        "{what} was answered {status} with a redirect to {location}; jira-send follows no \
+         redirects: check the URL"
+    )]
+    Redirected {
+        what: String,
+        status: u16,
+        location: String,
+    },
+
+    /// A 2xx answer that could not be read: whether Jira stored the data is unknown.
+    #[error("{what}: the answer could not be read ({detail}), so whether Jira stored it is unknown")]
+    Unreadable { what: String, detail: String },
+
+    /// SIGTERM or SIGINT arrived before the request was answered.
+    #[error("interrupted by {0} before Jira answered")]
+    Interrupted(&'static str),
 
     /// A host could not be reached, or answered with a server error.
     #[error("{what} failed: {detail}")]
@@ -158,13 +208,20 @@ impl Error {
     pub fn exit(&self) -> Exit {
         match self {
             Self::Usage(_) | Self::Read { .. } | Self::Git { .. } | Self::Invalid(_) => Exit::Usage,
-            Self::UnknownSite { .. } => Exit::Usage,
+            // Found over the network, so not a usage error (2); but no retry or outbox
+            // helps either: a person must fix a setting.
+            Self::UnknownSite { .. }
+            | Self::DoesNotResolve { .. }
+            | Self::UnknownCloud { .. }
+            | Self::Redirected { .. } => Exit::Auth,
             Self::TokenRefused { .. }
             | Self::Unauthorized { .. }
             | Self::Forbidden { .. }
             | Self::FlagsRefused { .. } => Exit::Auth,
             Self::NotFound(_) => Exit::Rejected,
-            Self::Unreachable { .. } | Self::Timeout(_) => Exit::Delivery,
+            Self::Unreachable { .. } | Self::Timeout(_) | Self::Unreadable { .. } | Self::Interrupted(_) => {
+                Exit::Delivery
+            }
         }
     }
 }
@@ -175,6 +232,13 @@ fn format_violations(violations: &[crate::schema::Violation]) -> String {
         .map(|v| format!("  {v}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+fn detail_suffix_check(check: &Option<String>) -> String {
+    check
+        .as_deref()
+        .map(|c| format!(": check {c}"))
+        .unwrap_or_default()
 }
 
 fn detail_suffix(detail: &str) -> String {
@@ -210,10 +274,12 @@ mod tests {
             Exit::Delivery,
             Exit::GatePrevented,
             Exit::GateTimeout,
+            Exit::Interrupted,
+            Exit::Terminated,
         ]
         .into_iter()
         .map(u8::from)
         .collect();
-        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6]);
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 130, 143]);
     }
 }

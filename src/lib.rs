@@ -21,6 +21,7 @@ pub mod http;
 pub mod junit;
 pub mod keys;
 pub mod logging;
+pub mod mask;
 pub mod outbox;
 pub mod payload;
 pub mod project;

@@ -61,8 +61,11 @@ where
             Level::DEBUG => "debug",
             Level::TRACE => "trace",
         };
-        write!(writer, "jira-send: {level}: ")?;
-        ctx.field_format().format_fields(writer.by_ref(), event)?;
-        writeln!(writer)
+        // Formatted apart first, so that no secret reaches stderr whatever logged it
+        // (a server's echo, a dependency's trace).
+        let mut fields = String::new();
+        ctx.field_format()
+            .format_fields(Writer::new(&mut fields), event)?;
+        writeln!(writer, "jira-send: {level}: {}", crate::mask::mask(&fields))
     }
 }

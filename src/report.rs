@@ -10,7 +10,9 @@ use crate::api::Api;
 use crate::cli::{FailOn, Output};
 use crate::error::Exit;
 use crate::keys::KeySet;
+use crate::mask;
 use crate::response::{Outcome, Rejection};
+use crate::send::Signal;
 
 /// The result for one Jira site.
 #[derive(Debug, Serialize)]
@@ -26,6 +28,13 @@ pub struct SiteReport {
     /// Where an undeliverable report was saved.
     pub outbox: Option<String>,
     pub error: Option<String>,
+    /// Why the undeliverable report could not be saved to the outbox.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outbox_error: Option<String>,
+    /// The requests that were neither delivered nor saved, so that nothing is lost:
+    /// they can be sent again with `jira-send send`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undelivered: Option<Vec<PlannedRequest>>,
     /// This site's outcome before `--fail-on` is applied.
     #[serde(skip)]
     pub exit: Exit,
@@ -69,7 +78,9 @@ impl SiteReport {
             rejected: outcome.rejected,
             unknown_issue_keys: outcome.unknown_issue_keys,
             outbox: None,
-            error: error.map(ToString::to_string),
+            error: error.map(|e| mask::mask(&e.to_string()).into_owned()),
+            outbox_error: None,
+            undelivered: None,
             exit,
         }
     }
@@ -85,6 +96,8 @@ impl SiteReport {
             unknown_issue_keys: Vec::new(),
             outbox: None,
             error: None,
+            outbox_error: None,
+            undelivered: None,
             exit: Exit::Success,
         }
     }
@@ -124,6 +137,9 @@ pub struct Report<'a> {
     /// A note for people, such as "nothing to send".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
+    /// The signal (`SIGTERM`, `SIGINT`) that cut delivery short.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signal: Option<Signal>,
     pub exit_code: Exit,
     #[serde(skip)]
     pub api: Option<Api>,
@@ -147,6 +163,7 @@ impl<'a> Report<'a> {
             sites: Vec::new(),
             error: None,
             notice: None,
+            signal: None,
             exit_code: Exit::Success,
             api: None,
         }
@@ -167,10 +184,20 @@ impl<'a> Report<'a> {
             }
             exit = exit.worst(verdict);
         }
+        // A signal with nothing left undelivered ends the run as signals do; with
+        // something undelivered, that was saved (or printed), which is exit 4.
+        if let Some(signal) = self.signal
+            && !self.sites.iter().any(|s| s.exit == Exit::Delivery)
+        {
+            exit = signal.exit();
+        }
         self.exit_code = exit;
         self
     }
 
+    /// Prints the report on stdout, secrets masked. Requests that could be neither
+    /// delivered nor saved are printed too: in the JSON report, or on stderr beside the
+    /// text one.
     pub fn print(&self, output: Output) {
         let text = match output {
             Output::Json => {
@@ -181,7 +208,10 @@ impl<'a> Report<'a> {
             Output::Text => self.text(),
         };
         // A closed stdout (`| head`) is not worth a panic.
-        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        let _ = std::io::stdout().lock().write_all(mask::mask(&text).as_bytes());
+        for site in &self.sites {
+            site.print_unsaved(output);
+        }
     }
 
     fn text(&self) -> String {
@@ -206,6 +236,33 @@ impl<'a> Report<'a> {
 }
 
 impl SiteReport {
+    /// Says on stderr that undelivered requests could not be saved, and why; in text
+    /// output, prints them there too (the JSON report holds them).
+    #[allow(clippy::print_stderr)]
+    fn print_unsaved(&self, output: Output) {
+        let (Some(why), Some(requests)) = (&self.outbox_error, &self.undelivered) else {
+            return;
+        };
+        let name = self.site.as_deref().unwrap_or("jira");
+        let mut text = format!(
+            "jira-send: error: {name}: {} undelivered request(s) could not be saved ({why}); ",
+            requests.len()
+        );
+        if output == Output::Json {
+            text.push_str("they are in the JSON report (\"undelivered\")\n");
+        } else {
+            text.push_str("here they are, to send later with `jira-send send FILE`:\n");
+            for request in requests {
+                text.push_str(&format!("{} {}\n", request.method, request.url));
+                if let Some(body) = &request.body {
+                    text.push_str(&serde_json::to_string(body).expect("serializes"));
+                    text.push('\n');
+                }
+            }
+        }
+        eprint!("{}", mask::mask(&text));
+    }
+
     fn text(&self, noun: &str, out: &mut String) {
         let name = self.site.as_deref().unwrap_or("(no site configured)");
         match &self.requests {
@@ -249,6 +306,12 @@ impl SiteReport {
                 if let Some(error) = &self.error {
                     out.push_str(&format!("  error: {error}\n"));
                 }
+                if let Some(path) = &self.outbox {
+                    out.push_str(&format!("  saved to the outbox: {path}\n"));
+                }
+                if let Some(why) = &self.outbox_error {
+                    out.push_str(&format!("  NOT saved: {why}\n"));
+                }
             }
         }
     }
@@ -273,13 +336,13 @@ fn describe_key(key: &Value) -> String {
 /// always say why a step failed.
 #[allow(clippy::print_stderr)]
 pub fn print_error(error: &crate::error::Error) {
-    eprintln!("jira-send: error: {error}");
+    eprintln!("jira-send: error: {}", mask::mask(&error.to_string()));
 }
 
-/// Prints one JSON value on stdout.
+/// Prints one JSON value on stdout, secrets masked.
 pub fn print_json(value: &Value) {
     let text = format!("{}\n", serde_json::to_string_pretty(value).expect("serializes"));
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    let _ = std::io::stdout().lock().write_all(mask::mask(&text).as_bytes());
 }
 
 #[cfg(test)]
@@ -329,6 +392,22 @@ mod tests {
         );
         let usage = Some(crate::error::Error::usage("bad"));
         assert_eq!(site(usage.as_ref(), false, false).verdict(Never), Exit::Usage);
+    }
+
+    #[test]
+    fn a_signal_exits_4_with_something_undelivered_else_128_plus_its_number() {
+        let keys = KeySet::default();
+        let mut pending = Report::new("build", false, &keys);
+        pending.signal = Some(Signal::Terminate);
+        let interrupted = Some(Error::Interrupted("SIGTERM"));
+        pending.sites = vec![site(None, false, false), site(interrupted.as_ref(), false, false)];
+        assert_eq!(pending.finish(FailOn::Rejected).exit_code, Exit::Delivery);
+        let mut nothing = Report::new("build", false, &keys);
+        nothing.signal = Some(Signal::Interrupt);
+        nothing.sites = vec![site(None, false, false)];
+        let nothing = nothing.finish(FailOn::Never);
+        assert_eq!(u8::from(nothing.exit_code), 130);
+        assert_eq!(serde_json::to_value(&nothing).unwrap()["signal"], "SIGINT");
     }
 
     #[test]

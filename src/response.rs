@@ -4,6 +4,10 @@
 //! A 202 does not mean everything arrived: each entity is judged on its own, and the
 //! answer lists them. Unknown issue keys are not an error by themselves; an entity whose
 //! keys are all unknown is rejected.
+//!
+//! A 2xx whose body is not a bulk answer of the right shape (not JSON, `{}`, a proxy's
+//! HTML page, a body cut off) says nothing about the entities: it is an unknown
+//! outcome, never "0 accepted, 0 rejected".
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -40,9 +44,60 @@ impl Outcome {
     }
 }
 
-/// Reads a 202 answer. Unknown fields are ignored and missing ones are empty, so newer
-/// answers (`unknownAssociations`) do not break older code.
-pub fn parse(api: Api, answer: &Value) -> Outcome {
+/// The fields of a bulk answer of `api` that list its entities, and whether each is
+/// an array (else an object keyed by id).
+fn entity_fields(api: Api) -> [(&'static str, bool); 2] {
+    match api {
+        Api::Builds => [("acceptedBuilds", true), ("rejectedBuilds", true)],
+        Api::Deployments => [("acceptedDeployments", true), ("rejectedDeployments", true)],
+        Api::FeatureFlags => [("acceptedFeatureFlags", true), ("failedFeatureFlags", false)],
+        Api::Devinfo => [
+            ("acceptedDevinfoEntities", false),
+            ("failedDevinfoEntities", false),
+        ],
+    }
+}
+
+/// Why `answer` (`None`: not JSON) is not a bulk answer of `api`; `None` if it is
+/// one: a JSON object with at least one of the API's entity lists, each of the right
+/// type.
+pub fn malformed(api: Api, answer: Option<&Value>) -> Option<String> {
+    let Some(object) = answer.and_then(Value::as_object) else {
+        return Some("the answer is not a JSON object".into());
+    };
+    let fields = entity_fields(api);
+    if !fields.iter().any(|(field, _)| object.contains_key(*field)) {
+        return Some(format!(
+            "the answer lists no entities (neither {} nor {})",
+            fields[0].0, fields[1].0
+        ));
+    }
+    for (field, array) in fields {
+        match object.get(field) {
+            Some(Value::Array(_)) if array => {}
+            Some(Value::Object(_)) if !array => {}
+            None => {}
+            Some(_) => return Some(format!("its {field} is not a list")),
+        }
+    }
+    match object.get("unknownIssueKeys") {
+        None | Some(Value::Array(_)) => None,
+        Some(_) => Some("its unknownIssueKeys is not a list".into()),
+    }
+}
+
+/// Reads a 2xx answer, or says why it is not a bulk answer of `api`. Unknown fields
+/// are ignored and missing ones are empty, so newer answers (`unknownAssociations`) do
+/// not break older code.
+pub fn read(api: Api, answer: Option<&Value>) -> Result<Outcome, String> {
+    match (malformed(api, answer), answer) {
+        (None, Some(answer)) => Ok(parse(api, answer)),
+        (why, _) => Err(why.unwrap_or_default()),
+    }
+}
+
+/// Reads a 202 answer already known to be well-formed (see [`read`]).
+fn parse(api: Api, answer: &Value) -> Outcome {
     let list = |field: &str| {
         answer
             .get(field)
@@ -288,6 +343,98 @@ mod tests {
         );
         assert_eq!(flags.accepted, [json!({"id": "f1"})]);
         assert_eq!(flags.rejected[0].key, json!({"id": "f2"}));
+    }
+
+    #[test]
+    fn answers_of_the_wrong_shape_are_not_outcomes() {
+        for api in Api::ALL {
+            for bad in [
+                json!({}),
+                json!([]),
+                json!(null),
+                json!("202 Accepted"),
+                json!({"unknownIssueKeys": []}),
+            ] {
+                assert!(read(api, Some(&bad)).is_err(), "{api} {bad}");
+            }
+            assert!(read(api, None).is_err());
+        }
+        assert!(read(Api::Builds, Some(&json!({"acceptedBuilds": {}}))).is_err());
+        assert!(read(Api::Devinfo, Some(&json!({"acceptedDevinfoEntities": []}))).is_err());
+        assert!(
+            read(
+                Api::Builds,
+                Some(&json!({"acceptedBuilds": [], "unknownIssueKeys": 3}))
+            )
+            .is_err()
+        );
+        assert!(
+            read(
+                Api::Builds,
+                Some(&json!({"acceptedBuilds": [], "rejectedBuilds": []}))
+            )
+            .is_ok()
+        );
+        assert!(
+            read(
+                Api::FeatureFlags,
+                Some(&json!({"acceptedFeatureFlags": [], "failedFeatureFlags": {}}))
+            )
+            .is_ok()
+        );
+    }
+
+    fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            ".{0,20}".prop_map(Value::from),
+        ];
+        let key = prop_oneof![
+            Just("acceptedBuilds".to_owned()),
+            Just("rejectedBuilds".to_owned()),
+            Just("acceptedDeployments".to_owned()),
+            Just("rejectedDeployments".to_owned()),
+            Just("acceptedFeatureFlags".to_owned()),
+            Just("failedFeatureFlags".to_owned()),
+            Just("acceptedDevinfoEntities".to_owned()),
+            Just("failedDevinfoEntities".to_owned()),
+            Just("unknownIssueKeys".to_owned()),
+            Just("unknownAssociations".to_owned()),
+            Just("key".to_owned()),
+            Just("errors".to_owned()),
+            Just("errorMessages".to_owned()),
+            Just("message".to_owned()),
+            Just("commits".to_owned()),
+            Just("associationType".to_owned()),
+            Just("values".to_owned()),
+            ".{0,8}",
+        ];
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                proptest::collection::btree_map(key.clone(), inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Any JSON, shaped like a bulk answer or not, through the real reading code of
+        /// every API: an outcome or a reason, never a panic.
+        #[test]
+        fn no_bulk_answer_panics(answer in json_value(), bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
+            for api in Api::ALL {
+                let _ = read(api, Some(&answer));
+                let answer = crate::http::Answer::new(reqwest::StatusCode::ACCEPTED, &bytes, None, false);
+                let _ = read(api, answer.json.as_ref());
+                let _ = answer.detail();
+                let _ = answer.messages();
+            }
+        }
     }
 
     #[test]

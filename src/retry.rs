@@ -6,7 +6,11 @@
 //! struggling Jira at once do not retry in lockstep. A 429 or 503 that says how long
 //! to wait (`Retry-After`, seconds or an HTTP date) is obeyed instead: asking again
 //! sooner only earns a longer wait. Everything stays within the invocation's
-//! `--timeout`.
+//! `--timeout`: a wait that would end past it (`Retry-After: 18446744073709551615`)
+//! means giving up now. Time is only ever added with checked arithmetic.
+//!
+//! A 2xx whose body cannot be used (a proxy's HTML page, `{}` where a bulk answer
+//! belongs, a body cut short) is asked again too: what the server did is unknown.
 //!
 //! Sending a report twice is harmless: Jira ignores an update whose sequence number is
 //! not newer than what it stored, and a retry resends the same body.
@@ -55,6 +59,27 @@ pub fn retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     )
 }
 
+/// `now + duration`, or `None` when that is beyond what an `Instant` can hold.
+pub fn later(now: Instant, duration: Duration) -> Option<Instant> {
+    now.checked_add(duration)
+}
+
+/// The deadline `duration` from now; a duration too large for the clock means "no
+/// deadline" in practice: a century.
+pub fn deadline_in(duration: Duration) -> Instant {
+    let now = Instant::now();
+    later(now, duration)
+        .or_else(|| later(now, Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(now)
+}
+
+/// Why a 2xx answer cannot be used, for the answers that are asked again when so;
+/// `None`: usable.
+pub type Check<'c> = &'c dyn Fn(&Answer) -> Option<String>;
+
+/// Every answer is usable as it is (the caller reads what it can).
+pub const ANY: Check<'static> = &|_| None;
+
 /// How one invocation retries: its base delay, per-request timeout and deadline.
 #[derive(Clone, Copy)]
 pub struct Policy<'a> {
@@ -83,17 +108,32 @@ impl<'a> Policy<'a> {
         }
     }
 
-    /// Sends the request `build` makes, again while it fails transiently, within the
-    /// deadline. The last answer or error is returned when the attempts or the time run
+    /// Sends the request `build` makes, again while it fails transiently or its 2xx
+    /// answer fails `check`, within the deadline; reads at most `limit` bytes of each
+    /// answer. The last answer or error is returned when the attempts or the time run
     /// out; each request's own timeout never reaches past the deadline.
-    pub async fn send(&self, what: &str, build: impl Fn() -> RequestBuilder) -> Result<Answer> {
+    pub async fn send(
+        &self,
+        what: &str,
+        limit: usize,
+        check: Check<'_>,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<Answer> {
         let mut attempt = 0;
         loop {
             let remaining = self.deadline.saturating_duration_since(Instant::now());
             let timeout = self.request_timeout.min(remaining).max(Duration::from_millis(1));
-            let result = exchange(build().timeout(timeout), || what.to_owned()).await;
-            let (wait, why) = match &result {
-                Ok(answer) if is_transient(answer.status) => {
+            let result = exchange(build().timeout(timeout), what, limit).await;
+            let unusable = match &result {
+                Ok(answer) if answer.status.is_success() => check(answer),
+                _ => None,
+            };
+            let (wait, why) = match (&result, unusable) {
+                (Ok(answer), Some(why)) => (
+                    backoff(self.base, attempt),
+                    format!("{} but {why}", answer.status),
+                ),
+                (Ok(answer), None) if is_transient(answer.status) => {
                     let asked = match answer.status {
                         StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => answer
                             .retry_after
@@ -106,7 +146,7 @@ impl<'a> Policy<'a> {
                         answer.status.to_string(),
                     )
                 }
-                Err(Error::Unreachable { detail, .. }) => (backoff(self.base, attempt), detail.clone()),
+                (Err(Error::Unreachable { detail, .. }), _) => (backoff(self.base, attempt), detail.clone()),
                 _ => {
                     if let Ok(answer) = &result {
                         debug!("{what} → {}", answer.status);
@@ -115,7 +155,8 @@ impl<'a> Policy<'a> {
                 }
             };
             attempt += 1;
-            if attempt >= MAX_ATTEMPTS || Instant::now() + wait >= self.deadline {
+            let resume = later(Instant::now(), wait);
+            if attempt >= MAX_ATTEMPTS || resume.is_none_or(|at| at >= self.deadline) {
                 warn!("{what}: {why}; giving up after {attempt} attempt(s)");
                 return result;
             }
@@ -158,6 +199,33 @@ mod tests {
         assert!(waits.iter().any(|w| *w < Duration::from_secs(2)));
         assert!(waits.iter().any(|w| *w > Duration::from_secs(6)));
         assert!(backoff(Duration::from_secs(1), 60) <= MAX_DELAY, "no overflow");
+    }
+
+    #[test]
+    fn time_is_added_without_overflow() {
+        let now = Instant::now();
+        assert_eq!(later(now, Duration::MAX), None);
+        let huge = retry_after(
+            "18446744073709551615",
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        )
+        .unwrap();
+        assert!(later(now, huge).is_none());
+        assert!(deadline_in(Duration::MAX) > now);
+        assert!(deadline_in(Duration::from_secs(u64::MAX)) > now);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_retry_after_panics(value in ".*", digits in "[0-9]{1,40}", seconds in proptest::prelude::any::<i64>()) {
+            let now = DateTime::from_timestamp(seconds.rem_euclid(8_000_000_000), 0).unwrap();
+            for value in [value.as_str(), digits.as_str()] {
+                if let Some(wait) = retry_after(value, now) {
+                    let _ = later(Instant::now(), wait);
+                    let _ = deadline_in(wait);
+                }
+            }
+        }
     }
 
     #[test]

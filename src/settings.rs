@@ -34,6 +34,9 @@ pub struct Credentials {
 #[derive(Debug)]
 pub struct Settings {
     pub sites: Vec<Site>,
+    /// Where the sites came from, for messages that say what to check: `--site` or
+    /// `JIRA_SITE`.
+    pub site_setting: &'static str,
     pub api_url: Url,
     pub token_url: Url,
     /// `None` when no cache directory could be determined: nothing is cached.
@@ -64,6 +67,7 @@ impl Settings {
             .filter(|s| !s.is_empty())
             .map(parse_site)
             .collect::<Result<Vec<_>>>()?;
+        check_cloud_ids(args, env)?;
         if args.cloud_id.is_some() && sites.len() > 1 {
             return Err(Error::usage(
                 "--cloud-id names one site's cloud; with several sites, set JIRA_CLOUD_ID_<HOST> \
@@ -80,8 +84,19 @@ impl Settings {
             .outbox_dir
             .clone()
             .or_else(|| cache_dir.as_ref().map(|d| d.join("outbox")));
+        // The flag wins over the variable; when the variable holds these very sites,
+        // it is what the user set (or both say the same).
+        let from_variable = env.get(vars::JIRA_SITE).is_some_and(|v| {
+            let listed = |s: &str| !s.trim().is_empty();
+            v.split(',').filter(|s| listed(s)).map(str::trim).eq(args
+                .sites
+                .iter()
+                .filter(|s| listed(s))
+                .map(|s| s.trim()))
+        });
         Ok(Self {
             sites,
+            site_setting: if from_variable { vars::JIRA_SITE } else { "--site" },
             api_url: parse_endpoint("--api-url", &args.api_url)?,
             token_url: parse_endpoint("--token-url", &args.token_url)?,
             cache_dir,
@@ -106,16 +121,31 @@ impl Settings {
     /// it is known without a network call: `--cloud-id`, `JIRA_CLOUD_ID_<HOST>`, or
     /// (single site) `JIRA_CLOUD_ID`.
     pub fn configured_cloud_id(&self, site: Option<&Site>, env: &Env) -> Option<String> {
-        let per_site = site.and_then(|s| env.get(&format!("{}_{}", vars::JIRA_CLOUD_ID, s.suffix)));
+        self.cloud_id_and_setting(site, env).map(|(id, _)| id)
+    }
+
+    /// The flag or variable [`Self::configured_cloud_id`] comes from.
+    pub fn cloud_id_setting(&self, site: Option<&Site>, env: &Env) -> Option<String> {
+        self.cloud_id_and_setting(site, env).map(|(_, setting)| setting)
+    }
+
+    fn cloud_id_and_setting(&self, site: Option<&Site>, env: &Env) -> Option<(String, String)> {
+        let per_site_name = site.map(|s| format!("{}_{}", vars::JIRA_CLOUD_ID, s.suffix));
+        let per_site = per_site_name
+            .as_ref()
+            .and_then(|name| Some((env.get(name)?, name.clone())));
         self.cloud_id
             .as_deref()
+            .map(|id| (id, "--cloud-id".to_owned()))
             .or(per_site)
             .or_else(|| {
                 (self.sites.len() <= 1)
-                    .then(|| env.get(vars::JIRA_CLOUD_ID))
+                    .then(|| Some((env.get(vars::JIRA_CLOUD_ID)?, vars::JIRA_CLOUD_ID.to_owned())))
                     .flatten()
             })
-            .map(|id| id.trim().to_owned())
+            .map(|(id, setting)| (id.trim().to_owned(), setting))
+            // Checked in `resolve`; never put anything else into a URL.
+            .filter(|(id, _)| crate::api::is_cloud_id(id))
     }
 
     /// The credentials for `site`. The flag wins, then the site's own variables
@@ -166,11 +196,33 @@ impl Settings {
                 site.name
             )));
         }
+        crate::mask::register(&secret);
         Ok(Credentials {
             client_id,
             secret: SecretString::from(secret),
         })
     }
+}
+
+/// Every cloud id given (`--cloud-id`, `JIRA_CLOUD_ID`, `JIRA_CLOUD_ID_<HOST>`) must be
+/// one: it goes into the path of requests that carry the bearer token.
+fn check_cloud_ids(args: &GlobalArgs, env: &Env) -> Result<()> {
+    let given = args
+        .cloud_id
+        .iter()
+        .map(|id| ("--cloud-id".to_owned(), id.clone()))
+        .chain(env.iter().filter(|(name, _)| {
+            name == vars::JIRA_CLOUD_ID || name.starts_with(&format!("{}_", vars::JIRA_CLOUD_ID))
+        }));
+    for (setting, id) in given {
+        if !crate::api::is_cloud_id(id.trim()) {
+            return Err(Error::usage(format!(
+                "{setting} {id:?} is not a cloud id: Atlassian's are UUIDs \
+                 (11111111-2222-3333-4444-555555555555); leave it out and jira-send looks it up"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// `acme`, `acme.atlassian.net` or `https://acme.atlassian.net[/]`.
@@ -342,22 +394,25 @@ mod tests {
 
     #[test]
     fn the_shared_cloud_id_applies_to_a_single_site_only() {
-        let env: Env = [
-            ("JIRA_CLOUD_ID", "c1"),
-            ("JIRA_CLOUD_ID_OTHER_ATLASSIAN_NET", "c2"),
-        ]
-        .into_iter()
-        .collect();
+        const C1: &str = "11111111-2222-3333-4444-555555555555";
+        const C2: &str = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+        let env: Env = [("JIRA_CLOUD_ID", C1), ("JIRA_CLOUD_ID_OTHER_ATLASSIAN_NET", C2)]
+            .into_iter()
+            .collect();
         let one = settings(&["acme"]);
         assert_eq!(
             one.configured_cloud_id(Some(&one.sites[0]), &env).as_deref(),
-            Some("c1")
+            Some(C1)
+        );
+        assert_eq!(
+            one.cloud_id_setting(Some(&one.sites[0]), &env).as_deref(),
+            Some("JIRA_CLOUD_ID")
         );
         let two = settings(&["acme", "other.atlassian.net"]);
         assert_eq!(two.configured_cloud_id(Some(&two.sites[0]), &env), None);
         assert_eq!(
             two.configured_cloud_id(Some(&two.sites[1]), &env).as_deref(),
-            Some("c2")
+            Some(C2)
         );
     }
 }

@@ -1,8 +1,9 @@
 //! The on-disk token cache: one file per token URL and client id, so that the steps
 //! of a pipeline share one token instead of asking for one each.
 //!
-//! The file name is a hash of the token URL and client id; the secret is never part
-//! of it. A lock file next to it serialises refreshes, so parallel invocations with a
+//! The file name is a hash of the token URL, the client id and a hash of the secret:
+//! a rotated or mistyped secret never finds the token of the old one, and neither the
+//! secret nor the client id can be read from the name. A lock file next to it serialises refreshes, so parallel invocations with a
 //! cold cache make one token request: the first takes the lock and fetches, the
 //! others wait for the lock and then find the fresh token in the file.
 
@@ -40,8 +41,19 @@ pub struct RefreshLock {
 }
 
 impl TokenCache {
-    pub fn new(dir: &Path, token_url: &str, client_id: &str) -> Self {
-        let digest = Sha256::digest(format!("{token_url}\n{client_id}").as_bytes());
+    pub fn new(dir: &Path, token_url: &str, client_id: &str, secret: &SecretString) -> Self {
+        let secret_hash = Sha256::digest(secret.expose_secret().as_bytes());
+        let mut hasher = Sha256::new();
+        for part in [
+            token_url.as_bytes(),
+            b"\n",
+            client_id.as_bytes(),
+            b"\n",
+            &secret_hash,
+        ] {
+            hasher.update(part);
+        }
+        let digest = hasher.finalize();
         let name: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
         Self {
             path: dir.join(format!("token-{name}.json")),
@@ -62,7 +74,7 @@ impl TokenCache {
         match serde_json::from_slice::<Stored>(&bytes) {
             Ok(stored) => Some(AccessToken::new(
                 SecretString::from(stored.access_token),
-                stored.expires_at,
+                Some(stored.expires_at),
             )),
             Err(e) => {
                 debug!("ignoring the unreadable token cache {}: {e}", self.path.display());
@@ -71,11 +83,15 @@ impl TokenCache {
         }
     }
 
-    /// Saves `token`; a cache that cannot be written is only a warning.
+    /// Saves `token`, unless its lifetime is unknown; a cache that cannot be written
+    /// is only a warning.
     pub fn store(&self, token: &AccessToken) {
+        let Some(expires_at) = token.expires_at else {
+            return;
+        };
         let stored = Stored {
             access_token: token.secret().expose_secret().to_owned(),
-            expires_at: token.expires_at,
+            expires_at,
         };
         let bytes = serde_json::to_vec(&stored).expect("a token serializes");
         if let Err(e) = store::write_private(&self.path, &bytes) {
@@ -124,23 +140,36 @@ mod tests {
     #[test]
     fn tokens_survive_a_round_trip_and_names_hide_the_client() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = TokenCache::new(dir.path(), "https://api.atlassian.com/oauth/token", "client-1");
+        let url = "https://api.atlassian.com/oauth/token";
+        let secret = || SecretString::from("secret-1");
+        let cache = TokenCache::new(dir.path(), url, "client-1", &secret());
         assert!(cache.load().is_none());
         let expires = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        cache.store(&AccessToken::new(SecretString::from("tok"), expires));
+        cache.store(&AccessToken::new(SecretString::from("tok"), Some(expires)));
         let loaded = cache.load().unwrap();
         assert_eq!(loaded.secret().expose_secret(), "tok");
-        assert_eq!(loaded.expires_at, expires);
+        assert_eq!(loaded.expires_at, Some(expires));
         let name = cache.path.file_name().unwrap().to_str().unwrap();
-        assert!(!name.contains("client-1"));
-        let other = TokenCache::new(dir.path(), "https://api.atlassian.com/oauth/token", "client-2");
+        assert!(!name.contains("client-1") && !name.contains("secret-1"));
+        let other = TokenCache::new(dir.path(), url, "client-2", &secret());
         assert!(other.load().is_none(), "each client id has its own cache");
+        let rotated = TokenCache::new(dir.path(), url, "client-1", &SecretString::from("secret-2"));
+        assert!(rotated.load().is_none(), "each secret has its own cache");
+    }
+
+    #[test]
+    fn tokens_of_unknown_lifetime_are_not_cached() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = TokenCache::new(dir.path(), "u", "c", &SecretString::from("s"));
+        cache.store(&AccessToken::new(SecretString::from("tok"), None));
+        assert!(cache.load().is_none());
+        assert!(!cache.path.exists());
     }
 
     #[test]
     fn a_corrupt_cache_is_ignored() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = TokenCache::new(dir.path(), "u", "c");
+        let cache = TokenCache::new(dir.path(), "u", "c", &SecretString::from("s"));
         store::write_private(&cache.path, b"{not json").unwrap();
         assert!(cache.load().is_none());
     }
@@ -148,7 +177,7 @@ mod tests {
     #[tokio::test]
     async fn the_lock_is_exclusive_until_dropped() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = TokenCache::new(dir.path(), "u", "c");
+        let cache = TokenCache::new(dir.path(), "u", "c", &SecretString::from("s"));
         let first = cache.lock(Instant::now() + Duration::from_secs(5)).await;
         assert!(first.is_some());
         // A second handle cannot take it within a short wait.

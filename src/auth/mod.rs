@@ -13,9 +13,10 @@ use serde_json::json;
 use tracing::{debug, info};
 
 pub use cache::TokenCache;
-pub use token::{AccessToken, REFRESH_MARGIN, TokenResponse};
+pub use token::{AccessToken, Lifetime, MAX_LIFETIME, REFRESH_MARGIN};
 
 use crate::error::{Error, Result};
+use crate::http::{Answer, limit};
 use crate::retry::Policy;
 use crate::settings::Credentials;
 
@@ -75,7 +76,9 @@ impl Tokens<'_> {
 
     async fn fetch_and_store(&self) -> Result<AccessToken> {
         let token = self.fetch().await?;
-        if let Some(cache) = &self.cache {
+        if let Some(cache) = &self.cache
+            && token.expires_at.is_some()
+        {
             cache.store(&token);
         }
         Ok(token)
@@ -90,18 +93,35 @@ impl Tokens<'_> {
             "client_id": self.credentials.client_id,
             "client_secret": self.credentials.secret.expose_secret(),
         });
+        let now = || self.policy.clock.now();
+        // An answer without a usable token is asked again, like a 5xx: a proxy's page
+        // or a broken gateway says nothing about the credentials.
+        let unusable = |answer: &Answer| AccessToken::issued(answer.json.as_ref(), now()).err();
         let answer = self
             .policy
-            .send(&what(), || self.client.post(self.token_url.clone()).json(&body))
+            .send(&what(), limit::TOKEN, &unusable, || {
+                self.client.post(self.token_url.clone()).json(&body)
+            })
             .await?;
         match answer.status {
             status if status.is_success() => {
-                let response: TokenResponse =
-                    serde_json::from_str(&answer.text).map_err(|_| Error::Unreachable {
+                let (token, lifetime) =
+                    AccessToken::issued(answer.json.as_ref(), now()).map_err(|why| Error::Unreachable {
                         what: what(),
-                        detail: format!("{status} without an access_token in the answer"),
+                        detail: format!("{status}, but {why}: a bad answer from the token endpoint"),
                     })?;
-                Ok(AccessToken::issued(response, self.policy.clock.now()))
+                match lifetime {
+                    Lifetime::Unknown(why) => info!(
+                        "the token endpoint's answer gives no usable lifetime ({why}): using the \
+                         token for this run only, not caching it"
+                    ),
+                    Lifetime::For(delta) if delta == MAX_LIFETIME => info!(
+                        "the token endpoint's answer gives a lifetime of a day or more: trusting the \
+                         token for a day at most"
+                    ),
+                    Lifetime::For(_) => {}
+                }
+                Ok(token)
             }
             StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
                 Err(Error::TokenRefused {

@@ -1,8 +1,10 @@
 //! `jira-send doctor`: checks, in order, everything a report needs, and says what to
-//! fix: the settings; DNS and TLS to every host (naming the proxy in use); each site's
-//! cloud id; the token request; the permission of each API (by asking for a key that
-//! cannot exist: 404 means allowed, 403 means the permission is missing); the cache
-//! directory; the outbox.
+//! fix: the settings; every host (DNS, TCP, and TLS where the URL is https, naming the
+//! proxy in use; each check says only what it checked, and a failure's fix fits the
+//! failure); each site's cloud id, checked against the site's own `tenant_info`; the
+//! token request; the permission of each API (by asking for a key that cannot exist:
+//! with the cloud id checked, 404 means the API answered without refusing, 403 means
+//! the permission is missing); the cache directory; the outbox.
 //!
 //! Exit 0 when everything needed passes, 2 for missing settings, 3 for refused
 //! credentials or a missing permission, 4 when a host cannot be reached.
@@ -19,8 +21,9 @@ use crate::cli::{ApiName, DoctorArgs, Output};
 use crate::clock::Clock;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
-use crate::http::{self, exchange};
+use crate::http::{self, Failure};
 use crate::outbox::Outbox;
+use crate::retry::deadline_in;
 use crate::send::{self, Call, Session};
 use crate::settings::{Credentials, Settings, Site};
 use crate::store;
@@ -117,10 +120,9 @@ pub fn run(args: &DoctorArgs, settings: &Settings, env: &Env, clock: &dyn Clock)
     }
 
     let client = http::client(settings)?;
-    let deadline = Instant::now() + settings.timeout;
+    let deadline: Instant = deadline_in(settings.timeout);
     send::run_async(async {
-        // 2. Every host, over HTTPS.
-        let proxy = proxy(env);
+        // 2. Every host.
         let mut hosts: Vec<Url> = vec![settings.api_url.clone(), settings.token_url.clone()];
         hosts.extend(settings.sites.iter().map(|s| s.url.clone()));
         let mut seen: Vec<String> = Vec::new();
@@ -135,37 +137,57 @@ pub fn run(args: &DoctorArgs, settings: &Settings, env: &Env, clock: &dyn Clock)
             let mut root = url.clone();
             root.set_path("/");
             root.set_query(None);
-            let via = proxy
-                .as_deref()
-                .map(|p| format!(" via proxy {p}"))
-                .unwrap_or_default();
-            match exchange(client.get(root), || format!("connecting to {host}")).await {
-                Ok(_) => checks.ok(format!("reach {host}"), format!("DNS, TCP and TLS work{via}")),
-                Err(error) => checks.fail(
+            let proxy = proxy(env, url.scheme());
+            // Any answer, a redirect included, shows the host can be reached.
+            match client.get(root).send().await {
+                Ok(_) => checks.ok(format!("reach {host}"), reached(&url, proxy.as_deref())),
+                Err(e) => checks.fail(
                     format!("reach {host}"),
-                    &error,
-                    format!(
-                        "allow outbound HTTPS to {host}:443{via}; behind a proxy set HTTPS_PROXY; with a \
-                         TLS-inspecting proxy or private CA pass --ca-file"
-                    ),
+                    &http::unanswered(&e, &format!("connecting to {host}")),
+                    fix(http::failure(&e), &url, proxy.as_deref()),
                 ),
             }
         }
 
         for (site, credentials) in &ready {
             let mut session = Session::new(&client, settings, env, clock, site, credentials, deadline);
-            // 3. The cloud id.
-            match session.cloud_id().await {
-                Ok(id) => checks.ok(format!("cloud id {}", site.name), id),
-                Err(error) => {
+            // 3. The cloud id, from the site itself: a configured or cached one that
+            // differs would send every report to another cloud.
+            let check = format!("cloud id {}", site.name);
+            let configured = settings.configured_cloud_id(Some(site), env);
+            let verified = match (session.look_up_cloud_id().await, configured) {
+                (Ok(id), Some(given)) if id != given => {
+                    let setting = settings
+                        .cloud_id_setting(Some(site), env)
+                        .unwrap_or_else(|| "--cloud-id".into());
                     checks.fail(
-                        format!("cloud id {}", site.name),
-                        &error,
-                        "check --site, or pass --cloud-id",
+                        check,
+                        &Error::usage(format!(
+                            "{setting} is {given}, but {} says its cloud id is {id}",
+                            site.name
+                        )),
+                        format!("correct {setting}, or leave it out and jira-send looks it up"),
                     );
                     continue;
                 }
-            }
+                (Ok(id), _) => {
+                    checks.ok(check, format!("{id} (the site's tenant_info says so)"));
+                    true
+                }
+                (Err(error), Some(given)) => {
+                    checks.warn(
+                        check,
+                        format!("{given}, but the site cannot confirm it: {error}"),
+                        format!("check {}", settings.site_setting),
+                    );
+                    false
+                }
+                (Err(error), None) => {
+                    let fix = format!("check {}, or pass --cloud-id", settings.site_setting);
+                    checks.fail(check, &error, fix);
+                    continue;
+                }
+            };
             // 4. The token, freshly issued: a cached one would prove nothing.
             match session.fresh_token().await {
                 Ok(()) => checks.ok(
@@ -193,12 +215,22 @@ pub fn run(args: &DoctorArgs, settings: &Settings, env: &Env, clock: &dyn Clock)
                 };
                 let check = format!("permission {} {}", api.permission(), site.name);
                 match session.call(&call).await {
-                    Ok(answer) if answer.status == StatusCode::NOT_FOUND => {
-                        checks.ok(
-                            check,
-                            format!("the credential may use the {} API", api.permission()),
-                        );
-                    }
+                    // Only with a cloud id the site confirmed does a 404 say anything about
+                    // the permission: for an unknown cloud, the answer is 404 too.
+                    Ok(answer) if answer.status == StatusCode::NOT_FOUND && verified => checks.ok(
+                        check,
+                        format!(
+                            "the {} API answered for this cloud without refusing the credential \
+                             (404 for a key that cannot exist; a missing permission is 403)",
+                            api.permission()
+                        ),
+                    ),
+                    Ok(answer) if answer.status == StatusCode::NOT_FOUND => checks.warn(
+                        check,
+                        "404: the probe key does not exist, or the cloud id is wrong; the site \
+                         could not confirm the cloud id, so the permission is unknown",
+                        "fix the cloud id check above, then run doctor again",
+                    ),
                     Ok(answer) if answer.status == StatusCode::FORBIDDEN => checks.fail(
                         check,
                         &Error::Forbidden {
@@ -284,11 +316,69 @@ fn probe(api: Api) -> String {
     }
 }
 
-/// The proxy HTTPS requests go through, credentials masked.
-fn proxy(env: &Env) -> Option<String> {
-    let value = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
-        .iter()
-        .find_map(|v| env.get(v))?;
+/// What reaching `url` showed works: DNS (for a host name, unless a proxy resolves
+/// it), TCP, and TLS only for https.
+fn reached(url: &Url, proxy: Option<&str>) -> String {
+    let named = matches!(url.host(), Some(url::Host::Domain(_)));
+    let mut parts = Vec::new();
+    if named && proxy.is_none() {
+        parts.push("DNS");
+    }
+    parts.push("TCP");
+    let tls = url.scheme() == "https";
+    if tls {
+        parts.push("TLS");
+    }
+    let mut text = match parts.as_slice() {
+        [one] => format!("{one} works"),
+        [rest @ .., last] => format!("{} and {last} work", rest.join(", ")),
+        [] => String::new(),
+    };
+    if let Some(proxy) = proxy {
+        text.push_str(&format!(" through the proxy {proxy}"));
+    }
+    if !tls {
+        text.push_str(" (plain http: there is no TLS to check)");
+    }
+    text
+}
+
+/// What to do about a host that could not be reached, by how it failed.
+fn fix(failure: Failure, url: &Url, proxy: Option<&str>) -> String {
+    let host = url.host_str().unwrap_or_default();
+    let port = url.port_or_known_default().unwrap_or(443);
+    let scheme = url.scheme().to_ascii_uppercase();
+    match (failure, proxy) {
+        (Failure::NoSuchHost, _) => format!("check the spelling of {host}: no such name exists"),
+        (Failure::Dns, _) => "the resolver could not answer for now: check the runner's DNS settings \
+                              (/etc/resolv.conf), then try again"
+            .into(),
+        (Failure::Tcp | Failure::Timeout, Some(proxy)) => {
+            format!("check that the proxy {proxy} is up and lets the runner through to {host}:{port}")
+        }
+        (Failure::Tcp, None) => format!(
+            "allow outbound {scheme} to {host}:{port} in the firewall; if the runner must go through a \
+             proxy, set HTTPS_PROXY"
+        ),
+        (Failure::Timeout, None) => format!(
+            "{host}:{port} did not answer in time: allow outbound {scheme} to it, or raise \
+             --request-timeout on a slow network"
+        ),
+        (Failure::Tls, _) => "the TLS handshake failed: with a TLS-inspecting proxy or a private CA \
+                              pass --ca-file; check the runner's clock"
+            .into(),
+        (Failure::Other, _) => "run with -vv to see the exchange".into(),
+    }
+}
+
+/// The proxy requests to a `scheme` URL go through, credentials masked.
+fn proxy(env: &Env, scheme: &str) -> Option<String> {
+    let names: &[&str] = if scheme == "https" {
+        &["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+    } else {
+        &["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+    };
+    let value = names.iter().find_map(|v| env.get(v))?;
     Some(match Url::parse(value) {
         Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
             let _ = url.set_username("****");
@@ -334,5 +424,7 @@ fn print(checks: &Checks, output: Output) {
             text
         }
     };
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    let _ = std::io::stdout()
+        .lock()
+        .write_all(crate::mask::mask(&text).as_bytes());
 }

@@ -13,11 +13,13 @@ use crate::settings::Settings;
 pub fn run(settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {
     let keys = KeySet::default();
     let mut report = Report::new("flush", settings.dry_run, &keys);
-    report.sites = if settings.dry_run {
-        plan(settings)
+    if settings.dry_run {
+        report.sites = plan(settings);
     } else {
-        send::flush(settings, env, clock)?
-    };
+        let delivered = send::flush(settings, env, clock)?;
+        report.sites = delivered.sites;
+        report.signal = delivered.signal;
+    }
     if report.sites.is_empty() {
         report.notice = Some("the outbox is empty: nothing to deliver".into());
     }
@@ -45,7 +47,7 @@ fn plan(settings: &Settings) -> Vec<SiteReport> {
                 let call = saved.to_call()?;
                 Some(PlannedRequest {
                     method: call.method.to_string(),
-                    url: call.url(settings, cloud_id.as_deref().unwrap_or("{cloudId}")),
+                    url: call.url(settings, cloud_id.as_deref()),
                     body: call.body,
                 })
             })

@@ -4,6 +4,9 @@
 //! options, same defaults). Exit 0 for `allowed`, 5 for `prevented` or `expired`, 6
 //! while `awaiting` (after `--wait-timeout` with `--wait`), 1 for `invalid` or a
 //! deployment Jira has no status for. Gating is per site, so exactly one site is asked.
+//! When the wait runs out, the gate is asked one last time before giving up, so a
+//! decision made during the last interval is not missed. A 2xx without a gating
+//! status is asked again, then is an unknown outcome (exit 4), never "invalid".
 
 use std::io::Write as _;
 use std::time::Duration;
@@ -16,6 +19,7 @@ use tracing::info;
 use super::deployment::DeploymentKey;
 use super::finish;
 use crate::api::Api;
+use crate::api::checked_segment;
 use crate::cli::{GateArgs, Output};
 use crate::clock::Clock;
 use crate::context::RunContext;
@@ -24,7 +28,8 @@ use crate::error::{Error, Exit, Result};
 use crate::http;
 use crate::keys::KeySet;
 use crate::report::Report;
-use crate::send::{self, Call, Session, common_error, segment};
+use crate::retry::deadline_in;
+use crate::send::{self, Call, Session, common_error, unknown_outcome};
 use crate::settings::Settings;
 
 /// Jira may not have recorded a gated deployment yet right after it was sent: a 404
@@ -44,8 +49,8 @@ pub fn run(args: &GateArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
         api: Api::Deployments,
         operation: format!(
             "pipelines/{}/environments/{}/deployments/{}/gating-status",
-            segment(&key.pipeline_id),
-            segment(&key.environment_id),
+            checked_segment(&key.pipeline_id, "the pipeline id")?,
+            checked_segment(&key.environment_id, "the environment id")?,
             key.number
         ),
         body: None,
@@ -69,12 +74,12 @@ pub fn run(args: &GateArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
     } else {
         Duration::ZERO
     };
-    let deadline = Instant::now() + waiting + settings.timeout;
+    let deadline = deadline_in(waiting.saturating_add(settings.timeout));
     let (status, cloud_id) = send::run_async(async {
         let mut session = Session::new(&client, settings, env, clock, site, credentials, deadline);
         let status = match tokio::time::timeout_at(deadline, poll(&mut session, &call, args)).await {
             Ok(status) => status,
-            Err(_) => Err(Error::Timeout(waiting + settings.timeout)),
+            Err(_) => Err(Error::Timeout(waiting.saturating_add(settings.timeout))),
         };
         (status, session.known_cloud_id())
     })?;
@@ -99,7 +104,9 @@ pub fn run(args: &GateArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
         }
         Output::Text => status.text(&key, &site.name),
     };
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    let _ = std::io::stdout()
+        .lock()
+        .write_all(crate::mask::mask(&text).as_bytes());
     Ok(exit)
 }
 
@@ -161,9 +168,13 @@ impl Status {
 async fn poll(session: &mut Session<'_>, call: &Call, args: &GateArgs) -> Result<Status> {
     let started = Instant::now();
     let mut polls = 0;
+    let mut last = false;
     loop {
         polls += 1;
         let answer = session.call(call).await?;
+        if let Some(error) = unknown_outcome(call, &answer) {
+            return Err(error);
+        }
         let status = match answer.status {
             s if s.is_success() => {
                 let json = answer.json.clone().unwrap_or(Value::Null);
@@ -202,14 +213,18 @@ async fn poll(session: &mut Session<'_>, call: &Call, args: &GateArgs) -> Result
                 }));
             }
         };
-        if status.decided() || !args.wait || started.elapsed() + args.poll_interval > args.wait_timeout {
+        if status.decided() || !args.wait || last {
             return Ok(status);
         }
+        let left = args.wait_timeout.saturating_sub(started.elapsed());
+        // The last wait is cut to what is left of --wait-timeout, then asked once more.
+        let pause = args.poll_interval.min(left);
+        last = pause == left;
         info!(
             "gate {}: asking again in {}",
             status.status,
-            humantime::format_duration(args.poll_interval)
+            humantime::format_duration(pause)
         );
-        tokio::time::sleep(args.poll_interval).await;
+        tokio::time::sleep(pause).await;
     }
 }

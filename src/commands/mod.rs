@@ -111,11 +111,13 @@ fn make_calls(
     clock: &dyn Clock,
     calls: Vec<Call>,
 ) -> Result<Exit> {
-    report.sites = if settings.dry_run {
-        send::plan(settings, env, calls)
+    if settings.dry_run {
+        report.sites = send::plan(settings, env, calls);
     } else {
-        send::deliver(settings, env, clock, calls)?
-    };
+        let delivered = send::deliver(settings, env, clock, calls)?;
+        report.sites = delivered.sites;
+        report.signal = delivered.signal;
+    }
     Ok(finish(report, settings, env))
 }
 

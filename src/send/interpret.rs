@@ -1,5 +1,5 @@
 //! What Jira's answers mean: accepted and rejected entities, or an error that stops
-//! the calls to a site.
+//! the calls to a site. The one place that turns an answer into an outcome.
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -30,14 +30,49 @@ pub fn common_error(api: Api, answer: &Answer) -> Option<Error> {
     }
 }
 
+/// Why a 2xx answer to `call` cannot be used, for the answers whose body is the
+/// outcome (a bulk answer, a gating status); `None`: usable. Such an answer is asked
+/// again, and if it stays unusable, the outcome is unknown.
+pub fn unusable(call: &Call, answer: &Answer) -> Option<String> {
+    if !answer.status.is_success() {
+        return None;
+    }
+    let why = if call.method == Method::POST {
+        response::malformed(call.api, answer.json.as_ref())
+    } else if call.operation.ends_with("/gating-status") {
+        let status = answer.json.as_ref().and_then(|j| j.get("gatingStatus"));
+        (!status.is_some_and(Value::is_string)).then(|| "the answer has no gatingStatus".to_owned())
+    } else {
+        None
+    };
+    why.map(|why| {
+        if answer.truncated {
+            "the answer is larger than jira-send reads".to_owned()
+        } else {
+            why
+        }
+    })
+}
+
+/// The error for an answer `unusable` found unusable even after asking again.
+pub fn unknown_outcome(call: &Call, answer: &Answer) -> Option<Error> {
+    unusable(call, answer).map(|why| Error::Unreadable {
+        what: format!("the {} request", call.api),
+        detail: format!("{}, but {why}", answer.status),
+    })
+}
+
 /// What a bulk submission's answer means for the entities of its body.
 fn interpret_bulk(call: &Call, answer: &Answer) -> Result<Outcome> {
     let body = call.body.as_ref().unwrap_or(&Value::Null);
     if answer.status.is_success() {
-        return Ok(response::parse(
-            call.api,
-            answer.json.as_ref().unwrap_or(&Value::Null),
-        ));
+        if let Some(error) = unknown_outcome(call, answer) {
+            return Err(error);
+        }
+        return response::read(call.api, answer.json.as_ref()).map_err(|why| Error::Unreadable {
+            what: format!("the {} request", call.api),
+            detail: why,
+        });
     }
     if call.api == Api::FeatureFlags && matches!(answer.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)
     {
@@ -83,4 +118,64 @@ fn interpret_delete(call: &Call, answer: &Answer) -> Result<Outcome> {
         }],
         ..Outcome::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn answer(status: u16, body: &str) -> Answer {
+        Answer::new(
+            StatusCode::from_u16(status).unwrap(),
+            body.as_bytes(),
+            None,
+            false,
+        )
+    }
+
+    #[test]
+    fn an_unreadable_2xx_is_an_unknown_outcome() {
+        let call = Call::bulk(
+            Api::Builds,
+            json!({"builds": [{"pipelineId": "p", "buildNumber": 1}]}),
+        );
+        for body in [
+            "",
+            "{}",
+            "not json",
+            "<html>proxy</html>",
+            r#"{"acceptedBuilds": 3}"#,
+        ] {
+            for status in [200, 202] {
+                let error = interpret(&call, &answer(status, body)).unwrap_err();
+                assert!(
+                    matches!(error, Error::Unreadable { .. }),
+                    "{status} {body:?}: {error}"
+                );
+                assert_eq!(error.exit(), crate::error::Exit::Delivery);
+            }
+        }
+        let cut = Answer::new(StatusCode::ACCEPTED, br#"{"acceptedBuilds": ["#, None, true);
+        assert!(unusable(&call, &cut).unwrap().contains("larger"));
+        let good = answer(
+            202,
+            r#"{"acceptedBuilds": [{"pipelineId": "p", "buildNumber": 1}], "rejectedBuilds": []}"#,
+        );
+        assert_eq!(unusable(&call, &good), None);
+        assert_eq!(interpret(&call, &good).unwrap().accepted.len(), 1);
+    }
+
+    #[test]
+    fn a_deletion_needs_no_body() {
+        let call = Call {
+            method: Method::DELETE,
+            api: Api::Builds,
+            operation: "pipelines/p/builds/1".into(),
+            body: None,
+            subject: Some(json!({"pipelineId": "p"})),
+        };
+        assert_eq!(unusable(&call, &answer(202, "")), None);
+        assert_eq!(interpret(&call, &answer(202, "")).unwrap().accepted.len(), 1);
+    }
 }

@@ -8,9 +8,13 @@
 //! Sites are independent: each gets its own [`Session`] (token, cloud id, outbox
 //! files), and they are served concurrently, so a slow or unreachable site costs the
 //! others nothing. Within a site, requests go one after another, in order.
+//!
+//! While delivering, SIGTERM and SIGINT stop every site at once: what is undelivered
+//! goes to the outbox, and the report says so ([`Signal`]).
 
 mod interpret;
 mod session;
+mod signal;
 
 use std::future::Future;
 
@@ -25,15 +29,24 @@ use crate::clock::Clock;
 use crate::cloud_id;
 use crate::env::Env;
 use crate::error::{Error, Result};
-use crate::http;
+use crate::http::{self, limit};
 use crate::outbox::{Entry, Outbox};
 use crate::report::{PlannedRequest, SiteReport};
 use crate::response::Outcome;
+use crate::retry::deadline_in;
 use crate::settings::{Credentials, Settings, Site};
 
-pub use interpret::{common_error, interpret};
+pub use interpret::{common_error, interpret, unknown_outcome};
 use session::Made;
 pub use session::Session;
+pub use signal::{Interrupt, Signal};
+
+/// What delivering came to: each site's report, and the signal that cut it short.
+#[derive(Debug)]
+pub struct Delivered {
+    pub sites: Vec<SiteReport>,
+    pub signal: Option<Signal>,
+}
 
 /// One request to one of the APIs, the same for every site but for the cloud id.
 #[derive(Clone, Debug)]
@@ -61,20 +74,31 @@ impl Call {
         }
     }
 
-    pub fn url(&self, settings: &Settings, cloud_id: &str) -> String {
+    /// The URL at the cloud `cloud_id` (`None`: the `{cloudId}` placeholder).
+    pub fn url(&self, settings: &Settings, cloud_id: Option<&str>) -> String {
         self.api.url(settings.api_url.as_str(), cloud_id, &self.operation)
+    }
+
+    /// The most of its answer read: a bulk answer lists entities; anything else is a
+    /// status.
+    pub fn answer_limit(&self) -> usize {
+        if self.method == Method::POST {
+            limit::BULK
+        } else {
+            limit::STATUS
+        }
+    }
+
+    /// Whether the call is about the cloud as a whole, not one entity: a 404 to it
+    /// means Jira knows no such cloud (a bulk endpoint exists in every cloud).
+    pub fn is_cloud_wide(&self) -> bool {
+        ["bulk", "bulkByProperties", "existsByProperties"]
+            .iter()
+            .any(|op| self.operation == *op || self.operation.starts_with(&format!("{op}?")))
     }
 }
 
-/// A path segment, percent-encoded: ids may hold `/`, spaces, `#`.
-pub fn segment(text: &str) -> String {
-    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'.')
-        .remove(b'_')
-        .remove(b'~');
-    percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
-}
+pub use crate::api::segment;
 
 /// The requests a dry run would send: one report per site (or one without a site),
 /// with the cloud id filled in where it is known without the network.
@@ -98,7 +122,7 @@ pub fn plan(settings: &Settings, env: &Env, calls: Vec<Call>) -> Vec<SiteReport>
                 .into_iter()
                 .map(|call| PlannedRequest {
                     method: call.method.to_string(),
-                    url: call.url(settings, cloud_id.as_deref().unwrap_or("{cloudId}")),
+                    url: call.url(settings, cloud_id.as_deref()),
                     body: call.body,
                 })
                 .collect();
@@ -111,45 +135,53 @@ pub fn plan(settings: &Settings, env: &Env, calls: Vec<Call>) -> Vec<SiteReport>
 /// (unless `--no-flush`). What cannot be delivered is saved to the outbox. Fails only
 /// for problems found before the network (no site, missing credentials); what
 /// happens at a site is in its report, in the order the sites were given.
-pub fn deliver(
-    settings: &Settings,
-    env: &Env,
-    clock: &dyn Clock,
-    calls: Vec<Call>,
-) -> Result<Vec<SiteReport>> {
+pub fn deliver(settings: &Settings, env: &Env, clock: &dyn Clock, calls: Vec<Call>) -> Result<Delivered> {
     let sites = prepare(settings, env)?;
     let client = http::client(settings)?;
-    let deadline = Instant::now() + settings.timeout;
+    let deadline = deadline_in(settings.timeout);
     let outbox = settings.outbox_dir.as_deref().map(Outbox::new);
     let outbox = outbox.as_ref();
     // As in `plan`: each site its own copy of the calls, the last the originals.
     let copies = std::iter::repeat_n(calls, sites.len());
-    run_async(join_all(sites.iter().zip(copies).map(
-        |((site, credentials), calls)| async {
-            let mut session = Session::new(&client, settings, env, clock, site, credentials, deadline);
-            let mut earlier = Made::default();
-            if let (Some(outbox), false) = (outbox, settings.no_flush) {
-                // Older reports first, but bounded: a site that is still down must not eat
-                // the time this run's own report needs.
-                let bound = deadline.saturating_duration_since(Instant::now()) / 3;
-                earlier = session.flush(outbox, Instant::now() + bound).await;
-                // A failed flush keeps its own file; it is not this run's to save.
-                earlier.unsent.clear();
-                if earlier.error.take().is_some() {
-                    warn!(
-                        "{}: the queued reports are still undeliverable; they stay queued",
-                        site.name
-                    );
-                }
-            }
-            let made = session.make(calls, deadline).await;
-            session.report(earlier.and(made), outbox)
-        },
-    )))
+    run_async(async {
+        let interrupt = Interrupt::listen();
+        let interrupt = &interrupt;
+        let sites = join_all(
+            sites
+                .iter()
+                .zip(copies)
+                .map(|((site, credentials), calls)| async {
+                    let mut session =
+                        Session::new(&client, settings, env, clock, site, credentials, deadline);
+                    let mut earlier = Made::default();
+                    if let (Some(outbox), false) = (outbox, settings.no_flush) {
+                        // Older reports first, but bounded: a site that is still down must not eat
+                        // the time this run's own report needs.
+                        let bound = deadline.saturating_duration_since(Instant::now()) / 3;
+                        earlier = session.flush(outbox, deadline_in(bound), interrupt).await;
+                        // A failed flush keeps its own file; it is not this run's to save.
+                        earlier.unsent.clear();
+                        if earlier.error.take().is_some() {
+                            warn!(
+                                "{}: the queued reports are still undeliverable; they stay queued",
+                                site.name
+                            );
+                        }
+                    }
+                    let made = session.make(calls, deadline, interrupt).await;
+                    session.report(earlier.and(made), outbox)
+                }),
+        )
+        .await;
+        Delivered {
+            sites,
+            signal: interrupt.received(),
+        }
+    })
 }
 
 /// Delivers everything queued in the outbox, oldest first, one report per site.
-pub fn flush(settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Vec<SiteReport>> {
+pub fn flush(settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Delivered> {
     let dir = settings
         .outbox_dir
         .as_deref()
@@ -173,31 +205,43 @@ pub fn flush(settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Vec<Si
         }
     }
     if sites.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Delivered {
+            sites: Vec::new(),
+            signal: None,
+        });
     }
     let client = http::client(settings)?;
-    let deadline = Instant::now() + settings.timeout;
+    let deadline = deadline_in(settings.timeout);
     let outbox = &outbox;
-    run_async(join_all(sites.iter().map(|site| async {
-        let credentials = match settings.credentials(site, env) {
-            Ok(credentials) => credentials,
-            Err(error) => {
-                let mut report =
-                    SiteReport::sent(Some(site.name.clone()), None, 0, Outcome::default(), Some(&error));
+    run_async(async {
+        let interrupt = Interrupt::listen();
+        let interrupt = &interrupt;
+        let sites = join_all(sites.iter().map(|site| async {
+            let credentials = match settings.credentials(site, env) {
+                Ok(credentials) => credentials,
+                Err(error) => {
+                    let mut report =
+                        SiteReport::sent(Some(site.name.clone()), None, 0, Outcome::default(), Some(&error));
+                    report.outbox = Some(outbox.dir().display().to_string());
+                    return report;
+                }
+            };
+            let mut session = Session::new(&client, settings, env, clock, site, &credentials, deadline);
+            let mut made = session.flush(outbox, deadline, interrupt).await;
+            // A file that fails keeps its remaining requests itself.
+            made.unsent.clear();
+            let mut report = session.report(made, None);
+            if report.error.is_some() {
                 report.outbox = Some(outbox.dir().display().to_string());
-                return report;
             }
-        };
-        let mut session = Session::new(&client, settings, env, clock, site, &credentials, deadline);
-        let mut made = session.flush(outbox, deadline).await;
-        // A file that fails keeps its remaining requests itself.
-        made.unsent.clear();
-        let mut report = session.report(made, None);
-        if report.error.is_some() {
-            report.outbox = Some(outbox.dir().display().to_string());
+            report
+        }))
+        .await;
+        Delivered {
+            sites,
+            signal: interrupt.received(),
         }
-        report
-    })))
+    })
 }
 
 /// The sites and their credentials, checked before any network call.

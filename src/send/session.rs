@@ -1,6 +1,7 @@
 //! One site's conversation with Jira: its token and cloud id, obtained on the first
-//! call and reused, the calls made in order, a 413 answered by splitting, and what
-//! could not be delivered saved to the outbox.
+//! call and reused, the calls made in order, a 413 answered by splitting, a 404 for
+//! the cloud answered by looking the cloud id up again, and what could not be
+//! delivered saved to the outbox (or, when the outbox cannot be written, printed).
 
 use std::collections::VecDeque;
 
@@ -10,6 +11,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
+use super::signal::Interrupt;
 use super::{Call, interpret};
 use crate::api::Api;
 use crate::auth::{AccessToken, TokenCache, Tokens};
@@ -19,7 +21,7 @@ use crate::env::Env;
 use crate::error::{Error, Exit, Result};
 use crate::http::Answer;
 use crate::outbox::{Entry, Outbox, SavedCall};
-use crate::report::SiteReport;
+use crate::report::{PlannedRequest, SiteReport};
 use crate::response::Outcome;
 use crate::retry;
 use crate::settings::{Credentials, Settings, Site};
@@ -32,8 +34,21 @@ pub struct Session<'a> {
     pub site: &'a Site,
     tokens: Tokens<'a>,
     cloud_id: Option<String>,
+    /// Where the cloud id came from, which decides what a 404 for the cloud means.
+    cloud_id_from: CloudIdFrom,
     token: Option<AccessToken>,
     deadline: Instant,
+}
+
+/// Where a session's cloud id came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum CloudIdFrom {
+    /// A flag or variable, named: the user's to fix.
+    Setting(String),
+    /// The cache or an outbox entry: possibly stale, so looked up again on a 404.
+    Stored,
+    /// The site's tenant_info, just now.
+    Site,
 }
 
 impl std::fmt::Debug for Session<'_> {
@@ -58,13 +73,20 @@ impl<'a> Session<'a> {
             client,
             token_url: &settings.token_url,
             credentials,
-            cache: settings
-                .cache_dir
-                .as_deref()
-                .map(|dir| TokenCache::new(dir, settings.token_url.as_str(), &credentials.client_id)),
+            cache: settings.cache_dir.as_deref().map(|dir| {
+                TokenCache::new(
+                    dir,
+                    settings.token_url.as_str(),
+                    &credentials.client_id,
+                    &credentials.secret,
+                )
+            }),
             policy: retry::Policy::new(settings, clock, deadline),
         };
         let cloud_id = settings.configured_cloud_id(Some(site), env);
+        let cloud_id_from = settings
+            .cloud_id_setting(Some(site), env)
+            .map_or(CloudIdFrom::Site, CloudIdFrom::Setting);
         Self {
             client,
             settings,
@@ -72,6 +94,7 @@ impl<'a> Session<'a> {
             site,
             tokens,
             cloud_id,
+            cloud_id_from,
             token: None,
             deadline,
         }
@@ -82,13 +105,21 @@ impl<'a> Session<'a> {
         self.cloud_id.clone()
     }
 
-    /// Makes `calls` in order until one cannot be delivered. A request Jira finds too
-    /// large (413) is split in halves, each sent on its own.
-    pub(super) async fn make(&mut self, calls: Vec<Call>, deadline: Instant) -> Made {
+    /// Makes `calls` in order until one cannot be delivered, or a signal arrives (the
+    /// call in flight is then abandoned). A request Jira finds too large (413) is split
+    /// in halves, each sent on its own.
+    pub(super) async fn make(&mut self, calls: Vec<Call>, deadline: Instant, interrupt: &Interrupt) -> Made {
         let mut made = Made::default();
         let mut queue: VecDeque<Call> = calls.into();
         while let Some(call) = queue.pop_front() {
-            let answer = match tokio::time::timeout_at(deadline, self.call(&call)).await {
+            let answered = tokio::select! {
+                biased;
+                signal = interrupt.wait() => {
+                    return made.failed(Error::Interrupted(signal.name()), call, queue);
+                }
+                answered = tokio::time::timeout_at(deadline, self.call(&call)) => answered,
+            };
+            let answer = match answered {
                 Ok(Ok(answer)) => answer,
                 Ok(Err(error)) => return made.failed(error, call, queue),
                 Err(_) => return made.failed(Error::Timeout(self.settings.timeout), call, queue),
@@ -112,7 +143,7 @@ impl<'a> Session<'a> {
 
     /// Delivers the outbox files of this site, oldest first, until one fails; a failed
     /// file keeps the requests it still holds.
-    pub(super) async fn flush(&mut self, outbox: &Outbox, deadline: Instant) -> Made {
+    pub(super) async fn flush(&mut self, outbox: &Outbox, deadline: Instant, interrupt: &Interrupt) -> Made {
         let mut made = Made::default();
         for path in outbox.pending(Some(&self.site.name)) {
             let Some(claimed) = outbox.claim(&path) else {
@@ -122,7 +153,12 @@ impl<'a> Session<'a> {
                 continue;
             }
             if self.cloud_id.is_none() {
-                self.cloud_id.clone_from(&claimed.entry.cloud_id);
+                self.cloud_id = claimed
+                    .entry
+                    .cloud_id
+                    .clone()
+                    .filter(|id| crate::api::is_cloud_id(id));
+                self.cloud_id_from = CloudIdFrom::Stored;
             }
             let calls: Vec<Call> = claimed
                 .entry
@@ -135,7 +171,7 @@ impl<'a> Session<'a> {
                 calls.len(),
                 path.display()
             );
-            let result = self.make(calls, deadline).await;
+            let result = self.make(calls, deadline, interrupt).await;
             let failed = result.error.is_some();
             if failed {
                 claimed.keep(result.unsent.iter().map(SavedCall::from).collect());
@@ -150,13 +186,11 @@ impl<'a> Session<'a> {
         made
     }
 
-    /// The site's report. What a delivery failure left unsent is saved to `outbox`.
+    /// The site's report. What a delivery failure left unsent is saved to `outbox`;
+    /// when it cannot be (no outbox, or it cannot be written), the report carries the
+    /// requests themselves and why they could not be saved.
     pub(super) fn report(&self, made: Made, outbox: Option<&Outbox>) -> SiteReport {
         let undelivered = made.error.as_ref().is_some_and(|e| e.exit() == Exit::Delivery);
-        let saved = match outbox {
-            Some(outbox) if undelivered && !made.unsent.is_empty() => self.save(outbox, &made.unsent),
-            _ => None,
-        };
         let mut report = SiteReport::sent(
             Some(self.site.name.clone()),
             self.known_cloud_id(),
@@ -164,11 +198,32 @@ impl<'a> Session<'a> {
             made.outcome,
             made.error.as_ref(),
         );
-        report.outbox = saved;
+        if undelivered && !made.unsent.is_empty() {
+            let saved = match outbox {
+                Some(outbox) => self.save(outbox, &made.unsent),
+                None => Err("no outbox directory: set --outbox-dir or --cache-dir".into()),
+            };
+            match saved {
+                Ok(path) => report.outbox = Some(path),
+                Err(why) => {
+                    report.outbox_error = Some(why);
+                    report.undelivered = Some(
+                        made.unsent
+                            .iter()
+                            .map(|call| PlannedRequest {
+                                method: call.method.to_string(),
+                                url: call.url(self.settings, self.cloud_id.as_deref()),
+                                body: call.body.clone(),
+                            })
+                            .collect(),
+                    );
+                }
+            }
+        }
         report
     }
 
-    fn save(&self, outbox: &Outbox, unsent: &[Call]) -> Option<String> {
+    fn save(&self, outbox: &Outbox, unsent: &[Call]) -> Result<String, String> {
         let entry = Entry {
             version: 1,
             created_at: self.clock.now(),
@@ -184,15 +239,9 @@ impl<'a> Session<'a> {
                     self.site.name,
                     path.display()
                 );
-                Some(path.display().to_string())
+                Ok(path.display().to_string())
             }
-            Err(e) => {
-                warn!(
-                    "{}: cannot save the undelivered report to the outbox: {e}",
-                    self.site.name
-                );
-                None
-            }
+            Err(e) => Err(format!("cannot write the outbox {}: {e}", outbox.dir().display())),
         }
     }
 
@@ -201,14 +250,28 @@ impl<'a> Session<'a> {
         if let Some(id) = &self.cloud_id {
             return Ok(id.clone());
         }
+        let cache_dir = self.settings.cache_dir.as_deref();
+        if let Some(id) = cloud_id::cached(cache_dir, self.site) {
+            debug!("cloud id of {} from the cache: {id}", self.site.name);
+            self.cloud_id_from = CloudIdFrom::Stored;
+            self.cloud_id = Some(id.clone());
+            return Ok(id);
+        }
+        self.look_up_cloud_id().await
+    }
+
+    /// Asks the site for its cloud id, whatever the cache holds.
+    pub async fn look_up_cloud_id(&mut self) -> Result<String> {
         let policy = retry::Policy::new(self.settings, self.clock, self.deadline);
-        let id = cloud_id::look_up(
+        let id = cloud_id::look_up_fresh(
             self.client,
             &policy,
             self.settings.cache_dir.as_deref(),
             self.site,
+            self.settings.site_setting,
         )
         .await?;
+        self.cloud_id_from = CloudIdFrom::Site;
         self.cloud_id = Some(id.clone());
         Ok(id)
     }
@@ -219,10 +282,75 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    /// Makes `call`; on a 401, renews the token once and makes it again.
+    /// Makes `call`; on a 401, renews the token once and makes it again. A 404 for
+    /// the cloud (not for one entity) means the cloud id is wrong: a stored one is
+    /// dropped, looked up again once, and the call made again; a configured one is the
+    /// user's to fix.
     pub async fn call(&mut self, call: &Call) -> Result<Answer> {
+        let answer = self.call_once(call).await?;
+        if answer.status != StatusCode::NOT_FOUND || !call.is_cloud_wide() {
+            return Ok(answer);
+        }
+        let stale = self.cloud_id.clone().unwrap_or_default();
+        let unknown = |source_name: String, hint: &str| Error::UnknownCloud {
+            cloud_id: stale.clone(),
+            source_name,
+            hint: hint.to_owned(),
+        };
+        match self.cloud_id_from.clone() {
+            CloudIdFrom::Setting(setting) => {
+                // Feature flags answer 404 in clouds that take none over OAuth: theirs
+                // to say (interpret), not a wrong cloud id.
+                if call.api == Api::FeatureFlags {
+                    return Ok(answer);
+                }
+                Err(unknown(
+                    setting,
+                    "check it against the site's https://<site>/_edge/tenant_info, or leave it out \
+                     and jira-send looks it up",
+                ))
+            }
+            CloudIdFrom::Stored => {
+                info!(
+                    "Jira answered 404 for the cloud {stale}: dropping the stored cloud id of {} \
+                     and looking it up again",
+                    self.site.name
+                );
+                cloud_id::forget(self.settings.cache_dir.as_deref(), self.site);
+                let fresh = self.look_up_cloud_id().await?;
+                if fresh == stale {
+                    return self.not_found_at_site(call, answer, unknown);
+                }
+                let again = self.call_once(call).await?;
+                if again.status == StatusCode::NOT_FOUND {
+                    return self.not_found_at_site(call, again, unknown);
+                }
+                Ok(again)
+            }
+            CloudIdFrom::Site => self.not_found_at_site(call, answer, unknown),
+        }
+    }
+
+    /// A 404 for the cloud the site itself names.
+    fn not_found_at_site(
+        &self,
+        call: &Call,
+        answer: Answer,
+        unknown: impl Fn(String, &str) -> Error,
+    ) -> Result<Answer> {
+        if call.api == Api::FeatureFlags {
+            return Ok(answer);
+        }
+        Err(unknown(
+            format!("{}'s tenant_info", self.site.name),
+            "the API does not know the cloud its site names: check --api-url",
+        ))
+    }
+
+    /// Makes `call` once (a 401 renews the token and makes it again).
+    async fn call_once(&mut self, call: &Call) -> Result<Answer> {
         let cloud_id = self.cloud_id().await?;
-        let url = call.url(self.settings, &cloud_id);
+        let url = call.url(self.settings, Some(&cloud_id));
         let token = match self.token.take() {
             Some(token) => token,
             None => self.tokens.get().await?,
@@ -248,8 +376,9 @@ impl<'a> Session<'a> {
     async fn send(&self, call: &Call, url: &str, token: &AccessToken) -> Result<Answer> {
         let what = format!("{} {url}", call.method);
         debug!("{what} (Authorization: Bearer ****)");
+        let unusable = |answer: &Answer| interpret::unusable(call, answer);
         retry::Policy::new(self.settings, self.clock, self.deadline)
-            .send(&what, || {
+            .send(&what, call.answer_limit(), &unusable, || {
                 let request = self
                     .client
                     .request(call.method.clone(), url)

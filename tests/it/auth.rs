@@ -1,7 +1,7 @@
 //! The token cache shared by invocations, renewal after a 401, refused credentials.
 
 use serde_json::json;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::{FakeJira, SIMPLE_BUILD, jira_send, jira_send_std, stderr};
@@ -162,4 +162,213 @@ async fn the_token_request_is_the_documented_json() {
             "client_secret": crate::common::fake::CLIENT_SECRET,
         })
     );
+}
+
+/// A token endpoint that answers every request with `status` and `body`.
+async fn token_endpoint(status: u16, body: &str) -> MockServer {
+    let auth = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(status).set_body_raw(body.to_owned(), "application/json"))
+        .mount(&auth)
+        .await;
+    auth
+}
+
+/// A build against the fake, with tokens from `auth`.
+fn build_with_tokens(jira: &FakeJira, auth: &MockServer, home: &std::path::Path) -> std::process::Output {
+    jira_send(home)
+        .envs(FakeJira::credentials())
+        .args(["--site", &jira.uri(), "--api-url", &jira.uri()])
+        .args(["--token-url", &format!("{}/oauth/token", auth.uri())])
+        .args(["-v", "--no-flush"])
+        .args(SIMPLE_BUILD)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn absurd_token_lifetimes_neither_crash_nor_linger() {
+    // Clamped (cached: one token for two runs), or unusable (used once, not cached).
+    for (expires_in, cached) in [
+        ("9223372036854775807", true),
+        ("1e300", true),
+        ("\"900\"", true),
+        ("0", false),
+        ("-5", false),
+        ("\"soon\"", false),
+    ] {
+        let jira = FakeJira::start().await;
+        let auth = token_endpoint(
+            200,
+            &format!(r#"{{"access_token": "access-token-1", "expires_in": {expires_in}}}"#),
+        )
+        .await;
+        let home = tempfile::tempdir().unwrap();
+        for _ in 0..2 {
+            let output = build_with_tokens(&jira, &auth, home.path());
+            assert_eq!(output.status.code(), Some(0), "{expires_in}: {}", stderr(&output));
+            if !cached {
+                assert!(
+                    stderr(&output).contains("for this run only, not caching it"),
+                    "{expires_in}: {}",
+                    stderr(&output)
+                );
+            }
+        }
+        let requests = auth.received_requests().await.unwrap().len();
+        assert_eq!(requests, if cached { 1 } else { 2 }, "{expires_in}");
+        assert_eq!(jira.deliveries.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+}
+
+#[tokio::test]
+async fn a_bad_token_is_a_bad_answer_never_used_nor_cached() {
+    for body in [
+        r#"{"access_token": "abc\r\ndef", "expires_in": 3600}"#,
+        r#"{"access_token": "", "expires_in": 3600}"#,
+        r#"{"expires_in": 3600}"#,
+        "<html>proxy</html>",
+    ] {
+        let jira = FakeJira::start().await;
+        let auth = token_endpoint(200, body).await;
+        let home = tempfile::tempdir().unwrap();
+        for _ in 0..2 {
+            let output = build_with_tokens(&jira, &auth, home.path());
+            assert_eq!(output.status.code(), Some(4), "{body}: {}", stderr(&output));
+            assert!(
+                crate::common::stdout(&output).contains("a bad answer from the token endpoint"),
+                "{body}: {}",
+                crate::common::stdout(&output)
+            );
+        }
+        assert!(
+            jira.bulk_bodies("builds").await.is_empty(),
+            "{body}: nothing sent"
+        );
+        assert_eq!(
+            auth.received_requests().await.unwrap().len(),
+            2 * jira_send::retry::MAX_ATTEMPTS as usize,
+            "{body}: asked again within a run, and again the next run: nothing was cached"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_secret_is_refused_even_with_a_token_cached() {
+    let jira = FakeJira::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_partial_json(
+            json!({"client_secret": "a-wrong-secret-value"}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"error": "access_denied", "error_description": "Unauthorized"})),
+        )
+        .with_priority(1)
+        .mount(&jira.server)
+        .await;
+    let home = tempfile::tempdir().unwrap();
+    let run = |secret: &str| {
+        jira_send(home.path())
+            .env("JIRA_CLIENT_ID", crate::common::fake::CLIENT_ID)
+            .env("JIRA_CLIENT_SECRET", secret)
+            .args(jira.args())
+            .args(SIMPLE_BUILD)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run(crate::common::fake::CLIENT_SECRET).status.code(), Some(0));
+    let output = run("a-wrong-secret-value");
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert_eq!(
+        jira.requests("/oauth/token").await.len(),
+        2,
+        "the cached token was not used"
+    );
+    // The right secret still finds its cached token.
+    assert_eq!(run(crate::common::fake::CLIENT_SECRET).status.code(), Some(0));
+    assert_eq!(jira.requests("/oauth/token").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_token_endpoint_redirect_is_not_followed() {
+    let jira = FakeJira::start().await;
+    let elsewhere = MockServer::start().await;
+    for status in [301, 302, 307, 308] {
+        let auth = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/oauth/token"))
+            .respond_with(
+                ResponseTemplate::new(status)
+                    .insert_header("Location", format!("{}/oauth/token", elsewhere.uri())),
+            )
+            .mount(&auth)
+            .await;
+        let home = tempfile::tempdir().unwrap();
+        let output = build_with_tokens(&jira, &auth, home.path());
+        assert_eq!(output.status.code(), Some(3), "{status}: {}", stderr(&output));
+        let text = crate::common::stdout(&output);
+        assert!(
+            text.contains(&format!("redirect to {}/oauth/token", elsewhere.uri())),
+            "{status}: {text}"
+        );
+    }
+    assert!(
+        elsewhere.received_requests().await.unwrap().is_empty(),
+        "the secret went nowhere else"
+    );
+    assert!(jira.bulk_bodies("builds").await.is_empty());
+}
+
+/// A server that answers every request 200 with a body that never ends; it counts
+/// the bytes it managed to write before the client hung up.
+fn endless_answer() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let written = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = written.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"access_token\": \"");
+            let chunk = vec![b'a'; 64 * 1024];
+            while stream.write_all(&chunk).is_ok() {
+                count.fetch_add(chunk.len(), std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    });
+    (format!("http://{addr}"), written)
+}
+
+#[tokio::test]
+async fn an_endless_token_answer_is_read_only_so_far() {
+    let jira = FakeJira::start().await;
+    let (endless, written) = endless_answer();
+    let home = tempfile::tempdir().unwrap();
+    let output = jira_send(home.path())
+        .envs(FakeJira::credentials())
+        .args(["--site", &jira.uri(), "--api-url", &jira.uri()])
+        .args(["--token-url", &format!("{endless}/oauth/token"), "--no-flush"])
+        .args(SIMPLE_BUILD)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    let written = written.load(std::sync::atomic::Ordering::SeqCst);
+    // Each attempt reads 64 KiB; what the kernel buffers besides is a few MB at most.
+    assert!(
+        written < jira_send::retry::MAX_ATTEMPTS as usize * 16 * 1024 * 1024,
+        "{written} bytes were taken"
+    );
+    assert!(jira.bulk_bodies("builds").await.is_empty());
 }

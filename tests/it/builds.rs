@@ -1,5 +1,5 @@
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use pretty_assertions::assert_eq;
@@ -7,7 +7,7 @@ use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use crate::common::fake::{CLIENT_SECRET, CLOUD_ID};
+use crate::common::fake::{CLIENT_SECRET, CLOUD_ID, ClosedPort};
 use crate::common::{FakeJira, SIMPLE_BUILD, TestRepo, github_push, jira_send, json, stderr};
 use crate::spec::assert_official_accepts;
 
@@ -187,7 +187,7 @@ async fn several_sites_each_get_their_credentials_cloud_id_and_result() {
         .env("JIRA_CLIENT_SECRET_127_0_0_1", "first-secret")
         .env("JIRA_CLIENT_ID_LOCALHOST", "second-id")
         .env("JIRA_CLIENT_SECRET_LOCALHOST", "second-secret")
-        .env("JIRA_CLOUD_ID_LOCALHOST", "cloud-of-localhost")
+        .env("JIRA_CLOUD_ID_LOCALHOST", SECOND_CLOUD)
         .args([
             "--api-url",
             &first.uri(),
@@ -211,7 +211,7 @@ async fn several_sites_each_get_their_credentials_cloud_id_and_result() {
     assert_eq!(sites.len(), 2);
     assert_eq!(sites[0]["cloudId"], CLOUD_ID);
     assert_eq!(sites[1]["site"], second_site.trim_start_matches("http://"));
-    assert_eq!(sites[1]["cloudId"], "cloud-of-localhost");
+    assert_eq!(sites[1]["cloudId"], SECOND_CLOUD);
     // Both sites' builds went to the one API URL (first), under their own cloud ids.
     let mut paths: Vec<String> = first
         .requests("/jira/builds/")
@@ -225,7 +225,7 @@ async fn several_sites_each_get_their_credentials_cloud_id_and_result() {
         paths,
         [
             format!("/jira/builds/0.1/cloud/{CLOUD_ID}/bulk"),
-            "/jira/builds/0.1/cloud/cloud-of-localhost/bulk".to_owned()
+            format!("/jira/builds/0.1/cloud/{SECOND_CLOUD}/bulk")
         ]
     );
     let mut credentials: Vec<(String, String)> = first
@@ -251,25 +251,29 @@ async fn several_sites_each_get_their_credentials_cloud_id_and_result() {
     assert_eq!(report["exitCode"], 0);
 }
 
+/// A second cloud id, for tests with two sites.
+const SECOND_CLOUD: &str = "22222222-3333-4444-5555-666666666666";
+
 /// Sites are served concurrently, so a slow site does not hold up the others: the
-/// first site's tenant_info answers only once the second site's has been asked (it
-/// gives up after a while, and then says so in the cloud id the test checks).
+/// first site's tenant_info answers only once the second site's has been asked. Served
+/// one after another, the first would never answer (the wait is bounded only so that
+/// a failing test ends; a passing one never reaches the bound).
 #[tokio::test]
 async fn sites_are_served_concurrently() {
     let jira = FakeJira::start().await;
     let first_site = MockServer::start().await;
     let second_site = MockServer::start().await;
-    let second_asked = Arc::new(AtomicBool::new(false));
+    let second_asked = Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
     let asked = second_asked.clone();
     Mock::given(method("GET"))
         .and(path("/_edge/tenant_info"))
         .respond_with(move |_: &Request| {
-            let since = std::time::Instant::now();
-            while !asked.load(Ordering::SeqCst) && since.elapsed() < Duration::from_secs(10) {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            let cloud_id = if asked.load(Ordering::SeqCst) {
-                "first-cloud"
+            let (flag, changed) = &*asked;
+            let (flag, _) = changed
+                .wait_timeout_while(flag.lock().unwrap(), Duration::from_secs(120), |a| !*a)
+                .unwrap();
+            let cloud_id = if *flag {
+                CLOUD_ID
             } else {
                 "the-second-site-waited-for-the-first"
             };
@@ -280,8 +284,10 @@ async fn sites_are_served_concurrently() {
     Mock::given(method("GET"))
         .and(path("/_edge/tenant_info"))
         .respond_with(move |_: &Request| {
-            second_asked.store(true, Ordering::SeqCst);
-            ResponseTemplate::new(200).set_body_json(json!({ "cloudId": "second-cloud" }))
+            let (flag, changed) = &*second_asked;
+            *flag.lock().unwrap() = true;
+            changed.notify_all();
+            ResponseTemplate::new(200).set_body_json(json!({ "cloudId": SECOND_CLOUD }))
         })
         .mount(&second_site)
         .await;
@@ -295,14 +301,21 @@ async fn sites_are_served_concurrently() {
             "--token-url",
             &format!("{}/oauth/token", jira.uri()),
         ])
-        .args(["--request-timeout", "30s", "--output", "json"])
+        .args([
+            "--request-timeout",
+            "300s",
+            "--timeout",
+            "300s",
+            "--output",
+            "json",
+        ])
         .args(SIMPLE_BUILD)
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let report = json(&output);
-    assert_eq!(report["sites"][0]["cloudId"], "first-cloud");
-    assert_eq!(report["sites"][1]["cloudId"], "second-cloud");
+    assert_eq!(report["sites"][0]["cloudId"], CLOUD_ID);
+    assert_eq!(report["sites"][1]["cloudId"], SECOND_CLOUD);
     assert_eq!(jira.deliveries.load(Ordering::SeqCst), 2);
 }
 
@@ -311,11 +324,12 @@ async fn the_worst_site_decides_the_exit_code() {
     let jira = FakeJira::start().await;
     jira.reject_numbers.lock().unwrap().push(3);
     let home = tempfile::tempdir().unwrap();
+    let closed = ClosedPort::new();
     // The second site's tenant_info cannot be reached: delivery failure (4); the first
     // rejects (1); the rejection is worse, because it cannot be retried.
     let output = jira_send(home.path())
         .envs(FakeJira::credentials())
-        .env("JIRA_SITE", format!("{},http://localhost:9", jira.uri()))
+        .env("JIRA_SITE", format!("{},{}", jira.uri(), closed.uri()))
         .args([
             "--api-url",
             &jira.uri(),
@@ -340,7 +354,7 @@ async fn the_worst_site_decides_the_exit_code() {
     assert_eq!(
         report["sites"][1]["error"]
             .as_str()
-            .map(|e| e.contains("localhost:9")),
+            .map(|e| e.contains(&closed.addr.to_string())),
         Some(true)
     );
     assert_eq!(output.status.code(), Some(1), "{report}");
@@ -349,15 +363,12 @@ async fn the_worst_site_decides_the_exit_code() {
 #[tokio::test]
 async fn an_unreachable_jira_is_a_delivery_failure() {
     let home = tempfile::tempdir().unwrap();
+    let closed = ClosedPort::new();
+    let down = closed.uri();
     let output = jira_send(home.path())
         .envs(FakeJira::credentials())
-        .args(["--site", "http://127.0.0.1:9", "--api-url", "http://127.0.0.1:9"])
-        .args([
-            "--token-url",
-            "http://127.0.0.1:9/oauth/token",
-            "--timeout",
-            "20s",
-        ])
+        .args(["--site", &down, "--api-url", &down])
+        .args(["--token-url", &format!("{down}/oauth/token"), "--timeout", "20s"])
         .args(SIMPLE_BUILD)
         .output()
         .unwrap();
@@ -485,14 +496,14 @@ async fn a_dry_run_prints_the_requests_and_touches_nothing() {
         .current_dir(repo.path())
         .envs(github_push("feature/ABC-123-login", None, home.path()))
         .env("JIRA_SEND_DRY_RUN", "1")
-        .args(["build", "--output", "json", "--cloud-id", "c-1"])
+        .args(["build", "--output", "json", "--cloud-id", SECOND_CLOUD])
         .output()
         .unwrap();
     let report = json(&output);
     assert_eq!(report["sites"][0]["site"], json!(null));
     assert_eq!(
         report["sites"][0]["requests"][0]["url"],
-        "https://api.atlassian.com/jira/builds/0.1/cloud/c-1/bulk"
+        format!("https://api.atlassian.com/jira/builds/0.1/cloud/{SECOND_CLOUD}/bulk")
     );
 }
 

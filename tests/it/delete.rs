@@ -131,7 +131,7 @@ async fn a_delete_without_a_key_or_property_is_a_usage_error() {
 fn a_dry_run_delete_prints_the_request() {
     let home = tempfile::tempdir().unwrap();
     let output = jira_send(home.path())
-        .args(["--dry-run", "--output", "json", "--cloud-id", "c-1"])
+        .args(["--dry-run", "--output", "json", "--cloud-id", CLOUD_ID])
         .args(["delete", "build", "--pipeline-id", "p", "--build-number", "3"])
         .output()
         .unwrap();
@@ -139,6 +139,6 @@ fn a_dry_run_delete_prints_the_request() {
     let request = &json(&output)["sites"][0]["requests"][0];
     assert_eq!(
         *request,
-        json!({"method": "DELETE", "url": "https://api.atlassian.com/jira/builds/0.1/cloud/c-1/pipelines/p/builds/3"})
+        json!({"method": "DELETE", "url": format!("https://api.atlassian.com/jira/builds/0.1/cloud/{CLOUD_ID}/pipelines/p/builds/3")})
     );
 }

@@ -1,3 +1,7 @@
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common::fake::{CLOUD_ID, ClosedPort};
 use crate::common::{FakeJira, jira_send, json, stderr, stdout};
 
 #[tokio::test]
@@ -32,6 +36,16 @@ async fn doctor_passes_when_everything_works() {
         assert!(text.contains(line), "no {line:?} check in\n{text}");
     }
     assert!(!text.contains("FAIL"), "{text}");
+    // Plain http to an IP address: no DNS and no TLS were checked, so none is claimed.
+    assert!(
+        text.contains("TCP works (plain http: there is no TLS to check)"),
+        "{text}"
+    );
+    assert!(!text.contains("TLS work") && !text.contains("DNS"), "{text}");
+    assert!(
+        text.contains(&format!("{CLOUD_ID} (the site's tenant_info says so)")),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -94,12 +108,14 @@ fn doctor_says_what_is_missing_and_what_cannot_be_reached() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stdout(&output).contains("JIRA_SITE"), "{}", stdout(&output));
 
+    let closed = ClosedPort::new();
+    let down = closed.uri();
     let unreachable = jira_send(home.path())
         .envs(FakeJira::credentials())
-        .args(["--site", "http://127.0.0.1:9", "--api-url", "http://127.0.0.1:9"])
+        .args(["--site", &down, "--api-url", &down])
         .args([
             "--token-url",
-            "http://127.0.0.1:9/oauth/token",
+            &format!("{down}/oauth/token"),
             "--timeout",
             "5s",
             "doctor",
@@ -107,9 +123,114 @@ fn doctor_says_what_is_missing_and_what_cannot_be_reached() {
         .output()
         .unwrap();
     assert_eq!(unreachable.status.code(), Some(4), "{}", stdout(&unreachable));
+    let text = stdout(&unreachable);
     assert!(
-        stdout(&unreachable).contains("allow outbound HTTPS"),
-        "{}",
-        stdout(&unreachable)
+        text.contains(&format!("allow outbound HTTP to {}", closed.addr)),
+        "{text}"
+    );
+    assert!(
+        !text.contains("--ca-file"),
+        "a refused connection is not about TLS: {text}"
+    );
+}
+
+#[test]
+fn a_host_that_does_not_resolve_gets_a_fix_about_its_name_not_proxies() {
+    let home = tempfile::tempdir().unwrap();
+    // The other hosts on loopback: no real DNS in tests.
+    let closed = ClosedPort::new();
+    let output = jira_send(home.path())
+        .envs(FakeJira::credentials())
+        .env("JIRA_SITE", "acme.atlasian.invalid")
+        .args(["--api-url", &closed.uri(), "--token-url", &closed.uri()])
+        .args(["doctor", "--output", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stdout(&output));
+    let report = json(&output);
+    let reach = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "reach acme.atlasian.invalid")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(reach["status"], "fail");
+    assert!(
+        reach["detail"]
+            .as_str()
+            .unwrap()
+            .contains("does not resolve: check JIRA_SITE"),
+        "{reach:#}"
+    );
+    let fix = reach["fix"].as_str().unwrap();
+    assert!(fix.contains("spelling of acme.atlasian.invalid"), "{fix}");
+    assert!(!fix.to_lowercase().contains("proxy"), "{fix}");
+}
+
+#[tokio::test]
+async fn a_cloud_id_the_site_does_not_confirm_is_not_a_permission() {
+    // The configured cloud id is not the site's: the probes would answer 404 for
+    // another cloud, which says nothing about permissions.
+    let jira = FakeJira::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let wrong = "99999999-8888-7777-6666-555555555555";
+    let output = jira_send(home.path())
+        .envs(FakeJira::credentials())
+        .env("JIRA_CLOUD_ID", wrong)
+        .args(jira.args())
+        .args(["doctor", "--output", "json"])
+        .output()
+        .unwrap();
+    let report = json(&output);
+    let checks = report["checks"].as_array().unwrap();
+    let cloud = checks
+        .iter()
+        .find(|c| c["check"].as_str().unwrap().starts_with("cloud id"))
+        .unwrap();
+    assert_eq!(cloud["status"], "fail", "{report:#}");
+    assert!(
+        cloud["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("JIRA_CLOUD_ID is {wrong}")),
+        "{cloud:#}"
+    );
+    assert!(
+        !checks
+            .iter()
+            .any(|c| c["check"].as_str().unwrap().starts_with("permission") && c["status"] == "ok"),
+        "{report:#}"
+    );
+    assert_ne!(output.status.code(), Some(0));
+
+    // A site that cannot confirm the configured cloud id: a 404 probe is a warning.
+    let site = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/_edge/tenant_info"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&site)
+        .await;
+    let output = jira_send(home.path())
+        .envs(FakeJira::credentials())
+        .env("JIRA_CLOUD_ID", CLOUD_ID)
+        .args(["--site", &site.uri(), "--api-url", &jira.uri()])
+        .args(["--token-url", &format!("{}/oauth/token", jira.uri())])
+        .args(["doctor", "--output", "json", "--apis", "builds"])
+        .output()
+        .unwrap();
+    let report = json(&output);
+    let probe = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"].as_str().unwrap().starts_with("permission Builds"))
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(probe["status"], "warning", "{report:#}");
+    assert!(
+        probe["detail"]
+            .as_str()
+            .unwrap()
+            .contains("permission is unknown"),
+        "{probe:#}"
     );
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::common::fake::{CLIENT_SECRET, CLOUD_ID};
+use crate::common::fake::{CLIENT_SECRET, CLOUD_ID, ClosedPort};
 use crate::common::flaky::{Flaky, Step};
 use crate::common::{FakeJira, SIMPLE_BUILD, TestRepo, jira_send, jira_send_std, json, stderr, stdout};
 
@@ -70,13 +70,15 @@ async fn server_errors_are_retried() {
     assert_eq!(jira.bulk_bodies("builds").await.len(), 4);
 }
 
+/// The first answer never comes within the test (an hour), so the 300 ms request
+/// timeout fires however slow the machine: no race.
 #[tokio::test]
 async fn a_response_slower_than_the_request_timeout_is_retried() {
     let jira = FakeJira::start().await;
     fault(
         &jira,
         1,
-        ResponseTemplate::new(202).set_delay(Duration::from_secs(3)),
+        ResponseTemplate::new(202).set_delay(Duration::from_secs(3600)),
     )
     .await;
     let home = tempfile::tempdir().unwrap();
@@ -142,18 +144,11 @@ async fn a_request_jira_finds_too_large_is_split_in_halves() {
     assert_eq!(jira.deliveries.load(Ordering::SeqCst), 2);
 }
 
-/// A loopback port with nothing listening.
-fn closed_port() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}")
-}
-
 #[tokio::test]
 async fn with_jira_down_the_report_waits_in_the_outbox_until_flush() {
     let jira = FakeJira::start().await;
-    let down = closed_port();
+    let closed = ClosedPort::new();
+    let down = closed.uri();
     let home = tempfile::tempdir().unwrap();
     let site = ["--site", &jira.uri(), "--cloud-id", CLOUD_ID, "--token-url"];
     let token_url = format!("{}/oauth/token", jira.uri());
@@ -256,7 +251,8 @@ async fn the_next_send_delivers_the_queued_report_first() {
             .output()
             .unwrap()
     };
-    assert_eq!(send(&closed_port(), "1").status.code(), Some(4));
+    let closed = ClosedPort::new();
+    assert_eq!(send(&closed.uri(), "1").status.code(), Some(4));
     let output = send(&jira.uri(), "2");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let numbers: Vec<u64> = jira
@@ -273,7 +269,8 @@ async fn two_flushes_at_once_never_send_a_file_twice() {
     let jira = FakeJira::start().await;
     let home = tempfile::tempdir().unwrap();
     let token_url = format!("{}/oauth/token", jira.uri());
-    let down = closed_port();
+    let closed = ClosedPort::new();
+    let down = closed.uri();
     for number in 1..=6 {
         let output = jira_send(home.path())
             .envs(FakeJira::credentials())
@@ -346,6 +343,7 @@ async fn proxies_are_honoured() {
     // The "proxy" is the fake itself: a proxied request reaches it with the API's
     // path, although the API URL names a port where nothing listens.
     let jira = FakeJira::start().await;
+    let closed = ClosedPort::new();
     let home = tempfile::tempdir().unwrap();
     let output = jira_send(home.path())
         .envs(FakeJira::credentials())
@@ -355,7 +353,7 @@ async fn proxies_are_honoured() {
             "--token-url",
             &format!("{}/oauth/token", jira.uri()),
             "--api-url",
-            &closed_port(),
+            &closed.uri(),
         ])
         .args(SIMPLE_BUILD)
         .output()
@@ -382,4 +380,498 @@ fn a_bad_ca_file_is_a_usage_error() {
         "{}",
         stderr(&output)
     );
+}
+
+/// Attempts per request, as jira-send makes them.
+const ATTEMPTS: usize = jira_send::retry::MAX_ATTEMPTS as usize;
+
+/// The outbox files of `home`'s default outbox.
+fn queued(home: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let dir = home.join("jira-send-cache/outbox");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// A server that answers each request with the headers of a 202 and the start of a
+/// body, then closes the connection: a reset after the headers.
+fn cut_after_headers() -> (std::net::SocketAddr, std::thread::JoinHandle<()>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let thread = std::thread::spawn(move || {
+        for stream in listener.incoming().take(ATTEMPTS) {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap();
+                }
+                if line == "\r\n" {
+                    break;
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let _ = stream.write_all(
+                b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"acceptedBuilds\": [",
+            );
+        }
+    });
+    (addr, thread)
+}
+
+#[tokio::test]
+async fn an_unreadable_2xx_is_an_unknown_outcome_retried_then_queued() {
+    for (status, body) in [
+        (202, ""),
+        (200, "{}"),
+        (202, "{\"acceptedBuilds\": [{\"pipelineId\""),
+        (200, "<html><body>Proxy login</body></html>"),
+    ] {
+        let jira = FakeJira::start().await;
+        fault(&jira, 100, ResponseTemplate::new(status).set_body_string(body)).await;
+        let home = tempfile::tempdir().unwrap();
+        let output = jira_send(home.path())
+            .envs(FakeJira::credentials())
+            .args(jira.args())
+            .args(["--output", "json"])
+            .args(SIMPLE_BUILD)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(4),
+            "{status} {body:?}: {}",
+            stderr(&output)
+        );
+        let report = json(&output);
+        let error = report["sites"][0]["error"].as_str().unwrap();
+        assert!(error.contains("unknown"), "{error}");
+        assert_eq!(
+            jira.bulk_bodies("builds").await.len(),
+            ATTEMPTS,
+            "asked again: a resend is harmless"
+        );
+        let saved = queued(home.path());
+        assert_eq!(saved.len(), 1, "{status} {body:?}: queued");
+        assert!(
+            std::fs::read_to_string(&saved[0])
+                .unwrap()
+                .contains("\"buildNumber\": 1")
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_answer_cut_off_after_its_headers_is_retried_then_queued() {
+    let jira = FakeJira::start().await;
+    let (api, server) = cut_after_headers();
+    let home = tempfile::tempdir().unwrap();
+    let output = jira_send(home.path())
+        .envs(FakeJira::credentials())
+        .args(["--site", &jira.uri(), "--cloud-id", CLOUD_ID])
+        .args(["--token-url", &format!("{}/oauth/token", jira.uri())])
+        .args(["--api-url", &format!("http://{api}")])
+        .args(SIMPLE_BUILD)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    server.join().unwrap();
+    assert_eq!(queued(home.path()).len(), 1);
+}
+
+#[tokio::test]
+async fn an_unreadable_answer_then_a_good_one_is_delivered() {
+    let jira = FakeJira::start().await;
+    fault(&jira, 1, ResponseTemplate::new(202).set_body_string("{}")).await;
+    let home = tempfile::tempdir().unwrap();
+    let output = build(&jira, home.path());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let bodies = jira.bulk_bodies("builds").await;
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(bodies[0], bodies[1], "the same body, sequence number included");
+    assert!(queued(home.path()).is_empty());
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_deadline_gives_up_at_once() {
+    let jira = FakeJira::start().await;
+    fault(
+        &jira,
+        100,
+        ResponseTemplate::new(429).insert_header("Retry-After", "18446744073709551615"),
+    )
+    .await;
+    let home = tempfile::tempdir().unwrap();
+    let output = build(&jira, home.path());
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    assert_eq!(
+        jira.bulk_bodies("builds").await.len(),
+        1,
+        "no wait, no second try"
+    );
+    assert!(stderr(&output).contains("giving up"), "{}", stderr(&output));
+    assert_eq!(queued(home.path()).len(), 1);
+}
+
+#[tokio::test]
+async fn no_redirect_is_followed_by_a_bulk_post() {
+    let jira = FakeJira::start().await;
+    let elsewhere = wiremock::MockServer::start().await;
+    for status in [301, 302, 307, 308] {
+        let jira = FakeJira::start().await;
+        fault(
+            &jira,
+            100,
+            ResponseTemplate::new(status).insert_header("Location", format!("{}/steal", elsewhere.uri())),
+        )
+        .await;
+        let home = tempfile::tempdir().unwrap();
+        let output = build(&jira, home.path());
+        assert_eq!(output.status.code(), Some(3), "{status}: {}", stderr(&output));
+        let text = format!("{}{}", stdout(&output), stderr(&output));
+        assert!(
+            text.contains("redirect") && text.contains(&format!("{}/steal", elsewhere.uri())),
+            "{status}: {text}"
+        );
+        assert_eq!(jira.bulk_bodies("builds").await.len(), 1, "{status}: not retried");
+    }
+    assert!(elsewhere.received_requests().await.unwrap().is_empty());
+    drop(jira);
+}
+
+#[tokio::test]
+async fn a_site_that_does_not_resolve_fails_at_once_naming_the_setting() {
+    let jira = FakeJira::start().await;
+    for (setting, via_variable) in [("JIRA_SITE", true), ("--site", false)] {
+        let home = tempfile::tempdir().unwrap();
+        let mut command = jira_send(home.path());
+        command.envs(FakeJira::credentials()).args([
+            "--api-url",
+            &jira.uri(),
+            "--token-url",
+            &format!("{}/oauth/token", jira.uri()),
+        ]);
+        if via_variable {
+            command.env("JIRA_SITE", "acme.atlasian.invalid");
+        } else {
+            command.args(["--site", "acme.atlasian.invalid"]);
+        }
+        let started = std::time::Instant::now();
+        let output = command.args(SIMPLE_BUILD).output().unwrap();
+        eprintln!("a site that does not resolve failed in {:?}", started.elapsed());
+        assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+        let text = format!("{}{}", stdout(&output), stderr(&output));
+        assert!(
+            text.contains(&format!(
+                "acme.atlasian.invalid does not resolve: check {setting} (your Jira's address, e.g. \
+                 acme.atlassian.net)"
+            )),
+            "{text}"
+        );
+        assert!(!text.contains("retrying"), "{text}");
+        assert!(queued(home.path()).is_empty(), "nothing queued for a typo");
+    }
+    assert!(
+        jira.server.received_requests().await.unwrap().is_empty(),
+        "no token was asked for"
+    );
+}
+
+#[tokio::test]
+async fn a_tenant_info_that_is_not_jira_fails_at_once() {
+    let jira = FakeJira::start().await;
+    for (status, body) in [
+        (200, "<html>Welcome to nginx!</html>"),
+        (200, r#"{"cloudId":"../../../../etc"}"#),
+        (200, r#"{"cloudId":"a/b?c"}"#),
+        (404, "Not Found"),
+    ] {
+        let site = wiremock::MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(wiremock::matchers::path("/_edge/tenant_info"))
+            .respond_with(ResponseTemplate::new(status).set_body_string(body))
+            .mount(&site)
+            .await;
+        let home = tempfile::tempdir().unwrap();
+        let output = jira_send(home.path())
+            .envs(FakeJira::credentials())
+            .env("JIRA_SITE", site.uri())
+            .args(["--api-url", &jira.uri()])
+            .args(["--token-url", &format!("{}/oauth/token", jira.uri())])
+            .args(SIMPLE_BUILD)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(3), "{body}: {}", stderr(&output));
+        let text = stdout(&output);
+        assert!(
+            text.contains("is not a Jira Cloud site") && text.contains("check JIRA_SITE"),
+            "{text}"
+        );
+        assert!(queued(home.path()).is_empty());
+        assert_eq!(site.received_requests().await.unwrap().len(), 1, "asked once");
+    }
+    assert!(
+        jira.server.received_requests().await.unwrap().is_empty(),
+        "no token was sent anywhere"
+    );
+}
+
+#[tokio::test]
+async fn a_cloud_id_that_is_not_a_uuid_is_a_usage_error() {
+    let home = tempfile::tempdir().unwrap();
+    for (flag, variable) in [
+        (Some(""), None),
+        (Some("../../../../etc"), None),
+        (None, Some(("JIRA_CLOUD_ID", "a/b?c"))),
+        (None, Some(("JIRA_CLOUD_ID_ACME_ATLASSIAN_NET", "x"))),
+    ] {
+        let mut command = jira_send(home.path());
+        command
+            .envs(FakeJira::credentials())
+            .args(["--site", "acme.atlassian.net"]);
+        if let Some(id) = flag {
+            command.args(["--cloud-id", id]);
+        }
+        if let Some((name, value)) = variable {
+            command.env(name, value);
+        }
+        let output = command.args(SIMPLE_BUILD).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{flag:?} {variable:?}");
+        assert!(
+            stderr(&output).contains("is not a cloud id"),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
+
+/// A bulk answer accepting build 1 of `app`.
+fn accepted() -> serde_json::Value {
+    json!({"acceptedBuilds": [{"pipelineId": "app", "buildNumber": 1}], "rejectedBuilds": [], "unknownIssueKeys": []})
+}
+
+#[tokio::test]
+async fn a_404_for_a_cached_cloud_id_drops_it_and_looks_it_up_again() {
+    const STALE: &str = "99999999-8888-7777-6666-555555555555";
+    let jira = FakeJira::start().await;
+    // The first run learns (and caches) STALE, and delivers under it.
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path("/_edge/tenant_info"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"cloudId": STALE})))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&jira.server)
+        .await;
+    let stale_bulk = format!("/jira/builds/0.1/cloud/{STALE}/bulk");
+    Mock::given(method("POST"))
+        .and(wiremock::matchers::path(stale_bulk.as_str()))
+        .respond_with(ResponseTemplate::new(202).set_body_json(accepted()))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&jira.server)
+        .await;
+    // From then on, Jira knows no such cloud.
+    Mock::given(method("POST"))
+        .and(wiremock::matchers::path(stale_bulk.as_str()))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})))
+        .with_priority(2)
+        .mount(&jira.server)
+        .await;
+    let home = tempfile::tempdir().unwrap();
+    assert_eq!(build(&jira, home.path()).status.code(), Some(0));
+    let output = build(&jira, home.path());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let paths: Vec<String> = jira
+        .requests("/jira/builds/")
+        .await
+        .iter()
+        .map(|r| r.url.path().to_owned())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            stale_bulk.clone(),
+            stale_bulk,
+            format!("/jira/builds/0.1/cloud/{CLOUD_ID}/bulk")
+        ]
+    );
+    assert_eq!(
+        jira.requests("/_edge/tenant_info").await.len(),
+        2,
+        "looked up again once"
+    );
+    // The next run uses the corrected cache.
+    assert_eq!(build(&jira, home.path()).status.code(), Some(0));
+    assert_eq!(jira.requests("/_edge/tenant_info").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_404_for_a_configured_cloud_id_names_the_setting() {
+    const WRONG: &str = "99999999-8888-7777-6666-555555555555";
+    let jira = FakeJira::start().await;
+    Mock::given(method("POST"))
+        .and(path_regex(format!("^/jira/builds/0.1/cloud/{WRONG}/bulk$")))
+        .respond_with(ResponseTemplate::new(404))
+        .with_priority(1)
+        .mount(&jira.server)
+        .await;
+    let home = tempfile::tempdir().unwrap();
+    let output = jira_send(home.path())
+        .envs(FakeJira::credentials())
+        .env("JIRA_CLOUD_ID", WRONG)
+        .args(jira.args())
+        .args(SIMPLE_BUILD)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains(&format!(
+            "Jira knows no cloud {WRONG} (the cloud id from JIRA_CLOUD_ID)"
+        )),
+        "{text}"
+    );
+    assert!(queued(home.path()).is_empty());
+}
+
+#[tokio::test]
+async fn an_outbox_that_cannot_be_written_still_loses_nothing() {
+    let jira = FakeJira::start().await;
+    let closed = ClosedPort::new();
+    let home = tempfile::tempdir().unwrap();
+    // The outbox "directory" is a file.
+    let not_a_dir = home.path().join("outbox-file");
+    std::fs::write(&not_a_dir, "").unwrap();
+    let run = |output_format: &str| {
+        jira_send(home.path())
+            .envs(FakeJira::credentials())
+            .args(["--site", &jira.uri(), "--cloud-id", CLOUD_ID])
+            .args(["--token-url", &format!("{}/oauth/token", jira.uri())])
+            .args(["--api-url", &closed.uri(), "--output", output_format])
+            .arg("--outbox-dir")
+            .arg(&not_a_dir)
+            .args(SIMPLE_BUILD)
+            .output()
+            .unwrap()
+    };
+    let output = run("json");
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    let report = json(&output);
+    let site = &report["sites"][0];
+    assert_eq!(site["outbox"], json!(null));
+    assert!(
+        site["outboxError"]
+            .as_str()
+            .unwrap()
+            .contains("cannot write the outbox"),
+        "{site:#}"
+    );
+    assert_eq!(site["undelivered"][0]["method"], "POST");
+    assert_eq!(site["undelivered"][0]["body"]["builds"][0]["buildNumber"], 1);
+    assert!(
+        stderr(&output).contains("could not be saved"),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = run("text");
+    assert_eq!(output.status.code(), Some(4));
+    let text = stderr(&output);
+    assert!(
+        text.contains("could not be saved") && text.contains("cannot write the outbox"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"buildNumber\":1"),
+        "the body itself, on stderr: {text}"
+    );
+    assert!(stdout(&output).contains("NOT saved"), "{}", stdout(&output));
+}
+
+/// Sends `signal` to a `build` once the fake holds its bulk POST; returns its output.
+#[cfg(unix)]
+async fn interrupted_build(
+    signal: rustix::process::Signal,
+    output_format: &str,
+) -> (FakeJira, tempfile::TempDir, std::process::Output) {
+    let jira = FakeJira::start().await;
+    let mut arrived = jira.hold_bulk("builds").await;
+    let home = tempfile::tempdir().unwrap();
+    let child = jira_send_std(home.path())
+        .envs(FakeJira::credentials())
+        .args(jira.args())
+        .args(["--output", output_format])
+        .args(SIMPLE_BUILD)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The handshake: the request is in flight, so delivery (and its signal handling)
+    // has begun.
+    let body = arrived.recv().await.unwrap();
+    assert_eq!(body["builds"][0]["buildNumber"], 1);
+    rustix::process::kill_process(rustix::process::Pid::from_child(&child), signal).unwrap();
+    let output = child.wait_with_output().unwrap();
+    (jira, home, output)
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sigterm_during_delivery_saves_the_report_and_exits_4() {
+    let (_jira, home, output) = interrupted_build(rustix::process::Signal::TERM, "json").await;
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    let report = json(&output);
+    assert_eq!(report["signal"], "SIGTERM");
+    assert_eq!(report["exitCode"], 4);
+    let site = &report["sites"][0];
+    assert!(
+        site["error"].as_str().unwrap().contains("interrupted by SIGTERM"),
+        "{site:#}"
+    );
+    let saved = site["outbox"].as_str().expect("saved to the outbox");
+    assert_eq!(queued(home.path()), [std::path::PathBuf::from(saved)]);
+    assert!(
+        std::fs::read_to_string(saved)
+            .unwrap()
+            .contains("\"buildNumber\": 1")
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sigint_during_delivery_saves_the_report_and_exits_4() {
+    let (jira, home, output) = interrupted_build(rustix::process::Signal::INT, "text").await;
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("interrupted by SIGINT"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        stdout(&output).contains("saved to the outbox"),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(queued(home.path()).len(), 1);
+    // And the next flush delivers it.
+    jira.server.reset().await;
+    let again = FakeJira::start().await;
+    let flushed = jira_send(home.path())
+        .envs(FakeJira::credentials())
+        .args(again.args())
+        .arg("flush")
+        .output()
+        .unwrap();
+    assert_eq!(flushed.status.code(), Some(0), "{}", stderr(&flushed));
+    assert_eq!(again.deliveries.load(Ordering::SeqCst), 1);
 }

@@ -82,9 +82,37 @@ async fn each_decision_has_its_exit_code() {
     assert!(stderr(&not_found).contains("--gate"), "{}", stderr(&not_found));
 }
 
+/// When the wait runs out, the gate is asked a last time: at least two polls however
+/// slow the first one was, so the test does not race the clock.
 #[tokio::test]
-async fn a_wait_that_times_out_exits_6() {
+async fn a_wait_that_times_out_asks_once_more_and_exits_6() {
     let (jira, output) = gate(vec![gating("awaiting")], &["--wait", "--wait-timeout", "100ms"]).await;
     assert_eq!(output.status.code(), Some(6), "{}", stderr(&output));
     assert!(jira.requests("/jira/deployments/").await.len() >= 2, "it polled");
+    // A wait already over after the first poll still asks a last time.
+    let (jira, output) = gate(vec![gating("awaiting")], &["--wait", "--wait-timeout", "0s"]).await;
+    assert_eq!(output.status.code(), Some(6), "{}", stderr(&output));
+    assert_eq!(jira.requests("/jira/deployments/").await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_gate_answer_without_a_status_is_an_unknown_outcome() {
+    let (jira, output) = gate(vec![(200, json!({"hello": "proxy"}))], &[]).await;
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    assert!(stderr(&output).contains("no gatingStatus"), "{}", stderr(&output));
+    assert_eq!(
+        jira.requests("/jira/deployments/").await.len(),
+        jira_send::retry::MAX_ATTEMPTS as usize,
+        "asked again first"
+    );
+}
+
+#[tokio::test]
+async fn huge_durations_do_not_overflow() {
+    let (_, output) = gate(
+        vec![gating("allowed")],
+        &["--wait", "--wait-timeout", "18446744073709551615s"],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }

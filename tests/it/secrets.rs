@@ -1,7 +1,11 @@
 //! No secret in any output: every command, at the most verbose log level.
 
+use serde_json::json;
+use wiremock::matchers::{method, path, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
 use crate::common::fake::CLIENT_SECRET;
-use crate::common::{FakeJira, TestRepo, jira_send};
+use crate::common::{FakeJira, SIMPLE_BUILD, TestRepo, jira_send};
 
 #[tokio::test]
 async fn no_command_prints_a_secret_even_at_vv() {
@@ -24,10 +28,8 @@ async fn no_command_prints_a_secret_even_at_vv() {
     )
     .unwrap();
     let payload = payload.to_string_lossy().into_owned();
-    let down = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}", listener.local_addr().unwrap())
-    };
+    let closed = crate::common::fake::ClosedPort::new();
+    let down = closed.uri();
     let api = jira.uri();
     let commands: Vec<(i32, Vec<&str>)> = vec![
         (
@@ -195,4 +197,82 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     files
+}
+
+/// stdout and stderr of a run, together.
+fn everything(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[tokio::test]
+async fn a_secret_echoed_by_the_token_endpoint_is_masked() {
+    let jira = FakeJira::start().await;
+    let auth = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "error": "invalid_client",
+            "error_description": format!("no client with secret {CLIENT_SECRET}"),
+        })))
+        .mount(&auth)
+        .await;
+    for format in ["text", "json"] {
+        let home = tempfile::tempdir().unwrap();
+        let output = jira_send(home.path())
+            .envs(FakeJira::credentials())
+            .args(["--site", &jira.uri(), "--api-url", &jira.uri()])
+            .args(["--token-url", &format!("{}/oauth/token", auth.uri())])
+            .args(["-vvv", "--output", format])
+            .args(SIMPLE_BUILD)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(3));
+        let all = everything(&output);
+        assert!(!all.contains(CLIENT_SECRET), "{all}");
+        assert!(all.contains("no client with secret ****"), "{all}");
+    }
+}
+
+#[tokio::test]
+async fn a_token_echoed_by_jira_is_masked_and_long_errors_are_cut() {
+    let jira = FakeJira::start().await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/jira/builds/.*/bulk$"))
+        .respond_with(|request: &wiremock::Request| {
+            let auth = request.headers["authorization"].to_str().unwrap().to_owned();
+            ResponseTemplate::new(400).set_body_json(json!([
+                {"message": format!("bad request with header {auth}")},
+                {"message": "x".repeat(10_000_000)},
+            ]))
+        })
+        .with_priority(1)
+        .mount(&jira.server)
+        .await;
+    for format in ["text", "json"] {
+        let home = tempfile::tempdir().unwrap();
+        let output = jira_send(home.path())
+            .envs(FakeJira::credentials())
+            .args(jira.args())
+            .args(["-vv", "--output", format])
+            .args(SIMPLE_BUILD)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "rejected");
+        let all = everything(&output);
+        assert!(!all.contains("access-token-"), "{}", &all[..all.len().min(4000)]);
+        assert!(
+            all.contains("bad request with header Bearer ****"),
+            "{}",
+            &all[..all.len().min(4000)]
+        );
+        assert!(
+            all.len() < 20_000,
+            "a 10 MB message is cut: {} bytes printed",
+            all.len()
+        );
+    }
 }

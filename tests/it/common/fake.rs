@@ -339,3 +339,45 @@ impl Bulk {
         }))
     }
 }
+
+/// A loopback port that refuses every connection for as long as this value lives: a
+/// socket is bound to it but does not listen, so no other process can take the port
+/// meanwhile (a port merely closed again could be).
+pub struct ClosedPort {
+    _socket: tokio::net::TcpSocket,
+    pub addr: std::net::SocketAddr,
+}
+
+impl ClosedPort {
+    pub fn new() -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = socket.local_addr().unwrap();
+        Self {
+            _socket: socket,
+            addr,
+        }
+    }
+
+    pub fn uri(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl FakeJira {
+    /// Holds every bulk POST to `api` without answering (for an hour), after telling
+    /// the returned receiver it arrived: a test waits for the request, not for time.
+    pub async fn hold_bulk(&self, api: &str) -> tokio::sync::mpsc::UnboundedReceiver<Value> {
+        let (arrived, receiver) = tokio::sync::mpsc::unbounded_channel();
+        Mock::given(method("POST"))
+            .and(path_regex(format!(r"^/jira/{api}/0\.1/cloud/[^/]+/bulk$")))
+            .respond_with(move |request: &Request| {
+                let _ = arrived.send(serde_json::from_slice(&request.body).unwrap_or(Value::Null));
+                ResponseTemplate::new(202).set_delay(std::time::Duration::from_secs(3600))
+            })
+            .with_priority(1)
+            .mount(&self.server)
+            .await;
+        receiver
+    }
+}

@@ -1,0 +1,101 @@
+//! SIGTERM and SIGINT while delivering: CI systems send them when a job is cancelled
+//! or times out. The request in flight is abandoned (its outcome is unknown, and a
+//! resend is harmless), and everything undelivered goes to the outbox before the
+//! report is printed, so a cancelled step loses nothing.
+
+use serde::Serialize;
+use tokio::sync::watch;
+use tracing::warn;
+
+use crate::error::Exit;
+
+/// A signal that ends the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGINT, Ctrl-C.
+    Interrupt,
+    /// SIGTERM.
+    Terminate,
+}
+
+impl Signal {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Interrupt => "SIGINT",
+            Self::Terminate => "SIGTERM",
+        }
+    }
+
+    /// 128 + the signal's number: what a shell reports for a process it ended.
+    pub fn exit(self) -> Exit {
+        match self {
+            Self::Interrupt => Exit::Interrupted,
+            Self::Terminate => Exit::Terminated,
+        }
+    }
+}
+
+impl Serialize for Signal {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// Whether a signal arrived; cloned into everything that must stop for one.
+#[derive(Clone, Debug)]
+pub struct Interrupt {
+    received: watch::Receiver<Option<Signal>>,
+}
+
+impl Interrupt {
+    /// Starts listening for SIGTERM and SIGINT. Must run inside the runtime; from
+    /// here on the signals no longer end the process by themselves.
+    pub fn listen() -> Self {
+        let (tx, received) = watch::channel(None);
+        // Registered now, not when the task first runs: a signal that arrives before
+        // the first request is caught too.
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::spawn(async move {
+                        let signal = tokio::select! {
+                            _ = term.recv() => Signal::Terminate,
+                            _ = int.recv() => Signal::Interrupt,
+                        };
+                        let _ = tx.send(Some(signal));
+                    });
+                }
+                (Err(e), _) | (_, Err(e)) => warn!("cannot listen for SIGTERM and SIGINT: {e}"),
+            }
+        }
+        #[cfg(not(unix))]
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                let _ = tx.send(Some(Signal::Interrupt));
+            }
+        });
+        Self { received }
+    }
+
+    /// Never fires: for work that is not delivery.
+    pub fn never() -> Self {
+        let (_, received) = watch::channel(None);
+        Self { received }
+    }
+
+    /// The signal received so far, if any.
+    pub fn received(&self) -> Option<Signal> {
+        *self.received.borrow()
+    }
+
+    /// Waits for a signal; forever if none comes.
+    pub async fn wait(&self) -> Signal {
+        let mut received = self.received.clone();
+        match received.wait_for(Option::is_some).await {
+            Ok(signal) => signal.unwrap_or(Signal::Terminate),
+            Err(_) => std::future::pending().await,
+        }
+    }
+}
