@@ -241,13 +241,14 @@ impl Rest<'_> {
         }
     }
 
-    /// `text` with the token masked: servers echo what they were sent.
+    /// `text` with the token masked: servers echo what they were sent. (Also masked
+    /// process-wide once registered: this holds even for a token nobody registered.)
     fn mask(&self, text: &str) -> String {
         let secret = self.auth.secret();
         if secret.is_empty() {
             text.to_owned()
         } else {
-            text.replace(secret, "***")
+            text.replace(secret, crate::mask::MASK)
         }
     }
 }

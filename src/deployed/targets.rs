@@ -1,5 +1,6 @@
 //! Where each source lives, read from the CI system's variables: which can be asked
-//! in this run, and why the others cannot.
+//! in this run, and why the others cannot. The tokens read here are registered with
+//! [`crate::mask`] at once, so nothing printed or logged can show them.
 
 use secrecy::SecretString;
 use url::Url;
@@ -47,7 +48,7 @@ fn github(var: &impl Fn(&str) -> Option<String>, environment: &str) -> Result<Gi
             "GITHUB_REPOSITORY {repository:?} is not owner/name"
         )));
     };
-    let Some(token) = var("GITHUB_TOKEN") else {
+    let Some(token) = var("GITHUB_TOKEN").inspect(|t| crate::mask::register(t)) else {
         return Err(Answer::Missing {
             why: "GITHUB_TOKEN is not set".into(),
             remedy: Some("pass GITHUB_TOKEN and grant `deployments: read`".into()),
@@ -144,6 +145,12 @@ mod tests {
         assert_eq!((github.owner.as_str(), github.name.as_str()), ("acme", "app"));
         assert_eq!(github.token.expose_secret(), "ghs_x");
         assert!(!format!("{github:?}").contains("ghs_x"), "Debug masks the token");
+        let registered = targets(&[
+            ("GITHUB_REPOSITORY", "a/b"),
+            ("GITHUB_TOKEN", "ghs_registered-token"),
+        ]);
+        assert!(registered.github.is_ok());
+        assert_eq!(crate::mask::mask("said ghs_registered-token"), "said ****");
         assert_eq!(github.environment, "Production EU");
         let Err(Answer::Missing { why, remedy }) = targets(&[("GITHUB_REPOSITORY", "acme/app")]).github
         else {

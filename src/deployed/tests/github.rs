@@ -186,7 +186,7 @@ async fn a_missing_permission_is_a_warning_naming_it_and_the_token_stays_secret(
     assert_eq!(
         warning,
         "cannot read the deployments of the GitHub environment \"prod\": GitHub refused the token (403): \
-         Resource not accessible by integration (token ***): it needs `deployments: read`"
+         Resource not accessible by integration (token ****): it needs `deployments: read`"
     );
     assert_eq!(
         remedy.as_deref(),
