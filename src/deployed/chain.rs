@@ -27,8 +27,10 @@ pub enum Start {
     Since(String),
     /// `--since-tag GLOB`: today's walk.
     SinceTag(String),
-    /// A commit: the previous deployment's (to place with [`super::plan()`]) or the CI's.
-    Commit(String),
+    /// The previous deployment's commit: placed against HEAD by [`super::plan()`].
+    Deployed(String),
+    /// The commit the CI system names: today's walk (`git::Start::Ci`).
+    Ci(String),
     /// HEAD alone.
     Head,
 }
@@ -110,7 +112,7 @@ pub fn resolve(
             Answer::Found(deployed) => {
                 return Resolution {
                     from_source: source.from_source(),
-                    start: Start::Commit(deployed.sha.clone()),
+                    start: Start::Deployed(deployed.sha.clone()),
                     detail: Some(deployed.detail.clone()),
                     notes,
                     warnings,
@@ -130,7 +132,7 @@ pub fn resolve(
     let (from_source, start, detail, fallback) = match ci {
         Some(ci) => (
             FromSource::Ci,
-            Start::Commit(ci.sha),
+            Start::Ci(ci.sha),
             Some(ci.detail.clone()),
             format!("the CI's range (from {})", ci.detail),
         ),
@@ -143,8 +145,9 @@ pub fn resolve(
             said.push_str(": to read every commit since the last deployment, ");
             said.push_str(&remedies.join(", or "));
         }
-        if remedies.is_empty() && !failed {
-            // Asked and answered "none yet": a first deployment, nothing to fix.
+        if remedies.is_empty() && !failed && mode == Mode::Auto {
+            // Asked and answered "none yet": a first deployment, nothing to fix. (A
+            // source named with --since-deployment that finds nothing always warns.)
             notes.push(said);
         } else {
             warnings.push(said);
@@ -245,7 +248,7 @@ mod tests {
         ];
         let r = resolve(Mode::Auto, None, "prod", &answers, ci());
         assert_eq!(r.from_source, FromSource::Tag);
-        assert_eq!(r.start, Start::Commit("a".repeat(40)));
+        assert_eq!(r.start, Start::Deployed("a".repeat(40)));
         assert_eq!(r.detail.as_deref(), Some("tag jira-send/deployed/prod, aaaaaaa"));
         assert_eq!(r.notes, ["GitHub deployments: GITHUB_TOKEN is not set"]);
         assert_eq!(r.warnings, ["GitLab refused; trying the next source"]);
@@ -267,7 +270,7 @@ mod tests {
         ];
         let r = resolve(Mode::Auto, None, "Production EU", &answers, ci());
         assert_eq!(r.from_source, FromSource::Ci);
-        assert_eq!(r.start, Start::Commit("c".repeat(40)));
+        assert_eq!(r.start, Start::Ci("c".repeat(40)));
         assert_eq!(r.detail.as_deref(), Some("the push's previous commit"));
         assert_eq!(
             r.warnings,
@@ -287,14 +290,19 @@ mod tests {
     }
 
     #[test]
-    fn a_first_deployment_is_a_note_not_a_warning() {
+    fn a_first_deployment_is_a_note_not_a_warning_unless_the_source_was_named() {
         let answers = [(Source::Tag, missing("no tag jira-send/deployed/prod", None))];
-        let r = resolve(Mode::Tag, None, "prod", &answers, None);
+        let r = resolve(Mode::Auto, None, "prod", &answers, None);
         assert!(r.warnings.is_empty());
         assert!(
             r.notes
                 .iter()
                 .any(|n| n.starts_with("no previous successful deployment"))
+        );
+        let r = resolve(Mode::Tag, None, "prod", &answers, None);
+        assert_eq!(
+            r.warnings,
+            ["no previous successful deployment to prod was found; the range is HEAD alone"]
         );
         assert!(
             r.notes

@@ -47,11 +47,12 @@
 //!   local marker tag and Jenkins' variable still answer), and the one HTTP client
 //!   (`http::client`, which must not follow redirects: a token is never re-sent).
 //! - **What it returns**: a [`Resolution`] (`range.fromSource`, `range.fromDetail`, the
-//!   notes to log at `-v` and the warnings) and, for a deployment source, a [`Planned`]
+//!   notes to log at `-v` and the warnings) and, for [`Start::Deployed`], a [`Planned`]
 //!   [`Plan`]: walk `base..HEAD` (a new `git::Start` variant for a commit id), no commits
 //!   (the branch's keys alone), commit messages from the compare API (scanned like the
 //!   walk's, with `range.truncated`), the clone's history as far as it goes, or HEAD
-//!   alone. `since`, `since-tag`, `ci` and `head` keep today's walk (`git::Start`).
+//!   alone. [`Start::Since`], [`Start::SinceTag`], [`Start::Ci`] and [`Start::Head`] keep
+//!   today's walk (`git::Start`).
 //! - **After delivery**: when Jira accepted a `successful` deployment and
 //!   `--record-deployment` is set, [`marker::record`]; its warning is printed, never
 //!   turned into an exit code.

@@ -75,7 +75,7 @@ async fn github_answers_in_two_requests_and_nothing_else_is_asked() {
     let resolution = run(Mode::Auto, None, &targets(&server.uri())).await;
 
     assert_eq!(resolution.from_source, FromSource::Github);
-    assert_eq!(resolution.start, Start::Commit(A.into()));
+    assert_eq!(resolution.start, Start::Deployed(A.into()));
     assert_eq!(
         resolution.detail.as_deref(),
         Some("GitHub deployment 1, 2026-11-20, aaaaaaa")
@@ -106,7 +106,7 @@ async fn a_refusal_falls_through_to_the_next_source_with_a_warning() {
     let resolution = run(Mode::Auto, None, &targets(&server.uri())).await;
 
     assert_eq!(resolution.from_source, FromSource::Jenkins);
-    assert_eq!(resolution.start, Start::Commit(J.into()));
+    assert_eq!(resolution.start, Start::Deployed(J.into()));
     assert_eq!(resolution.warnings.len(), 1);
     assert!(resolution.warnings[0].contains("it needs `deployments: read`; trying the next source"));
     assert_eq!(
