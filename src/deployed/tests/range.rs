@@ -112,25 +112,8 @@ async fn on_github_a_depth_one_clone_reads_the_range_from_the_compare_api() {
     let head = sandbox.head(&clone);
 
     // The fake's answer is the upstream's real history between the two.
-    let log = sandbox.git(
-        &sandbox.work,
-        &[
-            "log",
-            "--reverse",
-            "--format=%H%x00%B%x1e",
-            &format!("{base}..{head}"),
-        ],
-    );
-    let commits: Vec<Value> = log
-        .split('\x1e')
-        .filter(|e| !e.trim().is_empty())
-        .map(|entry| {
-            let (sha, message) = entry.trim_start().split_once('\0').unwrap();
-            json!({"sha": sha, "commit": {"message": message.trim_end()}})
-        })
-        .collect();
     let server = MockServer::start().await;
-    let body = json!({"status": "ahead", "total_commits": commits.len(), "merge_base_commit": {"sha": base}, "commits": commits});
+    let body = compare_body(&sandbox, &base, &head);
     Mock::given(method("GET"))
         .and(path(format!("/repos/acme/app/compare/{base}...{head}")))
         .respond_with(move |_: &Request| ResponseTemplate::new(200).set_body_json(body.clone()))
@@ -196,4 +179,180 @@ async fn offline_a_base_outside_the_clone_is_not_fetched() {
         "{planned:?}"
     );
     assert_eq!(sandbox.count(&clone, "HEAD"), 1, "nothing fetched");
+}
+
+/// The fake's compare answer for `base...head`: the upstream's real history between.
+fn compare_body(sandbox: &Sandbox, base: &str, head: &str) -> Value {
+    let log = sandbox.git(
+        &sandbox.work,
+        &[
+            "log",
+            "--reverse",
+            "--format=%H%x00%B%x1e",
+            &format!("{base}..{head}"),
+        ],
+    );
+    let commits: Vec<Value> = log
+        .split('\x1e')
+        .filter(|e| !e.trim().is_empty())
+        .map(|entry| {
+            let (sha, message) = entry.trim_start().split_once('\0').unwrap();
+            json!({"sha": sha, "commit": {"message": message.trim_end()}})
+        })
+        .collect();
+    json!({"status": "ahead", "total_commits": commits.len(), "merge_base_commit": {"sha": base}, "commits": commits})
+}
+
+fn lookup_of<'a>(
+    targets: &'a crate::deployed::Targets,
+    git: &'a crate::deployed::GitCli,
+    head: &'a str,
+    client: &'a reqwest::Client,
+) -> crate::deployed::Lookup<'a> {
+    crate::deployed::Lookup {
+        mode: crate::deployed::Mode::Auto,
+        explicit: None,
+        environment: "Production EU",
+        environment_id: ENV_ID,
+        head,
+        targets,
+        git: Some(git),
+        record_deployment: false,
+        offline: false,
+        ci_base: None,
+        client,
+        deadline: deadline(60),
+    }
+}
+
+#[tokio::test]
+async fn github_a_depth_one_run_reads_every_commit_since_the_last_success() {
+    use crate::deployed::{Answer, FromSource, Start, Targets, find};
+    let sandbox = Sandbox::new();
+    sandbox.commit("ABC-1 first");
+    let a = sandbox.commit("ABC-2 deployed to Production EU");
+    sandbox.commit("ABC-3 after");
+    let b = sandbox.commit("ABC-4 its deployment failed");
+    sandbox.commit("ABC-5 fix");
+    let clone = sandbox.clone("ci", Some(1));
+    let head = sandbox.head(&clone);
+
+    let server = MockServer::start().await;
+    let deployments = json!([
+        {"id": 3, "sha": head, "created_at": "2026-11-22T10:00:00Z"},
+        {"id": 2, "sha": b, "created_at": "2026-11-21T10:00:00Z"},
+        {"id": 1, "sha": a, "created_at": "2026-11-20T10:00:00Z"},
+    ]);
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/deployments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(deployments))
+        .mount(&server)
+        .await;
+    for (id, state) in [(2, "failure"), (1, "success")] {
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/acme/app/deployments/{id}/statuses")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"state": state}])))
+            .mount(&server)
+            .await;
+    }
+    let body = compare_body(&sandbox, &a, &head);
+    Mock::given(method("GET"))
+        .and(path(format!("/repos/acme/app/compare/{a}...{head}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
+    let targets = Targets {
+        github: Ok(github(&server.uri(), "Production EU")),
+        gitlab: Err(Answer::missing("not GitLab CI")),
+        jenkins: Answer::missing("not Jenkins"),
+    };
+    let git = sandbox.cli(&clone);
+    let client = client();
+
+    let resolution = find(&lookup_of(&targets, &git, &head, &client)).await;
+    assert_eq!(resolution.from_source, FromSource::Github);
+    assert_eq!(resolution.start, Start::Deployed(a.clone()));
+    assert_eq!(
+        resolution.detail,
+        Some(format!("GitHub deployment 1, 2026-11-20, {}", &a[..7]))
+    );
+    let planned = plan(&Placing {
+        git: &git,
+        base: &a,
+        head: &head,
+        github: targets.github.as_ref().ok(),
+        max_commits: 1000,
+        offline: false,
+        client: &client,
+        deadline: deadline(60),
+    })
+    .await;
+
+    let Plan::Messages {
+        commits,
+        truncated: false,
+    } = planned.plan
+    else {
+        panic!("{planned:?}")
+    };
+    let subjects: Vec<&str> = commits.iter().map(|c| c.message.as_str()).collect();
+    assert_eq!(
+        subjects,
+        ["ABC-3 after", "ABC-4 its deployment failed", "ABC-5 fix"]
+    );
+    // One list, two statuses, one compare page.
+    assert_eq!(server.received_requests().await.unwrap().len(), 4);
+    assert_eq!(sandbox.count(&clone, "HEAD"), 1, "the clone was not touched");
+}
+
+#[tokio::test]
+async fn gitlab_a_shallow_run_deepens_to_the_last_success() {
+    use crate::deployed::gitlab::GitLab;
+    use crate::deployed::{Answer, FromSource, Start, Targets, find};
+    let sandbox = Sandbox::new();
+    let shas: Vec<String> = (0..60).map(|i| sandbox.commit(&format!("ABC-{i}"))).collect();
+    let a = &shas[10]; // 49 commits below HEAD: beyond a depth-20 clone
+    let clone = sandbox.clone("ci", Some(20));
+    let head = sandbox.head(&clone);
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v4/projects/42/deployments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"id": 99, "iid": 9, "ref": "main", "sha": a, "finished_at": "2026-11-20T10:00:00Z", "deployable": {"id": 1}}
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let targets = Targets {
+        github: Err(Answer::missing("not GitHub Actions")),
+        gitlab: Ok(GitLab {
+            api_url: format!("{}/api/v4", server.uri()).parse().unwrap(),
+            project_id: "42".into(),
+            job_token: secrecy::SecretString::from(super::TOKEN),
+            job_id: Some(2),
+            reference: Some("main".into()),
+            environment: "production".into(),
+        }),
+        jenkins: Answer::missing("not Jenkins"),
+    };
+    let git = sandbox.cli(&clone);
+    let client = client();
+
+    let resolution = find(&lookup_of(&targets, &git, &head, &client)).await;
+    assert_eq!(resolution.from_source, FromSource::Gitlab);
+    assert_eq!(resolution.start, Start::Deployed(a.clone()));
+    let planned = plan_for(&sandbox, &clone, a, 1000).await;
+
+    assert_eq!(
+        planned.plan,
+        Plan::Walk {
+            base: a.parse().unwrap()
+        }
+    );
+    assert!(
+        planned.notes[0].starts_with("deepened the shallow clone by 50 commits"),
+        "{planned:?}"
+    );
+    assert_eq!(sandbox.count(&clone, &format!("{a}..HEAD")), 49);
 }
