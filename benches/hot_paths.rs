@@ -54,8 +54,11 @@ fn messages(repo: &Repo, all: &Range) -> Vec<Vec<u8>> {
 
 fn benches(c: &mut Criterion) {
     let path = repository();
-    let repo = Repo::discover(Some(&path)).expect("open").expect("a repository");
-    let head = repo.head().expect("HEAD").id;
+    let repo = Repo::discover(Some(&path))
+        .expect("open")
+        .and_then(|found| found.readable())
+        .expect("a repository");
+    let head = repo.head().expect("HEAD").expect("a commit").id;
     let root = first_commit(&path).expect("the root commit");
     let all = repo.range(&Start::Since(root), head).expect("the full range");
     let messages = messages(&repo, &all);

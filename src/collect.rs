@@ -111,18 +111,14 @@ pub fn walk_range(
     ctx: &RunContext,
     visit: impl FnMut(git2::Oid, &[u8]) -> Result<()>,
 ) -> Result<RangeRead> {
-    let (Some(repo), Some(head)) = (&ctx.repo, &ctx.head) else {
-        return Err(Error::usage(
-            "not in a git repository, so there is nowhere to find issue keys: run inside the \
-             repository, pass --repo PATH, or name the keys with --issue-key",
-        ));
-    };
+    let (repo, head) = ctx.history()?;
     let start = if let Some(rev) = &args.since {
         Start::Since(rev.clone())
     } else if let Some(glob) = &args.since_tag {
         Start::SinceTag(glob.clone())
-    } else if let Some(base) = ctx.ci.as_ref().and_then(|ci| ci.range_base.clone()) {
-        Start::Ci(base)
+    } else if let Some(base) = ctx.range_start() {
+        tracing::debug!("the range starts at {} ({})", base.value, base.from);
+        Start::Ci(base.value)
     } else {
         Start::Head
     };

@@ -3,12 +3,21 @@
 //! Variables: <https://learn.microsoft.com/azure/devops/pipelines/build/variables>.
 //! `BUILD_BUILDNUMBER` is a display string (`20240115.3`), so the build number is the
 //! numeric `BUILD_BUILDID`. On a pull-request build `BUILD_SOURCEBRANCH` is
-//! `refs/pull/1/merge`; the source branch is `SYSTEM_PULLREQUEST_SOURCEBRANCH`.
+//! `refs/pull/1/merge` and `BUILD_SOURCEVERSION` the merge Azure made for the test;
+//! the source branch is `SYSTEM_PULLREQUEST_SOURCEBRANCH` (documented as
+//! `refs/heads/…`; GitHub-hosted repositories give the short name, so both are read)
+//! and the head commit
+//! `SYSTEM_PULLREQUEST_SOURCECOMMITID`. Azure gives no base commit: the range starts
+//! at the test merge's first parent, when the clone has it (see `context`).
+//!
+//! A team project's name may hold spaces (Microsoft's own example is "Fabrikam
+//! Fiber"): it is percent-encoded in URLs, and kept readable in the pipeline id.
 
 use serde::Deserialize;
 
-use super::{CiContext, CiEnvironment, PullRequest, branch_name, first, number, state};
+use super::{CiContext, CiEnvironment, PullRequest, branch_name, commit_id, first, number, state, tag_name};
 use crate::env::Env;
+use crate::remote::{Remote, query_value, segment};
 
 #[derive(Debug, Default, Deserialize)]
 struct Vars {
@@ -22,6 +31,7 @@ struct Vars {
     system_teamproject: Option<String>,
     system_definitionid: Option<String>,
     system_pullrequest_sourcebranch: Option<String>,
+    system_pullrequest_sourcecommitid: Option<String>,
     system_pullrequest_targetbranch: Option<String>,
     system_pullrequest_pullrequestid: Option<String>,
     system_pullrequest_pullrequestnumber: Option<String>,
@@ -42,7 +52,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         .as_deref()
         .map(|c| c.trim_end_matches('/').to_owned());
     let project_url = match (&collection, &vars.system_teamproject) {
-        (Some(c), Some(p)) => Some(format!("{c}/{p}")),
+        (Some(c), Some(p)) => Some(format!("{c}/{}", segment(p))),
         _ => None,
     };
     let (pipeline_id, pipeline_name) = match (&vars.system_teamproject, &vars.build_definitionname) {
@@ -53,11 +63,11 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         (_, definition) => (definition.clone(), definition.clone()),
     };
     let run_url = match (&project_url, &vars.build_buildid) {
-        (Some(p), Some(id)) => Some(format!("{p}/_build/results?buildId={id}")),
+        (Some(p), Some(id)) => Some(format!("{p}/_build/results?buildId={}", query_value(id))),
         _ => None,
     };
     let pipeline_url = match (&project_url, &vars.system_definitionid) {
-        (Some(p), Some(id)) => Some(format!("{p}/_build?definitionId={id}")),
+        (Some(p), Some(id)) => Some(format!("{p}/_build?definitionId={}", query_value(id))),
         _ => None,
     };
     let pr_id = vars
@@ -68,7 +78,11 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         .system_pullrequest_sourcebranch
         .as_deref()
         .map(|b| branch_name(b).to_owned());
-    let repository_url = vars.build_repository_uri.clone();
+    let remote = vars.build_repository_uri.as_deref().and_then(Remote::parse);
+    let repository_url = remote
+        .as_ref()
+        .map(Remote::web_url)
+        .or(vars.build_repository_uri.clone());
     let pull_request = pr_id.as_deref().map(|id| PullRequest {
         number: number(Some(id)),
         title: None,
@@ -77,13 +91,10 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             .system_pullrequest_targetbranch
             .as_deref()
             .map(|b| branch_name(b).to_owned()),
-        url: repository_url.as_ref().map(|r| {
-            if r.contains("github.com") {
-                format!("{r}/pull/{id}")
-            } else {
-                format!("{r}/pullrequest/{id}")
-            }
-        }),
+        url: remote
+            .as_ref()
+            .zip(number(Some(id)))
+            .map(|(r, n)| r.pull_request_url(n)),
         author: None,
     });
     let (branch, branch_from) = first([
@@ -96,6 +107,11 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
                 .map(|b| branch_name(b).to_owned()),
         ),
     ]);
+    let tag = vars
+        .build_sourcebranch
+        .as_deref()
+        .and_then(tag_name)
+        .map(str::to_owned);
     Some(
         CiContext {
             system: "Azure Pipelines",
@@ -105,7 +121,9 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             build_number: number(vars.build_buildid.as_deref()),
             run_url,
             branch,
+            tag,
             commit: vars.build_sourceversion,
+            pull_request_head: commit_id(vars.system_pullrequest_sourcecommitid),
             range_base: None,
             pull_request,
             state: vars.agent_jobstatus.as_deref().and_then(state),
@@ -117,6 +135,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
+            ("system", "TF_BUILD"),
             ("pipelineId", "SYSTEM_TEAMPROJECT/BUILD_DEFINITIONNAME"),
             ("pipelineName", "BUILD_DEFINITIONNAME (SYSTEM_TEAMPROJECT)"),
             (
@@ -129,7 +148,9 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
                 "SYSTEM_COLLECTIONURI, SYSTEM_TEAMPROJECT, BUILD_BUILDID",
             ),
             ("branch", branch_from),
+            ("tag", "BUILD_SOURCEBRANCH"),
             ("commit", "BUILD_SOURCEVERSION"),
+            ("pullRequestHead", "SYSTEM_PULLREQUEST_SOURCECOMMITID"),
             ("pullRequest", "SYSTEM_PULLREQUEST_*"),
             ("state", "AGENT_JOBSTATUS"),
             ("environment", "ENVIRONMENT_NAME"),

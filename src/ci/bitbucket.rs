@@ -4,11 +4,16 @@
 //! `BITBUCKET_BRANCH` is the source branch on pull-request pipelines;
 //! `BITBUCKET_DEPLOYMENT_ENVIRONMENT` names the environment of a deployment step; the
 //! outcome is known in `after-script` as `BITBUCKET_EXIT_CODE`.
+//!
+//! `BITBUCKET_GIT_HTTP_ORIGIN` is a git remote, documented as `http://bitbucket.org/…`:
+//! the repository's page, and the run's and pull request's pages built on it, are its
+//! `https://` web form. A tag build sets `BITBUCKET_TAG` and no branch.
 
 use serde::Deserialize;
 
 use super::{CiContext, CiEnvironment, CiState, PullRequest, first, number};
 use crate::env::Env;
+use crate::remote::{Remote, segment};
 
 #[derive(Debug, Default, Deserialize)]
 struct Vars {
@@ -17,6 +22,7 @@ struct Vars {
     bitbucket_workspace: Option<String>,
     bitbucket_repo_slug: Option<String>,
     bitbucket_branch: Option<String>,
+    bitbucket_tag: Option<String>,
     bitbucket_commit: Option<String>,
     bitbucket_pr_id: Option<String>,
     bitbucket_pr_destination_branch: Option<String>,
@@ -35,12 +41,20 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             vars.bitbucket_repo_slug.as_ref()?
         ))
     });
-    let repository_url = vars
-        .bitbucket_git_http_origin
-        .clone()
-        .or_else(|| full_name.as_ref().map(|n| format!("https://bitbucket.org/{n}")));
+    let (remote, remote_from) = first([
+        (
+            "BITBUCKET_GIT_HTTP_ORIGIN",
+            vars.bitbucket_git_http_origin.clone(),
+        ),
+        (
+            "BITBUCKET_REPO_FULL_NAME",
+            full_name.as_ref().map(|n| format!("https://bitbucket.org/{n}")),
+        ),
+    ]);
+    let remote = remote.as_deref().and_then(Remote::parse);
+    let repository_url = remote.as_ref().map(Remote::web_url);
     let run_url = match (&repository_url, &vars.bitbucket_build_number) {
-        (Some(repo), Some(n)) => Some(format!("{repo}/pipelines/results/{n}")),
+        (Some(repo), Some(n)) => Some(format!("{repo}/pipelines/results/{}", segment(n))),
         _ => None,
     };
     let pull_request = vars.bitbucket_pr_id.as_deref().map(|id| PullRequest {
@@ -48,7 +62,10 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         title: None,
         source_branch: vars.bitbucket_branch.clone(),
         target_branch: vars.bitbucket_pr_destination_branch.clone(),
-        url: repository_url.as_ref().map(|r| format!("{r}/pull-requests/{id}")),
+        url: remote
+            .as_ref()
+            .zip(number(Some(id)))
+            .map(|(r, n)| r.pull_request_url(n)),
         author: None,
     });
     let state = vars.bitbucket_exit_code.as_deref().map(|code| {
@@ -68,7 +85,9 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             build_number: number(vars.bitbucket_build_number.as_deref()),
             run_url,
             branch,
+            tag: vars.bitbucket_tag,
             commit: vars.bitbucket_commit,
+            pull_request_head: None,
             range_base: None,
             pull_request,
             state,
@@ -80,20 +99,22 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
+            ("system", "BITBUCKET_BUILD_NUMBER"),
             ("pipelineId", "BITBUCKET_REPO_FULL_NAME"),
             ("pipelineName", "BITBUCKET_REPO_FULL_NAME"),
-            ("pipelineUrl", "BITBUCKET_GIT_HTTP_ORIGIN/pipelines"),
+            ("pipelineUrl", &format!("{remote_from} (https)/pipelines")),
             ("buildNumber", "BITBUCKET_BUILD_NUMBER"),
             (
                 "runUrl",
-                "BITBUCKET_GIT_HTTP_ORIGIN/pipelines/results/BITBUCKET_BUILD_NUMBER",
+                &format!("{remote_from} (https)/pipelines/results/BITBUCKET_BUILD_NUMBER"),
             ),
             ("branch", branch_from),
+            ("tag", "BITBUCKET_TAG"),
             ("commit", "BITBUCKET_COMMIT"),
             ("pullRequest", "BITBUCKET_PR_ID, BITBUCKET_PR_DESTINATION_BRANCH"),
             ("state", "BITBUCKET_EXIT_CODE"),
             ("environment", "BITBUCKET_DEPLOYMENT_ENVIRONMENT"),
-            ("repositoryUrl", "BITBUCKET_GIT_HTTP_ORIGIN"),
+            ("repositoryUrl", &format!("{remote_from} (https)")),
         ]),
     )
 }

@@ -1,7 +1,10 @@
 //! Buildkite.
 //!
 //! Variables: <https://buildkite.com/docs/pipelines/configure/environment-variables>.
-//! `BUILDKITE_PULL_REQUEST` is the number, or `false`.
+//! `BUILDKITE_PULL_REQUEST` is the number, or `false`. A build of a tag sets
+//! `BUILDKITE_TAG`, and `BUILDKITE_BRANCH` then holds the tag's name (what real tag
+//! builds show; the docs describe `BUILDKITE_BRANCH` only as "the branch being built"):
+//! that build is of a tag, not of a branch.
 
 use serde::Deserialize;
 
@@ -17,6 +20,7 @@ struct Vars {
     buildkite_build_number: Option<String>,
     buildkite_build_url: Option<String>,
     buildkite_branch: Option<String>,
+    buildkite_tag: Option<String>,
     buildkite_commit: Option<String>,
     buildkite_pull_request: Option<String>,
     buildkite_pull_request_base_branch: Option<String>,
@@ -40,28 +44,28 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         title: None,
         source_branch: vars.buildkite_branch.clone(),
         target_branch: vars.buildkite_pull_request_base_branch.clone(),
-        url: remote.as_ref().map(|r| {
-            if r.host == "bitbucket.org" {
-                format!("{}/pull-requests/{n}", r.web_url())
-            } else if r.host.contains("gitlab") {
-                format!("{}/-/merge_requests/{n}", r.web_url())
-            } else {
-                format!("{}/pull/{n}", r.web_url())
-            }
-        }),
+        url: remote.as_ref().map(|r| r.pull_request_url(n)),
         author: None,
     });
-    let (branch, branch_from) = first([("BUILDKITE_BRANCH", vars.buildkite_branch)]);
+    let tag = vars.buildkite_tag.clone();
+    let (branch, branch_from) = first([(
+        "BUILDKITE_BRANCH",
+        vars.buildkite_branch.filter(|_| tag.is_none()),
+    )]);
     Some(
         CiContext {
             system: "Buildkite",
-            pipeline_url: pipeline_id.as_ref().map(|p| format!("https://buildkite.com/{p}")),
+            pipeline_url: pipeline_id
+                .as_ref()
+                .map(|p| format!("https://buildkite.com/{}", crate::remote::path(p))),
             pipeline_name: vars.buildkite_pipeline_name.or_else(|| pipeline_id.clone()),
             pipeline_id,
             build_number: number(vars.buildkite_build_number.as_deref()),
             run_url: vars.buildkite_build_url,
             branch,
+            tag,
             commit: vars.buildkite_commit.filter(|c| c != "HEAD"),
+            pull_request_head: None,
             range_base: None,
             pull_request,
             state: None,
@@ -71,6 +75,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
+            ("system", "BUILDKITE"),
             (
                 "pipelineId",
                 "BUILDKITE_ORGANIZATION_SLUG/BUILDKITE_PIPELINE_SLUG",
@@ -83,6 +88,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             ("buildNumber", "BUILDKITE_BUILD_NUMBER"),
             ("runUrl", "BUILDKITE_BUILD_URL"),
             ("branch", branch_from),
+            ("tag", "BUILDKITE_TAG"),
             ("commit", "BUILDKITE_COMMIT"),
             (
                 "pullRequest",

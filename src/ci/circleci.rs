@@ -18,6 +18,7 @@ struct Vars {
     circle_build_num: Option<String>,
     circle_build_url: Option<String>,
     circle_branch: Option<String>,
+    circle_tag: Option<String>,
     circle_sha1: Option<String>,
     circle_pull_request: Option<String>,
     circle_pr_number: Option<String>,
@@ -62,7 +63,9 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             build_number: number(vars.circle_build_num.as_deref()),
             run_url: vars.circle_build_url,
             branch,
+            tag: vars.circle_tag,
             commit: vars.circle_sha1,
+            pull_request_head: None,
             range_base: None,
             pull_request,
             state: None,
@@ -72,6 +75,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
+            ("system", "CIRCLECI"),
             (
                 "pipelineId",
                 "CIRCLE_PROJECT_USERNAME/CIRCLE_PROJECT_REPONAME/CIRCLE_JOB",
@@ -84,6 +88,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             ("buildNumber", "CIRCLE_BUILD_NUM"),
             ("runUrl", "CIRCLE_BUILD_URL"),
             ("branch", branch_from),
+            ("tag", "CIRCLE_TAG"),
             ("commit", "CIRCLE_SHA1"),
             ("pullRequest", "CIRCLE_PULL_REQUEST, CIRCLE_PR_NUMBER"),
             ("repositoryUrl", "CIRCLE_REPOSITORY_URL"),
@@ -98,5 +103,5 @@ fn circle_slug(remote: &Remote) -> String {
     } else {
         "github"
     };
-    format!("{vcs}/{}", remote.path)
+    format!("{vcs}/{}", crate::remote::path(&remote.path))
 }

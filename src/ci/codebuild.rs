@@ -4,10 +4,18 @@
 //! `CODEBUILD_BUILD_ID` is `project:uuid`: the project is the pipeline, and
 //! `CODEBUILD_BUILD_NUMBER` counts its builds. Webhook builds name the head and base
 //! refs and the previous commit.
+//!
+//! A build started by hand (or by CodePipeline) has no webhook variables; what it built
+//! is `CODEBUILD_SOURCE_VERSION`, which for git sources is "the commit ID, pull request
+//! ID, branch name, or tag name" (the docs), written as a commit id, `pr/25`, a bare
+//! name, `refs/heads/…`, `refs/tags/…`, `refs/pull/1/head`, each optionally followed by
+//! `^{sha}` (<https://docs.aws.amazon.com/codebuild/latest/userguide/sample-source-version.html>).
+//! The docs do not say whether a bare name is a branch or a tag; it is taken as a
+//! branch, the common case (write `refs/tags/v1` to build a tag).
 
 use serde::Deserialize;
 
-use super::{CiContext, CiState, PullRequest, branch_name, first, number, real_commit};
+use super::{CiContext, CiState, PullRequest, branch_name, first, number, real_commit, tag_name};
 use crate::env::Env;
 use crate::remote::Remote;
 
@@ -18,6 +26,7 @@ struct Vars {
     codebuild_build_number: Option<String>,
     codebuild_resolved_source_version: Option<String>,
     codebuild_source_repo_url: Option<String>,
+    codebuild_source_version: Option<String>,
     codebuild_webhook_head_ref: Option<String>,
     codebuild_webhook_base_ref: Option<String>,
     codebuild_webhook_trigger: Option<String>,
@@ -61,10 +70,24 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             region.as_deref().unwrap_or("")
         )
     });
+    // An S3 source (`s3://bucket/key.zip`) has an object version here, not a git name.
+    let git_source = !vars
+        .codebuild_source_repo_url
+        .as_deref()
+        .is_some_and(|url| url.starts_with("s3://"));
+    let source = vars
+        .codebuild_source_version
+        .as_deref()
+        .filter(|_| git_source)
+        .map(|v| SourceVersion::parse(v, vars.codebuild_resolved_source_version.as_deref()));
     let pr_number = vars
         .codebuild_webhook_trigger
         .as_deref()
-        .and_then(|t| number(t.strip_prefix("pr/")));
+        .and_then(|t| number(t.strip_prefix("pr/")))
+        .or(match source {
+            Some(SourceVersion::PullRequest(n)) => Some(n),
+            _ => None,
+        });
     let remote = vars.codebuild_source_repo_url.as_deref().and_then(Remote::parse);
     let head = vars
         .codebuild_webhook_head_ref
@@ -78,7 +101,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             .codebuild_webhook_base_ref
             .as_deref()
             .map(|r| branch_name(r).to_owned()),
-        url: remote.as_ref().map(|r| format!("{}/pull/{n}", r.web_url())),
+        url: remote.as_ref().map(|r| r.pull_request_url(n)),
         author: None,
     });
     let (branch, branch_from) = first([
@@ -92,6 +115,29 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
                 .as_deref()
                 .and_then(|t| t.strip_prefix("branch/"))
                 .map(str::to_owned),
+        ),
+        (
+            "CODEBUILD_SOURCE_VERSION",
+            match &source {
+                Some(SourceVersion::Branch(b)) if vars.codebuild_webhook_trigger.is_none() => Some(b.clone()),
+                _ => None,
+            },
+        ),
+    ]);
+    let (tag, tag_from) = first([
+        (
+            "CODEBUILD_WEBHOOK_TRIGGER",
+            vars.codebuild_webhook_trigger
+                .as_deref()
+                .and_then(|t| t.strip_prefix("tag/"))
+                .map(str::to_owned),
+        ),
+        (
+            "CODEBUILD_SOURCE_VERSION",
+            match &source {
+                Some(SourceVersion::Tag(t)) if vars.codebuild_webhook_trigger.is_none() => Some(t.clone()),
+                _ => None,
+            },
         ),
     ]);
     let state = vars.codebuild_build_succeeding.as_deref().map(|s| {
@@ -110,7 +156,9 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             build_number: number(vars.codebuild_build_number.as_deref()),
             run_url,
             branch,
+            tag,
             commit: vars.codebuild_resolved_source_version,
+            pull_request_head: None,
             range_base: real_commit(vars.codebuild_webhook_prev_commit),
             pull_request,
             state,
@@ -120,21 +168,60 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
+            ("system", "CODEBUILD_BUILD_ID"),
             ("pipelineId", "CODEBUILD_BUILD_ID (the project)"),
             ("pipelineName", "CODEBUILD_BUILD_ID (the project)"),
             ("pipelineUrl", "CODEBUILD_BUILD_ARN, AWS_REGION"),
             ("buildNumber", "CODEBUILD_BUILD_NUMBER"),
             ("runUrl", "CODEBUILD_BUILD_ARN, CODEBUILD_BUILD_ID"),
             ("branch", branch_from),
+            ("tag", tag_from),
             ("commit", "CODEBUILD_RESOLVED_SOURCE_VERSION"),
             ("rangeBase", "CODEBUILD_WEBHOOK_PREV_COMMIT"),
             (
                 "pullRequest",
-                "CODEBUILD_WEBHOOK_TRIGGER, CODEBUILD_WEBHOOK_HEAD_REF, CODEBUILD_WEBHOOK_BASE_REF",
+                "CODEBUILD_WEBHOOK_TRIGGER (or CODEBUILD_SOURCE_VERSION), CODEBUILD_WEBHOOK_HEAD_REF, \
+                 CODEBUILD_WEBHOOK_BASE_REF",
             ),
             ("state", "CODEBUILD_BUILD_SUCCEEDING"),
             ("repositoryUrl", "CODEBUILD_SOURCE_REPO_URL"),
             ("event", "CODEBUILD_WEBHOOK_EVENT"),
         ]),
     )
+}
+
+/// What `CODEBUILD_SOURCE_VERSION` names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum SourceVersion {
+    Commit,
+    Branch(String),
+    Tag(String),
+    PullRequest(u64),
+}
+
+impl SourceVersion {
+    /// `resolved` (`CODEBUILD_RESOLVED_SOURCE_VERSION`, the commit built) tells an
+    /// abbreviated commit id from a name.
+    fn parse(version: &str, resolved: Option<&str>) -> Self {
+        // `refs/heads/main^{sha}`: the reference, pinned to a commit.
+        let version = version.split("^{").next().unwrap_or(version).trim();
+        if let Some(n) = version.strip_prefix("pr/").and_then(|n| number(Some(n))) {
+            return Self::PullRequest(n);
+        }
+        if let Some(n) = version
+            .strip_prefix("refs/pull/")
+            .and_then(|rest| number(rest.split('/').next()))
+        {
+            return Self::PullRequest(n);
+        }
+        if let Some(tag) = tag_name(version) {
+            return Self::Tag(tag.to_owned());
+        }
+        let hex = version.len() >= 7 && version.bytes().all(|b| b.is_ascii_hexdigit());
+        let is_resolved = resolved.is_some_and(|r| r.starts_with(version));
+        if version.is_empty() || (hex && (is_resolved || version.len() == 40 || version.len() == 64)) {
+            return Self::Commit;
+        }
+        Self::Branch(branch_name(version).to_owned())
+    }
 }

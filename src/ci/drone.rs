@@ -58,7 +58,11 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         title: vars.drone_pull_request_title.clone(),
         source_branch: vars.drone_source_branch.clone(),
         target_branch: vars.drone_target_branch.clone(),
-        url: vars.drone_repo_link.as_ref().map(|r| format!("{r}/pull/{n}")),
+        url: vars
+            .drone_repo_link
+            .as_ref()
+            .zip(number(Some(n)))
+            .map(|(r, n)| format!("{r}/pull/{n}")),
         author: None,
     });
     let (branch, branch_from) = first([
@@ -74,7 +78,9 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             build_number: number(vars.drone_build_number.as_deref()),
             run_url: vars.drone_build_link,
             branch,
+            tag: None,
             commit: vars.drone_commit_sha,
+            pull_request_head: None,
             range_base: real_commit(vars.drone_commit_before),
             pull_request,
             state: vars.drone_build_status.as_deref().and_then(state),
@@ -86,6 +92,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
+            ("system", "DRONE"),
             ("pipelineId", "DRONE_REPO"),
             ("pipelineName", "DRONE_REPO"),
             ("buildNumber", "DRONE_BUILD_NUMBER"),
@@ -109,7 +116,11 @@ fn woodpecker(env: &Env) -> CiContext {
         title: None,
         source_branch: vars.ci_commit_source_branch.clone(),
         target_branch: vars.ci_commit_target_branch.clone(),
-        url: vars.ci_repo_url.as_ref().map(|r| format!("{r}/pull/{n}")),
+        url: vars
+            .ci_repo_url
+            .as_ref()
+            .zip(number(Some(n)))
+            .map(|(r, n)| format!("{r}/pull/{n}")),
         author: None,
     });
     let (branch, branch_from) = first([
@@ -124,7 +135,9 @@ fn woodpecker(env: &Env) -> CiContext {
         build_number: number(vars.ci_pipeline_number.as_deref()),
         run_url: vars.ci_pipeline_url,
         branch,
+        tag: None,
         commit: vars.ci_commit_sha,
+        pull_request_head: None,
         range_base: real_commit(vars.ci_prev_commit_sha),
         pull_request,
         state: vars.ci_pipeline_status.as_deref().and_then(state),
@@ -136,6 +149,7 @@ fn woodpecker(env: &Env) -> CiContext {
         sources: Default::default(),
     }
     .sourced(&[
+        ("system", "CI=woodpecker"),
         ("pipelineId", "CI_REPO"),
         ("pipelineName", "CI_REPO"),
         ("buildNumber", "CI_PIPELINE_NUMBER"),

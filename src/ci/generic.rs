@@ -34,6 +34,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             ..CiContext::default()
         }
         .sourced(&[
+            ("system", "CI"),
             ("buildNumber", build_from),
             ("runUrl", url_from),
             ("branch", branch_from),

@@ -6,12 +6,25 @@
 //! author, a merge group's base, a deployment's environment and a deployment status's
 //! state. The pipeline id is the repository and the workflow: `GITHUB_RUN_NUMBER`
 //! counts per workflow.
+//!
+//! Pull-request events (`pull_request`, `pull_request_target`, the review events) are
+//! about the pull request as a whole, whatever their action: the range is its own,
+//! from `pull_request.base.sha` to its head. On `synchronize` the payload also has
+//! `before`, the head before this push, which would leave out the commits pushed
+//! earlier (and after a force-push is in no repository). `GITHUB_SHA` is then a merge
+//! commit GitHub made for the test (`refs/pull/N/merge`), on no branch; the build
+//! reports `pull_request.head.sha`.
+//! Events: <https://docs.github.com/en/webhooks/webhook-events-and-payloads>.
 
 use serde::Deserialize;
 use tracing::warn;
 
-use super::{CiContext, CiEnvironment, PullRequest, branch_name, first, number, real_commit, state};
+use super::{
+    CiContext, CiEnvironment, PullRequest, branch_name, commit_id, first, number, real_commit, state,
+    tag_name,
+};
 use crate::env::Env;
+use crate::remote::{path, segment};
 
 #[derive(Debug, Default, Deserialize)]
 struct Vars {
@@ -94,7 +107,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
     let event = vars.event_path.as_deref().map(read_event).unwrap_or_default();
 
     let server = vars.server_url.as_deref().unwrap_or("https://github.com");
-    let repository_url = vars.repository.as_ref().map(|r| format!("{server}/{r}"));
+    let repository_url = vars.repository.as_ref().map(|r| format!("{server}/{}", path(r)));
     let (pipeline_id, pipeline_name) = match (&vars.repository, &vars.workflow) {
         (Some(repo), Some(workflow)) => (
             Some(format!("{repo}/{workflow}")),
@@ -103,7 +116,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         (repo, workflow) => (repo.clone(), repo.clone().or_else(|| workflow.clone())),
     };
     let run_url = match (&repository_url, &vars.run_id) {
-        (Some(repo), Some(run)) => Some(format!("{repo}/actions/runs/{run}")),
+        (Some(repo), Some(run)) => Some(format!("{repo}/actions/runs/{}", segment(run))),
         _ => None,
     };
 
@@ -115,6 +128,8 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         deployment_status,
     } = event;
     let pr_base = event_pr.as_ref().and_then(|pr| pr.base.as_ref()?.sha.clone());
+    let pr_head = event_pr.as_ref().and_then(|pr| pr.head.as_ref()?.sha.clone());
+    let is_pull_request = event_pr.is_some();
     let pull_request = event_pr.map(|pr| PullRequest {
         number: pr.number,
         title: pr.title,
@@ -154,13 +169,21 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         ("GITHUB_REF_NAME", ref_branch),
     ]);
     let (range_base, base_from) = first([
-        ("event before", real_commit(before)),
         ("event pull_request.base.sha", pr_base),
+        ("event before", real_commit(before).filter(|_| !is_pull_request)),
         (
             "event merge_group.base_sha",
             merge_group.and_then(|m| real_commit(m.base_sha)),
         ),
     ]);
+    let (tag, tag_from) = match vars.ref_type.as_deref() {
+        Some("tag") => (vars.ref_name.clone(), "GITHUB_REF_NAME"),
+        Some(_) => (None, ""),
+        None => (
+            vars.reference.as_deref().and_then(tag_name).map(str::to_owned),
+            "GITHUB_REF",
+        ),
+    };
     let environment = deployment
         .and_then(|d| d.environment)
         .map(|name| CiEnvironment { name, tier: None });
@@ -174,7 +197,9 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             build_number: number(vars.run_number.as_deref()),
             run_url,
             branch,
+            tag,
             commit: vars.sha,
+            pull_request_head: commit_id(pr_head),
             range_base,
             pull_request,
             state: deployment_status.and_then(|s| state(s.state.as_deref()?)),
@@ -184,6 +209,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
+            ("system", "GITHUB_ACTIONS"),
             ("pipelineId", "GITHUB_REPOSITORY/GITHUB_WORKFLOW"),
             ("pipelineName", "GITHUB_WORKFLOW (GITHUB_REPOSITORY)"),
             ("pipelineUrl", "GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions"),
@@ -193,7 +219,9 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
                 "GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID",
             ),
             ("branch", branch_from),
+            ("tag", tag_from),
             ("commit", "GITHUB_SHA"),
+            ("pullRequestHead", "event pull_request.head.sha"),
             ("rangeBase", base_from),
             ("pullRequest", "event pull_request"),
             ("state", "event deployment_status.state"),

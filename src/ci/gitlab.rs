@@ -4,10 +4,23 @@
 //! Merge-request pipelines name the source branch in
 //! `CI_MERGE_REQUEST_SOURCE_BRANCH_NAME`; `CI_COMMIT_REF_NAME` would be wrong there.
 //! `CI_PIPELINE_IID` counts per project, so the project is the pipeline.
+//!
+//! In a merged-results pipeline `CI_COMMIT_SHA` is the merge GitLab made for the test;
+//! the merge request's head is `CI_MERGE_REQUEST_SOURCE_BRANCH_SHA`, which GitLab
+//! sets only there (it is empty in other merge-request pipelines, whose
+//! `CI_COMMIT_SHA` is the head itself).
+//!
+//! `CI_JOB_STATUS` is `running` while `script:` runs and final (`success`, `failed`,
+//! `canceled`) only in `after_script:` (GitLab documents the variable for
+//! `after_script:` only; `running` in `script:` is what runners set, undocumented).
+//! GitLab runs a `script:` line only when the lines before it succeeded, so a step that
+//! sees `running` reports success; a step in `after_script:` reports the job's real
+//! outcome, failures included. (GitLab Runner 15.1 gave `running` in `after_script:`
+//! too, a bug since fixed: gitlab-runner#29199.)
 
 use serde::Deserialize;
 
-use super::{CiContext, CiEnvironment, PullRequest, first, number, real_commit, state};
+use super::{CiContext, CiEnvironment, CiState, PullRequest, commit_id, first, number, real_commit, state};
 use crate::env::Env;
 
 #[derive(Debug, Default, Deserialize)]
@@ -23,6 +36,7 @@ struct Vars {
     ci_commit_branch: Option<String>,
     ci_commit_ref_name: Option<String>,
     ci_commit_tag: Option<String>,
+    ci_merge_request_source_branch_sha: Option<String>,
     ci_merge_request_iid: Option<String>,
     ci_merge_request_title: Option<String>,
     ci_merge_request_source_branch_name: Option<String>,
@@ -50,7 +64,8 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             .ci_merge_request_project_url
             .as_ref()
             .or(vars.ci_project_url.as_ref())
-            .map(|project| format!("{project}/-/merge_requests/{iid}")),
+            .zip(number(Some(iid)))
+            .map(|(project, iid)| format!("{project}/-/merge_requests/{iid}")),
         author: None,
     });
     let (branch, branch_from) = first([
@@ -88,10 +103,12 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             build_number,
             run_url: vars.ci_pipeline_url,
             branch,
+            tag: vars.ci_commit_tag,
             commit: vars.ci_commit_sha,
+            pull_request_head: commit_id(vars.ci_merge_request_source_branch_sha),
             range_base,
             pull_request,
-            state: vars.ci_job_status.as_deref().and_then(state),
+            state: vars.ci_job_status.as_deref().and_then(job_state),
             environment: vars.ci_environment_name.map(|name| CiEnvironment {
                 name,
                 tier: vars.ci_environment_tier,
@@ -101,22 +118,42 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
+            ("system", "GITLAB_CI"),
             ("pipelineId", "CI_PROJECT_PATH"),
             ("pipelineName", "CI_PROJECT_PATH"),
             ("pipelineUrl", "CI_PROJECT_URL/-/pipelines"),
             ("buildNumber", number_from),
             ("runUrl", "CI_PIPELINE_URL"),
             ("branch", branch_from),
+            ("tag", "CI_COMMIT_TAG"),
             ("commit", "CI_COMMIT_SHA"),
+            ("pullRequestHead", "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA"),
             ("rangeBase", base_from),
             (
                 "pullRequest",
                 "CI_MERGE_REQUEST_IID, CI_MERGE_REQUEST_TITLE, CI_MERGE_REQUEST_*_BRANCH_NAME",
             ),
-            ("state", "CI_JOB_STATUS"),
+            (
+                "state",
+                if vars.ci_job_status.as_deref() == Some("running") {
+                    "CI_JOB_STATUS (running: a script: step, after the commands before it succeeded)"
+                } else {
+                    "CI_JOB_STATUS"
+                },
+            ),
             ("environment", "CI_ENVIRONMENT_NAME, CI_ENVIRONMENT_TIER"),
             ("repositoryUrl", "CI_PROJECT_URL"),
             ("event", "CI_PIPELINE_SOURCE"),
         ]),
     )
+}
+
+/// The job's outcome from `CI_JOB_STATUS`: `running` is what a `script:` step sees,
+/// and it runs only after the lines before it succeeded.
+fn job_state(status: &str) -> Option<CiState> {
+    if status.eq_ignore_ascii_case("running") {
+        Some(CiState::Successful)
+    } else {
+        state(status)
+    }
 }

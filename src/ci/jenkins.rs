@@ -1,8 +1,16 @@
 //! Jenkins.
 //!
 //! Variables: <https://www.jenkins.io/doc/book/pipeline/jenkins-file/#using-environment-variables>
-//! and the Git plugin's `GIT_*`. In a multibranch pull-request build `BRANCH_NAME` is
-//! `PR-12`; the source branch is `CHANGE_BRANCH`.
+//! (the full list is `${JENKINS_URL}/env-vars.html` on any controller) and the Git
+//! plugin's `GIT_*` (<https://plugins.jenkins.io/git/#plugin-content-environment-variables>).
+//! In a multibranch pull-request build `BRANCH_NAME` is `PR-12`; the source branch is
+//! `CHANGE_BRANCH`; in a tag build `TAG_NAME` is set and `BRANCH_NAME` is the tag.
+//!
+//! `JENKINS_URL`, `BUILD_URL` and `JOB_URL` exist only when the controller's URL is
+//! configured (Manage Jenkins → System), as the docs say; Jenkins is recognised by what
+//! every build has: `JENKINS_HOME`, `BUILD_TAG` (`jenkins-${JOB_NAME}-${BUILD_NUMBER}`),
+//! `EXECUTOR_NUMBER`, or `JOB_NAME` with `BUILD_NUMBER`. Without `BUILD_URL` no page of
+//! the run is known, and `-v` says to pass `--url`.
 //!
 //! The pipeline id is `JOB_NAME`, which for a multibranch project includes the branch
 //! job: build numbers restart at 1 in every branch job, so a per-project id would
@@ -21,6 +29,8 @@ struct Vars {
     build_url: Option<String>,
     git_commit: Option<String>,
     git_branch: Option<String>,
+    git_local_branch: Option<String>,
+    tag_name: Option<String>,
     git_url: Option<String>,
     git_previous_successful_commit: Option<String>,
     branch_name: Option<String>,
@@ -33,8 +43,14 @@ struct Vars {
 }
 
 pub(super) fn detect(env: &Env) -> Option<CiContext> {
-    env.get("JENKINS_URL")?;
+    let recognised_by = recognise(env)?;
     let vars: Vars = envy::from_iter(env.iter()).unwrap_or_default();
+    if vars.build_url.is_none() {
+        tracing::info!(
+            "Jenkins gives no BUILD_URL (its URL is not set in Manage Jenkins → System), so no page \
+             of this run is known: pass --url to link one from Jira"
+        );
+    }
 
     let pull_request = vars.change_id.as_deref().map(|id| PullRequest {
         number: number(Some(id)),
@@ -44,15 +60,22 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         url: vars.change_url.clone(),
         author: vars.change_author.clone(),
     });
+    let tag = vars.tag_name.clone();
     let (branch, branch_from) = first([
         ("CHANGE_BRANCH", vars.change_branch.clone()),
         (
             "BRANCH_NAME",
-            vars.branch_name.clone().filter(|_| vars.change_id.is_none()),
+            vars.branch_name
+                .clone()
+                .filter(|_| vars.change_id.is_none() && tag.is_none()),
         ),
+        ("GIT_LOCAL_BRANCH", vars.git_local_branch.clone()),
         (
             "GIT_BRANCH",
-            vars.git_branch.as_deref().map(|b| strip_remote(b).to_owned()),
+            vars.git_branch
+                .as_deref()
+                .filter(|_| tag.is_none())
+                .map(|b| strip_remote(b).to_owned()),
         ),
     ]);
 
@@ -65,7 +88,9 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             build_number: number(vars.build_number.as_deref()),
             run_url: vars.build_url,
             branch,
+            tag,
             commit: vars.git_commit,
+            pull_request_head: None,
             range_base: real_commit(vars.git_previous_successful_commit),
             pull_request,
             state: None,
@@ -79,12 +104,14 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
+            ("system", recognised_by),
             ("pipelineId", "JOB_NAME"),
             ("pipelineName", "JOB_NAME"),
             ("pipelineUrl", "JOB_URL"),
             ("buildNumber", "BUILD_NUMBER"),
             ("runUrl", "BUILD_URL"),
             ("branch", branch_from),
+            ("tag", "TAG_NAME"),
             ("commit", "GIT_COMMIT"),
             ("rangeBase", "GIT_PREVIOUS_SUCCESSFUL_COMMIT"),
             (
@@ -94,6 +121,23 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             ("repositoryUrl", "GIT_URL"),
         ]),
     )
+}
+
+/// The variable that shows this is a Jenkins build, if one does.
+fn recognise(env: &Env) -> Option<&'static str> {
+    if env.get("JENKINS_URL").is_some() {
+        Some("JENKINS_URL")
+    } else if env.get("JENKINS_HOME").is_some() {
+        Some("JENKINS_HOME")
+    } else if env.get("BUILD_TAG").is_some_and(|t| t.starts_with("jenkins-")) {
+        Some("BUILD_TAG")
+    } else if env.get("EXECUTOR_NUMBER").is_some() {
+        Some("EXECUTOR_NUMBER")
+    } else if env.get("JOB_NAME").is_some() && env.get("BUILD_NUMBER").is_some() {
+        Some("JOB_NAME and BUILD_NUMBER")
+    } else {
+        None
+    }
 }
 
 /// `origin/feature/x` → `feature/x`; `refs/heads/x` → `x`.

@@ -66,10 +66,16 @@ pub struct CiContext {
     pub build_number: Option<u64>,
     /// The run's page.
     pub run_url: Option<String>,
-    /// The branch built: the source branch of a pull request.
+    /// The branch built: the source branch of a pull request. None on a tag build.
     pub branch: Option<String>,
-    /// The commit built.
+    /// The tag built, on a build started by a tag.
+    pub tag: Option<String>,
+    /// The commit the CI checked out: on many pull-request builds a merge of the pull
+    /// request into its target that the CI made for the test, which is on no branch.
     pub commit: Option<String>,
+    /// On a pull-request build, the pull request's head commit: what the build reports
+    /// (Jira links builds to commits and branches) and whose history the keys come from.
+    pub pull_request_head: Option<String>,
     /// Where the range of new commits starts: the previous commit of a push, the base of a
     /// pull request, the last successful build's commit.
     pub range_base: Option<String>,
@@ -87,8 +93,24 @@ pub struct CiContext {
 }
 
 impl CiContext {
-    /// Records, for the fields that have a value, where it came from.
+    /// Makes every URL one Jira accepts, then records, for the fields that have a
+    /// value, where it came from.
+    ///
+    /// A URL from a CI variable is parsed and written out again, which percent-encodes
+    /// what the variable left raw (a space in a project name); one that is not an
+    /// absolute http(s) URL is dropped, with a note at `-v`.
     fn sourced(mut self, sources: &[(&'static str, &str)]) -> Self {
+        let system = self.system;
+        for url in [
+            &mut self.pipeline_url,
+            &mut self.run_url,
+            &mut self.repository_url,
+        ]
+        .into_iter()
+        .chain(self.pull_request.as_mut().map(|pr| &mut pr.url))
+        {
+            *url = url.take().and_then(|u| web_link(system, &u));
+        }
         let json = serde_json::to_value(&self).unwrap_or_default();
         for (field, source) in sources {
             if json.get(field).is_some_and(|v| !v.is_null()) {
@@ -145,7 +167,8 @@ fn number(value: Option<&str>) -> Option<u64> {
     value?.trim().parse().ok()
 }
 
-/// A run's outcome from the words CI systems use for it.
+/// A run's outcome from the words CI systems use for it. `running` is in progress
+/// here; a system where a running job's step means more says so itself (GitLab).
 fn state(word: &str) -> Option<CiState> {
     match word.to_ascii_lowercase().as_str() {
         "success" | "succeeded" | "successful" | "passed" | "succeededwithissues" => {
@@ -159,9 +182,31 @@ fn state(word: &str) -> Option<CiState> {
     }
 }
 
+/// `url` as a link Jira accepts: absolute, http(s), percent-encoded.
+fn web_link(system: &str, url: &str) -> Option<String> {
+    match url::Url::parse(url.trim()) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.has_host() => Some(parsed.into()),
+        _ => {
+            tracing::info!("{system} gave {url:?} as a URL, which is not an http(s) URL; it is left out");
+            None
+        }
+    }
+}
+
 /// `refs/heads/main` → `main`; other names unchanged.
 fn branch_name(reference: &str) -> &str {
     reference.strip_prefix("refs/heads/").unwrap_or(reference)
+}
+
+/// `refs/tags/v1` → `v1`.
+fn tag_name(reference: &str) -> Option<&str> {
+    reference.strip_prefix("refs/tags/")
+}
+
+/// A full commit id (40 or 64 hex digits) that is not the all-zero "no commit" value:
+/// what the run may report as the commit built.
+fn commit_id(sha: Option<String>) -> Option<String> {
+    real_commit(sha).filter(|s| matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// A commit id that is not the all-zero "no commit" value.
@@ -193,5 +238,7 @@ mod unit {
     fn all_zero_commits_are_no_commit() {
         assert_eq!(real_commit(Some("0".repeat(40))), None);
         assert_eq!(real_commit(Some("abc".into())), Some("abc".into()));
+        assert_eq!(commit_id(Some("abc".into())), None);
+        assert_eq!(commit_id(Some("a".repeat(40))), Some("a".repeat(40)));
     }
 }

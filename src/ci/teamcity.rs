@@ -8,13 +8,23 @@
 //! <https://www.jetbrains.com/help/teamcity/predefined-build-parameters.html>.
 //! `BUILD_NUMBER` may be a display string (`1.4.2-rc`): then the numeric build id is
 //! the build number.
+//!
+//! A pull-request build (the Pull Requests build feature,
+//! <https://www.jetbrains.com/help/teamcity/pull-requests.html>) runs on the branch
+//! `pull/42`; the feature's `teamcity.pullRequest.number`, `.title`, `.source.branch`
+//! and `.target.branch` parameters, in the configuration properties file, name the
+//! pull request and its source branch. Its page is built from the VCS root's URL,
+//! `vcsroot.url`: TeamCity documents VCS root parameters as
+//! `vcsroot.<root id>.<property>`; the short form, which a build with one VCS root
+//! carries, is not documented by name.
 
 use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::{CiContext, first, number};
+use super::{CiContext, PullRequest, branch_name, first, number};
 use crate::env::Env;
+use crate::remote::{Remote, query_value, segment};
 
 #[derive(Debug, Default, Deserialize)]
 struct Vars {
@@ -58,17 +68,39 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         None => (number(build_id.as_deref()), "teamcity.build.id"),
     };
     let run_url = match (&server, &build_id) {
-        (Some(server), Some(id)) => Some(format!("{server}/viewLog.html?buildId={id}")),
+        (Some(server), Some(id)) => Some(format!("{server}/viewLog.html?buildId={}", query_value(id))),
         _ => None,
     };
     let pipeline_url = match (&server, &build_type) {
-        (Some(server), Some(id)) => Some(format!("{server}/buildConfiguration/{id}")),
+        (Some(server), Some(id)) => Some(format!("{server}/buildConfiguration/{}", segment(id))),
         _ => None,
     };
-    let branch = config
-        .get("teamcity.build.branch")
-        .filter(|b| b.as_str() != "<default>")
-        .map(|b| b.strip_prefix("refs/heads/").unwrap_or(b).to_owned());
+    // A parameter from either file: configuration parameters are in the first.
+    let param = |name: &str| config.get(name).or_else(|| build.get(name)).cloned();
+    let remote = param("vcsroot.url").as_deref().and_then(Remote::parse);
+    let pull_request = param("teamcity.pullRequest.number").map(|n| PullRequest {
+        number: number(Some(&n)),
+        title: param("teamcity.pullRequest.title"),
+        source_branch: param("teamcity.pullRequest.source.branch").map(|b| branch_name(&b).to_owned()),
+        target_branch: param("teamcity.pullRequest.target.branch").map(|b| branch_name(&b).to_owned()),
+        url: remote
+            .as_ref()
+            .zip(number(Some(&n)))
+            .map(|(r, n)| r.pull_request_url(n)),
+        author: None,
+    });
+    let (branch, branch_from) = first([
+        (
+            "teamcity.pullRequest.source.branch",
+            pull_request.as_ref().and_then(|pr| pr.source_branch.clone()),
+        ),
+        (
+            "teamcity.build.branch",
+            param("teamcity.build.branch")
+                .filter(|b| b.as_str() != "<default>")
+                .map(|b| branch_name(&b).to_owned()),
+        ),
+    ]);
     Some(
         CiContext {
             system: "TeamCity",
@@ -81,23 +113,28 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             build_number,
             run_url,
             branch,
+            tag: None,
             commit: vars.build_vcs_number,
+            pull_request_head: None,
             range_base: None,
-            pull_request: None,
+            pull_request,
             state: None,
             environment: None,
-            repository_url: None,
+            repository_url: remote.map(|r| r.web_url()),
             event: None,
             sources: Default::default(),
         }
         .sourced(&[
+            ("system", "TEAMCITY_VERSION"),
             ("pipelineId", pipeline_from),
             ("pipelineName", "TEAMCITY_PROJECT_NAME / TEAMCITY_BUILDCONF_NAME"),
             ("pipelineUrl", "teamcity.serverUrl, teamcity.buildType.id"),
             ("buildNumber", number_from),
             ("runUrl", "teamcity.serverUrl, teamcity.build.id"),
-            ("branch", "teamcity.build.branch"),
+            ("branch", branch_from),
             ("commit", "BUILD_VCS_NUMBER"),
+            ("pullRequest", "teamcity.pullRequest.*"),
+            ("repositoryUrl", "vcsroot.url"),
         ]),
     )
 }

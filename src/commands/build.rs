@@ -32,7 +32,11 @@ pub fn run(args: &BuildArgs, settings: &Settings, env: &Env, clock: &dyn Clock) 
             .clone()
             .unwrap_or_else(|| format!("{pipeline_name} #{build_number}")),
         description: args.description.clone(),
-        label: args.label.clone().or_else(|| branch.clone()),
+        label: args
+            .label
+            .clone()
+            .or_else(|| branch.clone())
+            .or_else(|| ctx.tag()),
         url,
         state: args
             .state
@@ -51,12 +55,9 @@ pub fn run(args: &BuildArgs, settings: &Settings, env: &Env, clock: &dyn Clock) 
                 .or_else(|| ctx.repository())
                 .unwrap_or_default(),
         }),
-        branch: branch.as_ref().and_then(|name| {
-            Some(BranchRef {
-                name: name.clone(),
-                uri: ctx.branch_url(name)?,
-            })
-        }),
+        branch: ctx
+            .reference(branch.as_deref())
+            .map(|(name, uri)| BranchRef { name, uri }),
         pipeline_id: pipeline_id.clone(),
         build_number,
     };

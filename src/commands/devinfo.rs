@@ -24,11 +24,19 @@ use crate::settings::Settings;
 
 pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {
     let ctx = RunContext::gather(settings, env)?;
-    let (Some(repo), Some(head)) = (&ctx.repo, &ctx.head) else {
+    if ctx.is_empty_repository() {
+        let notice = "the git repository has no commits yet, so there is no development information to \
+                      send";
+        let keys = explicit_keys(&args.keys)?.unwrap_or_default();
+        return nothing_to_send("devinfo", settings, env, &keys, notice.into());
+    }
+    if !ctx.in_repository() {
         return Err(Error::usage(
             "devinfo describes a git repository: run it inside one or pass --repo PATH",
         ));
-    };
+    }
+    // A repository whose objects cannot be read (SHA-256) says so.
+    let (repo, head) = ctx.history()?;
     let remote = match &args.repository_url {
         Some(url) => Some(Remote::parse(url).ok_or_else(|| {
             Error::usage(format!(

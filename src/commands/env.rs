@@ -1,6 +1,10 @@
 //! `jira-send env`: what jira-send detected and resolved, to debug a pipeline's
 //! configuration. Secrets are masked: the client id shows its last 4 characters, the
 //! secret only whether it is set.
+//!
+//! `derived` shows, in CI and out of it, what a run here would use (repository,
+//! branch, commit, range start, pipeline id, run and pipeline pages) and where each
+//! came from; a repository jira-send cannot read is reported there, not as a failure.
 
 use std::io::Write as _;
 
@@ -9,12 +13,19 @@ use serde_json::{Value, json};
 
 use crate::cli::Output;
 use crate::cloud_id;
+use crate::context::RunContext;
 use crate::env::Env;
 use crate::error::{Exit, Result};
 use crate::settings::Settings;
 
 pub fn run(settings: &Settings, env: &Env) -> Result<Exit> {
-    let ci = crate::ci::detect(env);
+    let (ci, derived) = match RunContext::gather(settings, env) {
+        Ok(ctx) => {
+            let derived = serde_json::to_value(ctx.derivation()).unwrap_or_default();
+            (ctx.ci, derived)
+        }
+        Err(e) => (crate::ci::detect(env), json!({"error": e.to_string()})),
+    };
     let sites: Vec<Value> = settings
         .sites
         .iter()
@@ -42,6 +53,7 @@ pub fn run(settings: &Settings, env: &Env) -> Result<Exit> {
     let dir = |d: &Option<std::path::PathBuf>| d.as_ref().map(|p| p.display().to_string());
     let json = json!({
         "ci": ci,
+        "derived": derived,
         "sites": sites,
         "apiUrl": settings.api_url.as_str(),
         "tokenUrl": settings.token_url.as_str(),
@@ -71,6 +83,20 @@ pub fn mask(secret: &str) -> String {
     }
 }
 
+/// A derived value on one line: `main (from GITHUB_HEAD_REF)`.
+fn derived_line(value: &Value) -> Option<String> {
+    let fields = value.as_object()?;
+    if fields.len() != 2 {
+        return None;
+    }
+    let from = fields.get("from")?.as_str()?;
+    let value = match fields.get("value")? {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    Some(format!("{value}  (from {from})"))
+}
+
 /// The JSON as indented `key: value` lines.
 fn text(json: &Value) -> String {
     fn walk(value: &Value, indent: usize, out: &mut String) {
@@ -78,6 +104,10 @@ fn text(json: &Value) -> String {
         match value {
             Value::Object(fields) => {
                 for (key, value) in fields {
+                    if let Some(line) = derived_line(value) {
+                        out.push_str(&format!("{pad}{key}: {line}\n"));
+                        continue;
+                    }
                     match value {
                         Value::Object(_) | Value::Array(_) => {
                             out.push_str(&format!("{pad}{key}:\n"));

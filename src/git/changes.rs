@@ -306,7 +306,11 @@ mod tests {
         fn new() -> Self {
             let dir = tempfile::tempdir().unwrap();
             git2::Repository::init(dir.path()).unwrap();
-            let repo = Repo::discover(Some(dir.path())).unwrap().unwrap();
+            let repo = Repo::discover(Some(dir.path()))
+                .unwrap()
+                .unwrap()
+                .readable()
+                .unwrap();
             Self { dir, repo }
         }
 

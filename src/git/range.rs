@@ -10,7 +10,7 @@
 use git2::{Oid, Sort};
 use tracing::warn;
 
-use super::{Repo, short_id};
+use super::{Lookup, Repo, short_id};
 use crate::error::{Error, Result};
 
 /// Where a range starts.
@@ -65,12 +65,17 @@ impl Repo {
             Start::Head => range.head_only = true,
             Start::Since(rev) => {
                 range.from = Some(rev.clone());
-                match self.resolve(rev) {
-                    Some(base) => range.base = Some(base),
-                    None if self.is_shallow() => {
-                        warn!("--since {rev} is not in this shallow clone; reading the history it has");
+                // A name that means nothing is a mistake wherever it is run; only a
+                // commit the clone was cut short of is the clone's limit.
+                match self.lookup(rev) {
+                    Lookup::Commit(base) => range.base = Some(base),
+                    Lookup::Absent if self.is_shallow() => {
+                        warn!(
+                            "--since {rev} is beyond the history of this shallow clone; reading the \
+                             history it has (fetch more with a deeper clone)"
+                        );
                     }
-                    None => {
+                    Lookup::Absent | Lookup::Unknown => {
                         return Err(Error::usage(format!(
                             "--since {rev}: no such commit, branch or tag in this repository"
                         )));

@@ -1,10 +1,96 @@
 //! The CI systems end to end: a recorded set of each system's variables, and the
-//! dry-run build the binary derives from them.
+//! dry-run build the binary derives from them. The recorded jobs of `src/ci/recorded/`
+//! run here against real repositories, with their commit ids.
 
+use std::path::Path;
+
+use git2::Oid;
 use serde_json::{Value, json};
 
 use crate::common::{TestRepo, jira_send, json, stderr};
 use crate::spec::assert_official_accepts;
+
+/// The commit ids a recorded job names (see `src/ci/recorded/README.md`).
+#[derive(Clone, Copy)]
+pub struct Commits {
+    pub head: Oid,
+    pub merge: Oid,
+    pub base: Oid,
+    pub before: Oid,
+}
+
+/// The recorded job `name`, its files copied into `dir`, its placeholders filled.
+pub fn recorded(name: &str, dir: &Path, commits: Commits) -> Vec<(String, String)> {
+    let recorded = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ci/recorded");
+    let fill = |text: &str| {
+        text.replace("${DIR}", dir.to_str().unwrap())
+            .replace("${HEAD}", &commits.head.to_string())
+            .replace("${MERGE}", &commits.merge.to_string())
+            .replace("${BASE}", &commits.base.to_string())
+            .replace("${BEFORE}", &commits.before.to_string())
+    };
+    for entry in std::fs::read_dir(&recorded).unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.file_name().unwrap().to_str().unwrap().to_owned();
+        if file.starts_with(&format!("{name}.")) && !file.ends_with(".env") {
+            std::fs::write(dir.join(&file), fill(&std::fs::read_to_string(&path).unwrap())).unwrap();
+        }
+    }
+    fill(&std::fs::read_to_string(recorded.join(format!("{name}.env"))).unwrap())
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap();
+            (k.to_owned(), v.to_owned())
+        })
+        .collect()
+}
+
+/// A pull request of three commits, and a CI's test merge of it into a target branch
+/// that moved on: what a pull-request build checks out.
+///
+/// main: `OLD-1` ← base `OLD-2` ← `OLD-3` (the target, later);
+/// the pull request: base ← `ABC-21` ← `ABC-22` (before the last push) ← `ABC-23` (head);
+/// HEAD: the merge of head into the target, detached.
+pub fn pull_request_repo() -> (TestRepo, Commits) {
+    let repo = TestRepo::new("main");
+    repo.remote("origin", "git@github.com:acme/app.git");
+    repo.commit("OLD-1 initial");
+    let base = repo.commit("OLD-2 the pull request's base");
+    let first = repo.commit("ABC-21 first");
+    let before = repo.commit_with_parents("ABC-22 second", &[first]);
+    let head = repo.commit_with_parents("ABC-23 third", &[before]);
+    let target = repo.commit_with_parents("OLD-3 later on main", &[base]);
+    let merge = repo.commit_with_parents("Merge the pull request into main", &[target, head]);
+    repo.detach(merge);
+    let commits = Commits {
+        head,
+        merge,
+        base,
+        before,
+    };
+    (repo, commits)
+}
+
+fn run_in(repo: &Path, home: &Path, vars: &[(String, String)], args: &[&str]) -> std::process::Output {
+    jira_send(home)
+        .current_dir(repo)
+        .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The build a recorded job sends, dry run.
+fn recorded_build(repo: &Path, home: &Path, vars: &[(String, String)], extra: &[&str]) -> (Value, String) {
+    let mut args = vec!["build", "--dry-run", "--output", "json"];
+    args.extend_from_slice(extra);
+    let output = run_in(repo, home, vars, &args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let body = json(&output)["sites"][0]["requests"][0]["body"].clone();
+    assert_official_accepts("builds", &body);
+    (body["builds"][0].clone(), stderr(&output))
+}
 
 /// A repository whose HEAD is detached, as CI checkouts of pull requests are: the
 /// branch can only come from the CI's variables.
@@ -162,20 +248,239 @@ fn pull_request_builds_of_five_ci_systems() {
     }
 }
 
+/// Issue 11, items 1 and 2: a pull-request build reports the pull request's head, not
+/// the CI's test merge, and reads the keys of all the pull request's commits (not only
+/// the last push's, not the target branch's).
 #[test]
-fn env_says_where_each_value_came_from() {
+fn pull_request_builds_report_the_head_and_read_the_pull_requests_own_commits() {
+    let (repo, commits) = pull_request_repo();
+    for name in [
+        "github-pull-request",
+        "gitlab-merged-results",
+        "azure-pull-request",
+    ] {
+        let home = tempfile::tempdir().unwrap();
+        let vars = recorded(name, home.path(), commits);
+        let keys = run_in(repo.path(), home.path(), &vars, &["keys", "--output", "json"]);
+        assert_eq!(keys.status.code(), Some(0), "{name}: {}", stderr(&keys));
+        let report = json(&keys);
+        for key in ["ABC-21", "ABC-22", "ABC-23"] {
+            assert!(report["keySources"][key].is_array(), "{name}: {key} in {report}");
+        }
+        for key in ["OLD-1", "OLD-2", "OLD-3"] {
+            assert!(report["keySources"][key].is_null(), "{name}: {key} in {report}");
+        }
+        assert_eq!(report["range"]["to"], commits.head.to_string(), "{name}");
+        assert_eq!(report["range"]["commits"], 3, "{name}");
+
+        let (build, _) = recorded_build(repo.path(), home.path(), &vars, &[]);
+        assert_eq!(
+            build["references"][0]["commit"]["id"],
+            commits.head.to_string(),
+            "{name}: the head, not the test merge"
+        );
+    }
+}
+
+/// Issue 11, item 3: GitLab's `running` in `script:` is a success; `after_script:`
+/// reports the final status.
+#[test]
+fn gitlab_states_of_script_and_after_script() {
+    let repo = TestRepo::new("main");
+    let base = repo.commit("base");
+    let head = repo.commit("ABC-1 work");
+    let commits = Commits {
+        head,
+        merge: head,
+        base,
+        before: base,
+    };
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
-        .envs([
-            ("BUILDKITE", "true"),
-            ("BUILDKITE_BUILD_NUMBER", "5"),
-            ("BUILDKITE_BRANCH", "main"),
-        ])
-        .args(["env", "--output", "json"])
-        .output()
-        .unwrap();
-    let report = json(&output);
-    assert_eq!(report["ci"]["system"], "Buildkite");
-    assert_eq!(report["ci"]["sources"]["buildNumber"], "BUILDKITE_BUILD_NUMBER");
-    assert_eq!(report["ci"]["sources"]["branch"], "BUILDKITE_BRANCH");
+    let script = recorded("gitlab-merge-request", home.path(), commits);
+    assert_eq!(
+        recorded_build(repo.path(), home.path(), &script, &[]).0["state"],
+        "successful"
+    );
+    let mut after_script = script.clone();
+    for (k, v) in &mut after_script {
+        if k == "CI_JOB_STATUS" {
+            *v = "failed".into();
+        }
+    }
+    assert_eq!(
+        recorded_build(repo.path(), home.path(), &after_script, &[]).0["state"],
+        "failed"
+    );
+}
+
+/// Issue 11, item 4: a team project with a space makes a valid payload, under any
+/// --fail-on.
+#[test]
+fn an_azure_team_project_with_a_space_is_encoded() {
+    let (repo, commits) = pull_request_repo();
+    let home = tempfile::tempdir().unwrap();
+    let vars = recorded("azure-pull-request", home.path(), commits);
+    let (build, _) = recorded_build(repo.path(), home.path(), &vars, &["--fail-on", "never"]);
+    assert_eq!(
+        build["url"],
+        "https://dev.azure.com/fabrikamfiber/Fabrikam%20Fiber/_build/results?buildId=4711"
+    );
+    assert_eq!(build["pipelineId"], "Fabrikam Fiber/Fabrikam Fiber CI");
+}
+
+/// Issue 11, item 5: Jenkins without a configured URL is Jenkins, and says at -v that
+/// no run page is known.
+#[test]
+fn jenkins_without_a_url_is_jenkins_and_asks_for_one() {
+    let repo = TestRepo::new("main");
+    repo.remote("origin", "git@github.com:acme/shop.git");
+    let base = repo.commit("ABC-30 last successful");
+    let head = repo.commit("ABC-31 this build");
+    repo.detach(head);
+    let home = tempfile::tempdir().unwrap();
+    let commits = Commits {
+        head,
+        merge: head,
+        base,
+        before: base,
+    };
+    let vars = recorded("jenkins-no-url", home.path(), commits);
+    let (build, log) = recorded_build(repo.path(), home.path(), &vars, &["-v"]);
+    assert_eq!(build["pipelineId"], "shop-deploy");
+    assert_eq!(build["buildNumber"], 57);
+    assert_eq!(
+        build["issueKeys"],
+        json!(["ABC-31"]),
+        "from GIT_PREVIOUS_SUCCESSFUL_COMMIT on"
+    );
+    assert_eq!(build["references"][0]["ref"]["name"], "main");
+    assert!(log.contains("detected Jenkins"), "{log}");
+    assert!(log.contains("pass --url"), "{log}");
+    let (build, _) = recorded_build(
+        repo.path(),
+        home.path(),
+        &vars,
+        &["--url", "https://jenkins.internal/job/shop-deploy/57/"],
+    );
+    assert_eq!(build["url"], "https://jenkins.internal/job/shop-deploy/57/");
+}
+
+/// Issue 11, items 6 to 9, each through the binary: TeamCity's pull request, a
+/// CodeBuild branch started by hand, a Buildkite tag, Bitbucket's https links.
+#[test]
+fn teamcity_codebuild_buildkite_and_bitbucket_jobs() {
+    let repo = TestRepo::new("main");
+    repo.remote("origin", "git@github.com:acme/app.git");
+    let base = repo.commit("base");
+    let head = repo.commit("work without a key");
+    repo.detach(head);
+    let commits = Commits {
+        head,
+        merge: head,
+        base,
+        before: base,
+    };
+    let home = tempfile::tempdir().unwrap();
+    let build = |name: &str| {
+        let vars = recorded(name, home.path(), commits);
+        recorded_build(repo.path(), home.path(), &vars, &["--issue-key", "ABC-99"]).0
+    };
+
+    let teamcity = build("teamcity-pull-request");
+    assert_eq!(teamcity["references"][0]["ref"]["name"], "feature/ABC-6-search");
+    assert_eq!(
+        teamcity["references"][0]["ref"]["uri"],
+        "https://github.com/acme/app/tree/feature/ABC-6-search"
+    );
+    let vars = recorded("teamcity-pull-request", home.path(), commits);
+    let keys = json(&run_in(
+        repo.path(),
+        home.path(),
+        &vars,
+        &["keys", "--output", "json"],
+    ));
+    assert_eq!(
+        keys["keySources"]["ABC-6"],
+        json!(["branch", "pull-request-title"])
+    );
+
+    let codebuild = build("codebuild-manual");
+    assert_eq!(codebuild["references"][0]["ref"]["name"], "release/ABC-11-q1");
+    assert_eq!(codebuild["label"], "release/ABC-11-q1");
+
+    let tag = build("buildkite-tag");
+    assert_eq!(
+        tag["references"][0]["ref"],
+        json!({"name": "v1.2.0", "uri": "https://github.com/acme/app/releases/tag/v1.2.0"}),
+        "the tag, not a branch"
+    );
+    assert_eq!(tag["label"], "v1.2.0");
+
+    let bitbucket = build("bitbucket-pull-request");
+    assert_eq!(
+        bitbucket["url"],
+        "https://bitbucket.org/acme/app/pipelines/results/89"
+    );
+    assert_eq!(bitbucket["state"], "failed");
+}
+
+/// Issue 10, item 9, and issue 11: `env` shows what a run would derive and where each
+/// value came from, outside CI and in every recorded CI job.
+#[test]
+fn env_shows_each_derived_value_and_its_origin() {
+    let repo = TestRepo::new("feature/ABC-40-env");
+    repo.remote("origin", "git@github.com:acme/app.git");
+    let head = repo.commit("work");
+    let home = tempfile::tempdir().unwrap();
+    let env = |vars: &[(String, String)]| {
+        let output = run_in(repo.path(), home.path(), vars, &["env", "--output", "json"]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        json(&output)["derived"].clone()
+    };
+    let outside = env(&[]);
+    assert_eq!(
+        outside["repository"],
+        json!({"value": "github.com/acme/app", "from": "git remote origin"})
+    );
+    assert_eq!(
+        outside["branch"],
+        json!({"value": "feature/ABC-40-env", "from": "HEAD"})
+    );
+    assert_eq!(
+        outside["commit"],
+        json!({"value": head.to_string(), "from": "HEAD"})
+    );
+    assert_eq!(
+        outside["pipelineId"],
+        json!({"value": "github.com/acme/app", "from": "git remote origin"})
+    );
+    assert_eq!(
+        outside["runUrl"],
+        json!({"value": "https://github.com/acme/app", "from": "git remote origin"})
+    );
+    let text = crate::common::stdout(&run_in(repo.path(), home.path(), &[], &["env"]));
+    assert!(text.contains("branch: feature/ABC-40-env  (from HEAD)"), "{text}");
+
+    let commits = Commits {
+        head,
+        merge: head,
+        base: head,
+        before: head,
+    };
+    let recorded_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ci/recorded");
+    for entry in std::fs::read_dir(recorded_dir).unwrap() {
+        let file = entry.unwrap().file_name().into_string().unwrap();
+        let Some(name) = file.strip_suffix(".env") else {
+            continue;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let derived = env(&recorded(name, dir.path(), commits));
+        let from = |field: &str| derived[field]["from"].as_str().unwrap_or_default().to_owned();
+        assert!(from("buildNumber").contains(": "), "{name}: {derived}");
+        if name != "generic" {
+            assert!(from("pipelineId").contains(": "), "{name}: {derived}");
+        }
+        assert_eq!(derived["commit"]["value"], head.to_string(), "{name}");
+        assert!(!from("commit").is_empty(), "{name}: {derived}");
+    }
 }

@@ -312,3 +312,156 @@ async fn a_remote_that_is_not_hosted_needs_a_repository_url() {
     assert_eq!(body["repositories"][0]["id"], "git.example.com~team~app");
     assert!(jira.server.received_requests().await.unwrap().is_empty());
 }
+
+/// Every string under a key that names a link (`url`, `…Url`, `…Uri`).
+fn links(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(fields) => {
+            for (key, value) in fields {
+                match value {
+                    Value::String(s) if key == "url" || key.ends_with("Url") || key.ends_with("Uri") => {
+                        out.push(s.clone());
+                    }
+                    other => links(other, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| links(item, out)),
+        _ => {}
+    }
+}
+
+/// Issue 9, item 1: file paths, branch names and repository paths with what git allows
+/// in them (spaces, `#`, `?`, `%`, non-ASCII, emoji) make URLs Jira accepts, for every
+/// forge's URL scheme: in a dry run, and in a real send the fake Jira checks.
+#[tokio::test]
+async fn names_git_allows_make_valid_urls_for_every_forge() {
+    let files = [
+        ("docs/My File é.md", "a\n"),
+        ("odd/a#b?c%d.txt", "b\n"),
+        ("emoji/🚀 launch.md", "c\n"),
+        ("100%/50% done.txt", "d\n"),
+    ];
+    // Git refuses spaces and `?` in branch names; `#`, `%`, non-ASCII and emoji it takes.
+    let branch = "feature/ABC-1-#50%-é-🚀";
+    let forges = [
+        (
+            "git@github.com:acme/app.git",
+            "https://github.com/acme/app/blob/{sha}/docs/My%20File%20%C3%A9.md",
+            "https://github.com/acme/app/tree/feature/ABC-1-%2350%25-%C3%A9-%F0%9F%9A%80",
+        ),
+        (
+            "git@gitlab.example.com:acme/My Project é.git",
+            "https://gitlab.example.com/acme/My%20Project%20%C3%A9/-/blob/{sha}/docs/My%20File%20%C3%A9.md",
+            "https://gitlab.example.com/acme/My%20Project%20%C3%A9/-/tree/feature/ABC-1-%2350%25-%C3%A9-%F0%9F%9A%80",
+        ),
+        (
+            "git@bitbucket.org:acme/app.git",
+            "https://bitbucket.org/acme/app/src/{sha}/docs/My%20File%20%C3%A9.md",
+            "https://bitbucket.org/acme/app/branch/feature/ABC-1-%2350%25-%C3%A9-%F0%9F%9A%80",
+        ),
+        (
+            "https://dev.azure.com/acme/Fabrikam%20Fiber/_git/Fabrikam%20Fiber",
+            "https://dev.azure.com/acme/Fabrikam%20Fiber/_git/Fabrikam%20Fiber?path=/docs/My%20File%20%C3%A9.md&version=GC{sha}",
+            "https://dev.azure.com/acme/Fabrikam%20Fiber/_git/Fabrikam%20Fiber?version=GBfeature/ABC-1-%2350%25-%C3%A9-%F0%9F%9A%80",
+        ),
+        (
+            "https://git.example.com/team/my app.git",
+            "https://git.example.com/team/my%20app/blob/{sha}/docs/My%20File%20%C3%A9.md",
+            "https://git.example.com/team/my%20app/tree/feature/ABC-1-%2350%25-%C3%A9-%F0%9F%9A%80",
+        ),
+    ];
+    for (remote, file_url, branch_url) in forges {
+        let jira = FakeJira::start().await;
+        let repo = TestRepo::new(branch);
+        repo.remote("origin", remote);
+        let base = repo.commit("start");
+        let sha = repo.commit_files("ABC-1 odd names", &files, &[]);
+        let home = tempfile::tempdir().unwrap();
+        let since = base.to_string();
+        let dry = run(
+            &repo,
+            &jira,
+            home.path(),
+            &["--since", &since, "--dry-run", "--output", "json"],
+        );
+        assert_eq!(dry.status.code(), Some(0), "{remote}: {}", stderr(&dry));
+        let body = json(&dry)["sites"][0]["requests"][0]["body"].clone();
+        assert_official_accepts("devinfo", &body);
+        let mut urls = Vec::new();
+        links(&body, &mut urls);
+        assert!(urls.len() >= 7, "{remote}: {urls:?}");
+        for url in &urls {
+            assert!(url.is_ascii() && !url.contains(' '), "{remote}: {url}");
+            assert_eq!(
+                url::Url::parse(url).unwrap().as_str(),
+                url,
+                "{remote}: a URL in normal form"
+            );
+        }
+        let repository = &body["repositories"][0];
+        let file = repository["commits"][0]["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == "docs/My File é.md")
+            .unwrap_or_else(|| panic!("{remote}: {repository}"));
+        assert_eq!(
+            file["url"],
+            file_url.replace("{sha}", &sha.to_string()),
+            "{remote}"
+        );
+        // Jira's storage takes no emoji in names (the link keeps it, encoded).
+        assert_eq!(repository["branches"][0]["name"], "feature/ABC-1-#50%-é-\u{FFFD}");
+        assert_eq!(repository["branches"][0]["url"], branch_url, "{remote}");
+
+        let sent = run(&repo, &jira, home.path(), &["--since", &since]);
+        assert_eq!(sent.status.code(), Some(0), "{remote}: {}", stderr(&sent));
+        let received = jira.bulk_bodies("devinfo").await;
+        assert_eq!(received.len(), 1, "{remote}");
+        assert_official_accepts("devinfo", &received[0]);
+        assert_eq!(received[0]["repositories"][0]["branches"][0]["url"], branch_url);
+    }
+}
+
+/// Issue 9, item 1: a branch name git itself refuses (a space, `?`) can still come from
+/// a CI variable or `--branch`; its links are encoded all the same, in devinfo and in a
+/// build's reference.
+#[tokio::test]
+async fn branch_names_from_outside_git_are_encoded_too() {
+    let jira = FakeJira::start().await;
+    let repo = hosted("main");
+    repo.commit("ABC-1 work");
+    let home = tempfile::tempdir().unwrap();
+    let branch = "release/ABC-2 Q1? 100% é";
+    let expected = "https://github.com/acme/app/tree/release/ABC-2%20Q1%3F%20100%25%20%C3%A9";
+    let output = run(
+        &repo,
+        &jira,
+        home.path(),
+        &["--branch", branch, "--dry-run", "--output", "json"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let body = &json(&output)["sites"][0]["requests"][0]["body"];
+    assert_official_accepts("devinfo", body);
+    assert_eq!(body["repositories"][0]["branches"][0]["url"], expected);
+
+    let output = jira_send(home.path())
+        .current_dir(repo.path())
+        .args([
+            "build",
+            "--branch",
+            branch,
+            "--build-number",
+            "1",
+            "--dry-run",
+            "--output",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let body = &json(&output)["sites"][0]["requests"][0]["body"];
+    assert_official_accepts("builds", body);
+    assert_eq!(body["builds"][0]["references"][0]["ref"]["uri"], expected);
+}

@@ -1,6 +1,7 @@
 use pretty_assertions::assert_eq;
 use serde_json::json;
 
+use crate::common::repo::git;
 use crate::common::{TestRepo, github_push, jira_send, json, stderr, stdout};
 
 #[test]
@@ -214,4 +215,197 @@ fn a_pull_request_build_reads_the_source_branch_and_title() {
     assert_eq!(report["keySources"]["PRJ-77"], json!(["pull-request-title"]));
     assert_eq!(report["range"]["from"], base.to_string());
     assert_eq!(report["range"]["commits"], 1);
+}
+
+/// Issue 9, item 22: in a real shallow clone (`git clone --depth 1`), a `--since` that
+/// names nothing is exit 2, as in a full clone; one that is well formed but reaches
+/// past the clone's history reads what the clone has, with a warning.
+#[test]
+fn a_shallow_clone_warns_only_for_revs_beyond_its_history() {
+    let origin = TestRepo::new("main");
+    let first = origin.commit("ABC-1 oldest");
+    origin.commit("ABC-2 older");
+    origin.commit("ABC-3 newest");
+    let shallow = origin.shallow_clone(1);
+    let full = origin.full_clone();
+    let home = tempfile::tempdir().unwrap();
+    let keys = |dir: &std::path::Path, since: &str| {
+        jira_send(home.path())
+            .current_dir(dir)
+            .args(["keys", "--since", since, "--output", "json"])
+            .output()
+            .unwrap()
+    };
+    assert!(
+        shallow.path().join(".git/shallow").exists(),
+        "a real shallow clone"
+    );
+
+    for typo in ["no/such/ref", "mian", "v9.9.9", "HEAD~1~~nope"] {
+        let output = keys(shallow.path(), typo);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "shallow, {typo}: {}",
+            stderr(&output)
+        );
+        assert!(stderr(&output).contains("no such commit"), "{}", stderr(&output));
+        let output = keys(full.path(), typo);
+        assert_eq!(output.status.code(), Some(2), "full, {typo}");
+    }
+
+    let short = first.to_string()[..10].to_owned();
+    for beyond in [
+        first.to_string().as_str(),
+        short.as_str(),
+        "HEAD~2",
+        "origin/main~2",
+        "HEAD^",
+    ] {
+        let output = keys(shallow.path(), beyond);
+        assert_eq!(output.status.code(), Some(0), "{beyond}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("beyond the history of this shallow clone"),
+            "{beyond}: {}",
+            stderr(&output)
+        );
+        assert_eq!(
+            json(&output)["issueKeys"],
+            json!(["ABC-3"]),
+            "{beyond}: the clone's history"
+        );
+        // A full clone has them: no warning, the range as asked.
+        let output = keys(full.path(), beyond);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "full, {beyond}: {}",
+            stderr(&output)
+        );
+        assert!(!stderr(&output).contains("shallow"), "{}", stderr(&output));
+    }
+}
+
+/// Issue 9, item 21: an empty repository runs with `--issue-key`, and says what is
+/// missing without it.
+#[test]
+fn an_empty_repository_runs_with_named_keys() {
+    let repo = TestRepo::new("main");
+    repo.remote("origin", "git@github.com:acme/new.git");
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        jira_send(home.path())
+            .current_dir(repo.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let output = run(&["keys", "--issue-key", "ABC-1", "--output", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(json(&output)["issueKeys"], json!(["ABC-1"]));
+
+    let output = run(&[
+        "build",
+        "--issue-key",
+        "ABC-1",
+        "--build-number",
+        "1",
+        "--dry-run",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let build = &json(&output)["sites"][0]["requests"][0]["body"]["builds"][0];
+    assert_eq!(build["pipelineId"], "github.com/acme/new");
+    assert_eq!(
+        build["references"][0]["ref"]["name"], "main",
+        "HEAD's branch, before its first commit"
+    );
+
+    let output = run(&["keys"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("no commits yet"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("--issue-key"), "{}", stderr(&output));
+
+    let output = run(&["devinfo", "--dry-run", "--output", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        json(&output)["notice"]
+            .as_str()
+            .unwrap()
+            .contains("no commits yet")
+    );
+}
+
+/// Issue 9, item 21: a SHA-256 repository (which libgit2 cannot read) runs with
+/// `--issue-key`, from its folder and remote; without it, the error names what is
+/// unsupported.
+#[test]
+fn a_sha256_repository_runs_with_named_keys_and_says_what_is_unsupported() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("app");
+    std::fs::create_dir(&repo).unwrap();
+    git(
+        &repo,
+        &[
+            "init",
+            "--quiet",
+            "--object-format=sha256",
+            "--initial-branch=main",
+        ],
+    );
+    git(
+        &repo,
+        &[
+            "commit",
+            "--quiet",
+            "--allow-empty",
+            "-m",
+            "ABC-2 in a SHA-256 repository",
+        ],
+    );
+    git(
+        &repo,
+        &["remote", "add", "origin", "https://gitlab.com/acme/app.git"],
+    );
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        jira_send(home.path())
+            .current_dir(&repo)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let output = run(&[
+        "build",
+        "--issue-key",
+        "ABC-2",
+        "--build-number",
+        "1",
+        "--dry-run",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let build = &json(&output)["sites"][0]["requests"][0]["body"]["builds"][0];
+    assert_eq!(build["pipelineId"], "gitlab.com/acme/app");
+    assert_eq!(build["url"], "https://gitlab.com/acme/app");
+
+    for args in [&["keys"][..], &["devinfo", "--dry-run"][..]] {
+        let output = run(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&output).contains("SHA-256"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    let output = run(&["env", "--output", "json"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        json(&output)["derived"]["history"]
+            .as_str()
+            .unwrap()
+            .contains("SHA-256")
+    );
 }

@@ -141,3 +141,83 @@ fn ignore_git_config() {
         }
     });
 }
+
+impl TestRepo {
+    /// A commit of HEAD's tree with `parents`, on no branch (HEAD does not move): the
+    /// merge a CI makes to test a pull request, or a commit of another branch.
+    pub fn commit_with_parents(&self, message: &str, parents: &[Oid]) -> Oid {
+        let time = self.clock.get() + 60;
+        self.clock.set(time);
+        let signature = Signature::new("Test Author", "author@example.com", &Time::new(time, 0)).unwrap();
+        let parents: Vec<git2::Commit<'_>> = parents
+            .iter()
+            .map(|p| self.repo.find_commit(*p).unwrap())
+            .collect();
+        let tree = parents[0].tree().unwrap();
+        let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        self.repo
+            .commit(None, &signature, &signature, message, &tree, &parents)
+            .unwrap()
+    }
+
+    /// Checks out `id` with HEAD detached, as CI checkouts of pull requests and tags are.
+    pub fn detach(&self, id: Oid) {
+        self.repo.set_head_detached(id).unwrap();
+    }
+
+    /// Points HEAD at the branch `name`, created at `id`.
+    pub fn switch(&self, name: &str, id: Oid) {
+        let commit = self.repo.find_commit(id).unwrap();
+        self.repo.branch(name, &commit, true).unwrap();
+        self.repo.set_head(&format!("refs/heads/{name}")).unwrap();
+    }
+
+    /// A clone made with the git CLI, `git clone --depth N file://…`: a real shallow
+    /// clone, as CI systems check out.
+    pub fn shallow_clone(&self, depth: u32) -> tempfile::TempDir {
+        self.clone_with(&["--depth", &depth.to_string()])
+    }
+
+    /// A clone of the whole history, made with the git CLI.
+    pub fn full_clone(&self) -> tempfile::TempDir {
+        self.clone_with(&[])
+    }
+
+    fn clone_with(&self, options: &[&str]) -> tempfile::TempDir {
+        let clone = tempfile::tempdir().unwrap();
+        let url = format!("file://{}", self.path().display());
+        let mut args = vec!["clone", "--quiet"];
+        args.extend_from_slice(options);
+        args.extend_from_slice(&[&url, "."]);
+        git(clone.path(), &args);
+        clone
+    }
+}
+
+/// Runs the git CLI in `dir` with nothing of the developer's environment: no variables
+/// but a minimal PATH and a fixed identity, no global or system configuration.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let home = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new("git")
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("HOME", home.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Test Author")
+        .env("GIT_AUTHOR_EMAIL", "author@example.com")
+        .env("GIT_COMMITTER_NAME", "Test Author")
+        .env("GIT_COMMITTER_EMAIL", "author@example.com")
+        .env("GIT_AUTHOR_DATE", "1700000000 +0000")
+        .env("GIT_COMMITTER_DATE", "1700000000 +0000")
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}

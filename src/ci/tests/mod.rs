@@ -1,0 +1,121 @@
+//! Every CI system, from recorded jobs (`recorded/`, see its README): the variables a
+//! real job has, as the vendor documents them, and the context derived from them.
+//!
+//! The rules checked for every job: it is recognised; the pipeline id is stable (no
+//! run-unique value in it); the build number is an integer; every URL is one Jira
+//! accepts; and every value has a recorded source, which `jira-send env` shows.
+
+mod systems;
+
+use std::path::{Path, PathBuf};
+
+use super::{CiContext, detect};
+use crate::env::Env;
+
+/// The commit ids the recorded jobs name (see `recorded/README.md`).
+pub(super) const HEAD: &str = "1111111111111111111111111111111111111111";
+pub(super) const MERGE: &str = "2222222222222222222222222222222222222222";
+pub(super) const BASE: &str = "3333333333333333333333333333333333333333";
+pub(super) const BEFORE: &str = "4444444444444444444444444444444444444444";
+
+fn recorded_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ci/recorded")
+}
+
+/// The recorded job `name`, copied into a temporary directory (which the returned
+/// guard keeps), with its placeholders replaced.
+pub(super) fn recorded(name: &str) -> (tempfile::TempDir, Env) {
+    let dir = tempfile::tempdir().unwrap();
+    let fill = |text: &str| {
+        text.replace("${DIR}", dir.path().to_str().unwrap())
+            .replace("${HEAD}", HEAD)
+            .replace("${MERGE}", MERGE)
+            .replace("${BASE}", BASE)
+            .replace("${BEFORE}", BEFORE)
+    };
+    for entry in std::fs::read_dir(recorded_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.file_name().unwrap().to_str().unwrap().to_owned();
+        if file.starts_with(&format!("{name}.")) && !file.ends_with(".env") {
+            std::fs::write(
+                dir.path().join(&file),
+                fill(&std::fs::read_to_string(&path).unwrap()),
+            )
+            .unwrap();
+        }
+    }
+    let text = fill(&std::fs::read_to_string(recorded_dir().join(format!("{name}.env"))).unwrap());
+    let env = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| l.split_once('=').unwrap_or_else(|| panic!("{name}: {l}")))
+        .collect();
+    (dir, env)
+}
+
+pub(super) fn job(name: &str) -> CiContext {
+    let (_dir, env) = recorded(name);
+    detect(&env).unwrap_or_else(|| panic!("{name} is not recognised"))
+}
+
+fn every_job() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(recorded_dir())
+        .unwrap()
+        .filter_map(|e| {
+            let file = e.unwrap().file_name().into_string().unwrap();
+            file.strip_suffix(".env").map(str::to_owned)
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_recorded_job_follows_the_rules() {
+    let jobs = every_job();
+    assert!(jobs.len() >= 19, "{jobs:?}");
+    for name in jobs {
+        let (_dir, env) = recorded(&name);
+        let ctx = detect(&env).unwrap_or_else(|| panic!("{name} is not recognised"));
+        assert!(ctx.build_number.is_some(), "{name}: an integer build number");
+        // Run-unique values (run ids, job ids, uuids) never reach a pipeline id.
+        let pipeline_id = ctx.pipeline_id.clone().unwrap_or_default();
+        for (variable, value) in env.iter() {
+            let unique = [
+                "RUN_ID",
+                "BUILD_ID",
+                "BUILDID",
+                "PIPELINE_ID",
+                "JOB_ID",
+                "UUID",
+                "WORKFLOW_ID",
+            ]
+            .iter()
+            .any(|u| variable.ends_with(u));
+            if unique && value.len() > 3 {
+                assert!(
+                    !pipeline_id.contains(&value),
+                    "{name}: {variable} in {pipeline_id}"
+                );
+            }
+        }
+        let urls = [&ctx.run_url, &ctx.pipeline_url, &ctx.repository_url]
+            .into_iter()
+            .chain(ctx.pull_request.as_ref().map(|pr| &pr.url))
+            .flatten();
+        for url in urls {
+            let parsed = url::Url::parse(url).unwrap_or_else(|e| panic!("{name}: {url}: {e}"));
+            assert_eq!(parsed.scheme(), "https", "{name}: {url}");
+            assert!(url.is_ascii() && !url.contains(' '), "{name}: {url}");
+        }
+        let json = serde_json::to_value(&ctx).unwrap();
+        for (field, value) in json.as_object().unwrap() {
+            if !value.is_null() && field != "sources" {
+                assert!(
+                    ctx.sources.contains_key(field.as_str()),
+                    "{name}: no source for {field}"
+                );
+            }
+        }
+    }
+}
