@@ -583,7 +583,21 @@ pub struct SendArgs {
 pub struct EnvArgs {}
 
 #[derive(Debug, Args)]
-pub struct FlushArgs {}
+pub struct FlushArgs {
+    /// List what the outbox holds (id, command, site, entities, age, last error), and
+    /// deliver nothing.
+    #[arg(long, conflicts_with_all = ["drop", "drop_all"])]
+    pub list: bool,
+
+    /// Discard the outbox entry ID (as `--list` shows it) without delivering it;
+    /// repeatable, or a comma list.
+    #[arg(long, value_name = "ID", value_delimiter = ',', conflicts_with = "drop_all")]
+    pub drop: Vec<String>,
+
+    /// Discard everything the outbox holds without delivering it.
+    #[arg(long)]
+    pub drop_all: bool,
+}
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {

@@ -38,7 +38,9 @@ fn cache_path(dir: &Path, site: &Site) -> PathBuf {
 /// The cached cloud id of `site`, if there is a well-formed one.
 pub fn cached(cache_dir: Option<&Path>, site: &Site) -> Option<String> {
     let path = cache_path(cache_dir?, site);
-    let cached: Cached = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
+    // Trusted like the token cache: a planted file must not redirect the requests.
+    let bytes = store::read_private(&path, store::limit::CACHE, "cloud-id cache")?;
+    let cached: Cached = serde_json::from_slice(&bytes).ok()?;
     if cached.site != site.name {
         return None;
     }

@@ -13,6 +13,7 @@ pub mod cloud_id;
 pub mod collect;
 mod commands;
 pub mod context;
+pub mod deployed;
 pub mod env;
 pub mod error;
 pub mod git;

@@ -7,6 +7,8 @@ use jira_send::cli::Cli;
 use jira_send::env::Env;
 
 fn main() -> ExitCode {
+    // The --timeout deadline counts from here.
+    jira_send::clock::started();
     drop_empty_settings();
     let env = Env::from_process();
     let args: Vec<String> = std::env::args_os()

@@ -11,6 +11,7 @@ use std::fmt;
 use std::sync::LazyLock;
 
 use jsonschema::Validator;
+use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 
 use crate::api::Api;
@@ -28,6 +29,19 @@ pub struct Violation {
     /// A JSON pointer into the body: `/builds/0/url`.
     pub pointer: String,
     pub message: String,
+    /// The values the schema allows there, where it names them (an enum, a constant).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed: Vec<Value>,
+}
+
+impl Violation {
+    pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            pointer: pointer.into(),
+            message: message.into(),
+            allowed: Vec::new(),
+        }
+    }
 }
 
 impl fmt::Display for Violation {
@@ -84,9 +98,15 @@ pub fn validate(api: Api, body: &Value) -> Result<()> {
             } else {
                 full
             };
+            let allowed = match error.kind() {
+                ValidationErrorKind::Enum { options } => options.as_array().cloned().unwrap_or_default(),
+                ValidationErrorKind::Constant { expected_value } => vec![Value::clone(expected_value)],
+                _ => Vec::new(),
+            };
             Violation {
                 pointer: error.instance_path().to_string(),
                 message,
+                allowed,
             }
         })
         .collect();
@@ -107,6 +127,7 @@ pub fn validate_any(body: &Value) -> Result<Api> {
             message: "not a request body: expected an object with \"builds\", \"deployments\", \
                       \"repositories\" (devinfo) or \"flags\""
                 .into(),
+            allowed: Vec::new(),
         }])
     })?;
     validate(api, body).map(|()| api)
@@ -132,6 +153,7 @@ fn check_limits(api: Api, body: &Value, violations: &mut Vec<Violation>) {
                             "{total} association values; at most {MAX_ASSOCIATION_VALUES} \
                              across all association types"
                         ),
+                        allowed: Vec::new(),
                     });
                 }
             }
@@ -150,6 +172,7 @@ fn check_limits(api: Api, body: &Value, violations: &mut Vec<Violation>) {
                         "{total} commits, branches and pull requests; at most \
                          {MAX_DEVINFO_ENTITIES} per request"
                     ),
+                    allowed: Vec::new(),
                 });
             }
         }
@@ -170,6 +193,7 @@ fn check_characters(value: &Value, pointer: &mut String, violations: &mut Vec<Vi
                          characters are not accepted)",
                         u32::from(c)
                     ),
+                    allowed: Vec::new(),
                 });
             }
         }

@@ -171,11 +171,12 @@ impl Settings {
                 ))
             })?;
 
+        // The error names where the path came from: the flag or which variable.
         let secret = match self.secret_source(site, env)? {
             Secret::Value(secret) => secret.to_owned(),
-            Secret::File { path, from } => {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| Error::usage(format!("cannot read the client secret file ({from}): {e}")))?;
+            Secret::File { path, origin } => {
+                let text = crate::store::read_to_string(&path, crate::store::limit::SECRET)
+                    .map_err(|e| Error::usage(format!("cannot read {} ({origin}): {e}", path.display())))?;
                 text.trim().to_owned()
             }
         };
@@ -199,7 +200,7 @@ enum Secret<'a> {
     /// A file, and the flag or variable that named it.
     File {
         path: PathBuf,
-        from: String,
+        origin: String,
     },
 }
 
@@ -241,12 +242,12 @@ impl Settings {
             }
             return Ok(Secret::File {
                 path: path.clone(),
-                from: format!("--client-secret-file {}", path.display()),
+                origin: "--client-secret-file".to_owned(),
             });
         }
-        let file = |name: String, path: &str| Secret::File {
+        let file = |origin: String, path: &str| Secret::File {
             path: path.into(),
-            from: format!("{name}={path}"),
+            origin,
         };
         Ok(match (site_value, site_file, shared_value, shared_file) {
             (Some(value), ..) => Secret::Value(value),

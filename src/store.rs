@@ -1,15 +1,49 @@
-//! Private files: the cache directory (mode 0700) and atomic writes of files only
-//! the user can read (mode 0600).
+//! Files: the only module that opens one. Private files (the cache directory, mode
+//! 0700; files only the user can read, mode 0600) written atomically, and bounded reads
+//! of regular files.
 //!
-//! A write goes to a temporary file in the same directory, which is then renamed over
+//! A write goes to a temporary file in the same directory, which is then renamed to
 //! the target: a reader sees the old file or the new one, never half of one, even if
 //! the process is killed mid-write.
+//!
+//! A read opens the file without blocking, refuses anything but a regular file (a FIFO,
+//! `/dev/zero`, a directory, a device) by looking at the opened handle, and stops at a
+//! limit that fits what the file is for ([`limit`]): no file can hang the process or
+//! fill its memory. Read errors do not name the file; every caller names it, in its
+//! own words.
+//!
+//! The platform-specific parts (modes, owner, `O_NONBLOCK`, file identity) are small,
+//! behind `cfg(unix)`, and say what happens elsewhere.
 
-use std::io::Write as _;
+use std::fs::{File, Metadata};
+use std::io::{self, Read, Write as _};
 use std::path::Path;
 
+/// How large a file may be, by what it is for. Each is far above what a real file
+/// holds and far below what would hurt.
+pub mod limit {
+    /// A client secret file: a secret is a few dozen characters.
+    pub const SECRET: u64 = 64 * 1024;
+    /// The token and cloud-id caches jira-send writes: a few hundred bytes each.
+    pub const CACHE: u64 = 64 * 1024;
+    /// `.jira-send.toml`: a few lines.
+    pub const PROJECT_FILE: u64 = 1024 * 1024;
+    /// A CI system's file (GitHub's event file, TeamCity's properties): GitHub caps a
+    /// webhook payload at 25 MB.
+    pub const CI_FILE: u64 = 32 * 1024 * 1024;
+    /// A JUnit report, read as a stream: a long suite with captured output runs to a
+    /// few hundred megabytes.
+    pub const JUNIT: u64 = 1024 * 1024 * 1024;
+    /// A payload file for `send` and `validate` (or stdin): about 250,000 builds.
+    pub const PAYLOAD: u64 = 128 * 1024 * 1024;
+    /// An outbox entry: the requests of one invocation, at most one payload's worth
+    /// plus the envelope each split request repeats (written without indentation when
+    /// indentation would pass this).
+    pub const OUTBOX_ENTRY: u64 = 2 * PAYLOAD;
+}
+
 /// Creates `dir` (and its parents) readable by the user only.
-pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+pub fn private_dir(dir: &Path) -> io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -17,41 +51,230 @@ pub fn private_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir).map_err(|e| with_path(&e, dir))
 }
 
-/// Writes `contents` to `path` atomically, mode 0600.
-pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+/// Writes `contents` to `path` atomically, mode 0600, replacing what is there.
+pub fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let file = temporary(path, contents)?;
+    file.persist(path).map_err(|e| with_path(&e.error, path))?;
+    sync_dir(path);
+    Ok(())
+}
+
+/// Writes `contents` to a new file `path` atomically, mode 0600; fails if `path`
+/// exists, so nothing is ever replaced.
+pub fn write_new_private(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let file = temporary(path, contents)?;
+    file.persist_noclobber(path)
+        .map_err(|e| with_path(&e.error, path))?;
+    sync_dir(path);
+    Ok(())
+}
+
+/// `contents` in a temporary file (`.tmp…`, mode 0600) beside `path`, on disk.
+fn temporary(path: &Path, contents: &[u8]) -> io::Result<tempfile::NamedTempFile> {
     let dir = path.parent().unwrap_or(Path::new("."));
     private_dir(dir)?;
     // tempfile creates the file with mode 0600 on Unix.
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| with_path(&e, dir))?;
     file.write_all(contents)?;
     file.as_file().sync_all()?;
-    file.persist(path).map_err(|e| with_path(&e.error, path))?;
-    Ok(())
+    Ok(file)
 }
 
-/// Whether a file may be trusted: on Unix, owned by this user and not writable by
-/// group or others (someone else could have planted its contents).
-pub fn is_private(path: &Path) -> bool {
+/// Makes a rename in `path`'s directory durable. Unix only: Windows cannot open a
+/// directory as a file, and its renames need no such step.
+fn sync_dir(path: &Path) {
+    #[cfg(unix)]
+    if let Some(dir) = path.parent() {
+        // Best effort: the file itself is on disk already.
+        let _ = File::open(dir).and_then(|d| d.sync_all());
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+/// Opens `path` (for writing too when `write`), refusing anything but a regular file.
+///
+/// On Unix the file is opened with `O_NONBLOCK`, so a FIFO cannot block the open; the
+/// type is then read from the opened handle, so nothing can be swapped in between.
+/// (`O_NONBLOCK` does nothing to a regular file.) Elsewhere there are no FIFOs to
+/// block on, and the same check of the handle refuses directories and devices.
+pub fn open_regular(path: &Path, write: bool) -> io::Result<File> {
+    let mut options = File::options();
+    options.read(true).write(write);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    let file = options.open(path)?;
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("not a regular file but {}", kind(&metadata)),
+        ));
+    }
+    Ok(file)
+}
+
+/// What a file that is not a regular file is, for an error message.
+fn kind(metadata: &Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        let kind = metadata.file_type();
+        if kind.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if metadata.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
+    }
+}
+
+/// Everything `input` holds, if it is at most `limit` bytes.
+pub fn read_bounded(input: impl Read, limit: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    input.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(limit));
+    }
+    Ok(bytes)
+}
+
+/// A regular file's contents, if at most `limit` bytes.
+pub fn read(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let file = open_regular(path, false)?;
+    read_file(&file, limit)
+}
+
+/// A regular file's contents as text, if at most `limit` bytes of UTF-8.
+pub fn read_to_string(path: &Path, limit: u64) -> io::Result<String> {
+    String::from_utf8(read(path, limit)?)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
+/// A regular file opened for a streaming read, cut at `limit` bytes: a file larger
+/// than that is refused before the first byte is read.
+pub fn open_bounded(path: &Path, limit: u64) -> io::Result<io::Take<File>> {
+    let file = open_regular(path, false)?;
+    if file.metadata()?.len() > limit {
+        return Err(too_large(limit));
+    }
+    Ok(file.take(limit))
+}
+
+/// What the opened `file` holds, if at most `limit` bytes: through this handle, so it
+/// works where a lock on it is mandatory (Windows).
+pub fn read_file(mut file: &File, limit: u64) -> io::Result<Vec<u8>> {
+    // The size says at once that a file is too large, without reading it.
+    if file.metadata()?.len() > limit {
+        return Err(too_large(limit));
+    }
+    read_bounded(&mut file, limit)
+}
+
+/// A file jira-send wrote for itself (a cache), if it can be trusted: a regular file
+/// of at most `limit` bytes, owned by this user and not writable by others. A missing
+/// file is `Ok(None)`; any other problem is a warning (naming the file as `what`) and
+/// `Ok(None)` too: a cache is only ever an optimisation.
+pub fn read_private(path: &Path, limit: u64, what: &str) -> Option<Vec<u8>> {
+    let read = open_regular(path, false).and_then(|file| {
+        check_private(&file.metadata()?)?;
+        read_file(&file, limit)
+    });
+    match read {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => {
+            tracing::warn!("ignoring the {what} {}: {e}", path.display());
+            None
+        }
+    }
+}
+
+/// Whether a file may be trusted, from the metadata of its opened handle: on Unix,
+/// owned by this user and not writable by group or others (someone else could have
+/// planted its contents). Elsewhere the cache directory's own permissions protect it.
+pub fn check_private(metadata: &Metadata) -> io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt as _;
-        std::fs::metadata(path)
-            .is_ok_and(|m| m.mode() & 0o022 == 0 && m.uid() == rustix::process::geteuid().as_raw())
+        let denied = |why: &str| Err(io::Error::new(io::ErrorKind::PermissionDenied, why.to_owned()));
+        if metadata.uid() != rustix::process::geteuid().as_raw() {
+            return denied("it belongs to another user");
+        }
+        if metadata.mode() & 0o022 != 0 {
+            return denied("group or others can write it");
+        }
     }
     #[cfg(not(unix))]
-    {
-        let _ = path;
-        true
+    let _ = metadata;
+    Ok(())
+}
+
+/// Whether `path` still names the file `file` is open on: not deleted, not replaced
+/// since it was opened. `Ok(false)` when nothing is at `path` any more.
+pub fn still_names(path: &Path, file: &File) -> io::Result<bool> {
+    // Unix: the same device and inode. `stat` does not open the path, so whatever is
+    // there now (even a FIFO) cannot block.
+    #[cfg(unix)]
+    let same = {
+        use std::os::unix::fs::MetadataExt as _;
+        let (open, named) = match (file.metadata(), std::fs::metadata(path)) {
+            (Ok(open), Ok(named)) => (open, named),
+            (_, Err(e)) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+            (Err(e), _) | (_, Err(e)) => return Err(e),
+        };
+        open.dev() == named.dev() && open.ino() == named.ino()
+    };
+    // Elsewhere (Windows): the volume serial number and file index, through same-file.
+    #[cfg(not(unix))]
+    let same = match same_file::Handle::from_path(path) {
+        Ok(named) => named == same_file::Handle::from_file(file.try_clone()?)?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    Ok(same)
+}
+
+fn too_large(limit: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::FileTooLarge,
+        format!("larger than the limit of {} for this file", size(limit)),
+    )
+}
+
+/// `64 KiB`, `128 MiB`.
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{} GiB", b >> 30),
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
     }
 }
 
-fn with_path(error: &std::io::Error, path: &Path) -> std::io::Error {
-    std::io::Error::new(error.kind(), format!("{}: {error}", path.display()))
+fn with_path(error: &io::Error, path: &Path) -> io::Error {
+    io::Error::new(error.kind(), format!("{}: {error}", path.display()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn private(path: &Path) -> bool {
+        let file = open_regular(path, false).unwrap();
+        check_private(&file.metadata().unwrap()).is_ok()
+    }
 
     #[test]
     fn writes_are_private_and_complete() {
@@ -59,8 +282,8 @@ mod tests {
         let path = dir.path().join("nested/cache/file.json");
         write_private(&path, b"first").unwrap();
         write_private(&path, b"second").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"second");
-        assert!(is_private(&path));
+        assert_eq!(read(&path, 100).unwrap(), b"second");
+        assert!(private(&path));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
@@ -77,16 +300,101 @@ mod tests {
         }
     }
 
+    #[test]
+    fn new_files_never_replace_old_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("entry.json");
+        write_new_private(&path, b"first").unwrap();
+        assert!(write_new_private(&path, b"second").is_err());
+        assert_eq!(read(&path, 100).unwrap(), b"first");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary left"
+        );
+    }
+
+    #[test]
+    fn reads_stop_at_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, "12345").unwrap();
+        assert_eq!(read(&path, 5).unwrap(), b"12345");
+        let error = read(&path, 4).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::FileTooLarge);
+        assert!(error.to_string().contains("4 bytes"), "{error}");
+        assert!(open_bounded(&path, 4).is_err());
+        assert_eq!(
+            read_bounded(&b"123"[..], 2).unwrap_err().kind(),
+            io::ErrorKind::FileTooLarge
+        );
+        assert_eq!(size(limit::SECRET), "64 KiB");
+        assert_eq!(size(limit::PAYLOAD), "128 MiB");
+    }
+
+    #[test]
+    fn only_regular_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = read(dir.path(), 100).unwrap_err();
+        // Windows refuses to open a directory at all; elsewhere the handle says what it is.
+        #[cfg(unix)]
+        assert!(error.to_string().contains("a directory"), "{error}");
+        let _ = error;
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn devices_and_fifos_are_refused_at_once() {
+        let error = read(Path::new("/dev/zero"), limit::PAYLOAD).unwrap_err();
+        assert!(error.to_string().contains("a device"), "{error}");
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+        )
+        .unwrap();
+        // Without O_NONBLOCK this open would wait for a writer forever.
+        let error = read(&fifo, 100).unwrap_err();
+        assert!(error.to_string().contains("FIFO"), "{error}");
+        assert!(open_regular(&fifo, true).is_err());
+    }
+
+    #[test]
+    fn a_file_is_still_itself_until_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        write_private(&path, b"one").unwrap();
+        let file = open_regular(&path, false).unwrap();
+        assert!(still_names(&path, &file).unwrap());
+        write_private(&path, b"two").unwrap();
+        assert!(!still_names(&path, &file).unwrap(), "replaced");
+        std::fs::remove_file(&path).unwrap();
+        assert!(!still_names(&path, &file).unwrap(), "deleted");
+    }
+
+    #[test]
+    fn missing_caches_are_quietly_absent() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(read_private(&dir.path().join("none"), 10, "cache"), None);
+        let path = dir.path().join("c");
+        write_private(&path, b"x").unwrap();
+        assert_eq!(read_private(&path, 10, "cache"), Some(b"x".to_vec()));
+        assert_eq!(read_private(&path, 0, "cache"), None, "too large");
+    }
+
     #[cfg(unix)]
     #[test]
     fn files_of_another_user_are_not_private() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         write_private(&path, b"x").unwrap();
-        assert!(is_private(&path));
+        assert!(private(&path));
         // Only root may give a file away; elsewhere there is nothing to check.
         if std::os::unix::fs::chown(&path, Some(54_321), None).is_ok() {
-            assert!(!is_private(&path));
+            assert!(!private(&path));
+            assert_eq!(read_private(&path, 10, "cache"), None);
         }
     }
 
@@ -98,6 +406,7 @@ mod tests {
         let path = dir.path().join("f");
         std::fs::write(&path, "x").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
-        assert!(!is_private(&path));
+        assert!(!private(&path));
+        assert_eq!(read_private(&path, 10, "cache"), None);
     }
 }

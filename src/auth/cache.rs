@@ -63,14 +63,8 @@ impl TokenCache {
 
     /// The cached token, if there is a readable, trustworthy one.
     pub fn load(&self) -> Option<AccessToken> {
-        let bytes = std::fs::read(&self.path).ok()?;
-        if !store::is_private(&self.path) {
-            warn!(
-                "ignoring the token cache {}: it belongs to another user or others can write it",
-                self.path.display()
-            );
-            return None;
-        }
+        // Only a regular file of this user's that others cannot write: see `store`.
+        let bytes = store::read_private(&self.path, store::limit::CACHE, "token cache")?;
         match serde_json::from_slice::<Stored>(&bytes) {
             Ok(stored) => Some(AccessToken::new(
                 SecretString::from(stored.access_token),

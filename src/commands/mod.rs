@@ -51,7 +51,7 @@ pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
         Command::Flag(args) => flag::run(args, &settings, env, clock),
         Command::Gate(args) => gate::run(args, &settings, env, clock),
         Command::Delete(args) => delete::run(args, &settings, env, clock),
-        Command::Flush(_) => flush::run(&settings, env, clock),
+        Command::Flush(args) => flush::run(args, &settings, env, clock),
         Command::Doctor(args) => doctor::run(args, &settings, env, clock),
         Command::Completions { shell } => Ok(completions(*shell)),
         Command::Keys(args) => keys::run(args, &settings, env),

@@ -30,7 +30,7 @@ use crate::cloud_id;
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::http::{self, limit};
-use crate::outbox::{Entry, Outbox};
+use crate::outbox::Outbox;
 use crate::report::{PlannedRequest, SiteReport};
 use crate::response::Outcome;
 use crate::retry::deadline_in;
@@ -138,7 +138,8 @@ pub fn plan(settings: &Settings, env: &Env, calls: Vec<Call>) -> Vec<SiteReport>
 pub fn deliver(settings: &Settings, env: &Env, clock: &dyn Clock, calls: Vec<Call>) -> Result<Delivered> {
     let sites = prepare(settings, env)?;
     let client = http::client(settings)?;
-    let deadline = deadline_in(settings.timeout);
+    // Counted from the start of the process: preparing the payload took part of it.
+    let deadline = crate::clock::deadline(settings.timeout);
     let outbox = settings.outbox_dir.as_deref().map(Outbox::new);
     let outbox = outbox.as_ref();
     // As in `plan`: each site its own copy of the calls, the last the originals.
@@ -181,24 +182,16 @@ pub fn deliver(settings: &Settings, env: &Env, clock: &dyn Clock, calls: Vec<Cal
 }
 
 /// Delivers everything queued in the outbox, oldest first, one report per site.
-pub fn flush(settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Delivered> {
-    let dir = settings
-        .outbox_dir
-        .as_deref()
-        .ok_or_else(|| Error::usage("no outbox directory: set --outbox-dir or --cache-dir"))?;
-    let outbox = Outbox::new(dir);
-    // The sites with queued reports, from the files themselves.
+/// What the outbox would not deliver, it sets aside and remembers.
+pub fn flush(settings: &Settings, env: &Env, clock: &dyn Clock, outbox: &Outbox) -> Result<Delivered> {
+    // The sites with queued reports, from the files themselves. A claim sets aside (with
+    // a warning) what is not to be delivered; it is released at once.
     let mut sites: Vec<Site> = Vec::new();
     for path in outbox.pending(None) {
-        let entry = std::fs::read(&path)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Entry>(&b).ok());
-        let Some(entry) = entry else {
-            // Claiming an unreadable file moves it aside, with a warning.
-            let _ = outbox.claim(&path);
+        let Some(claimed) = outbox.claim(&path) else {
             continue;
         };
-        match crate::settings::parse_site(&entry.site_url) {
+        match crate::settings::parse_site(&claimed.entry.site_url) {
             Ok(site) if !sites.contains(&site) => sites.push(site),
             Ok(_) => {}
             Err(e) => warn!("{}: {e}", path.display()),
@@ -211,8 +204,7 @@ pub fn flush(settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Delive
         });
     }
     let client = http::client(settings)?;
-    let deadline = deadline_in(settings.timeout);
-    let outbox = &outbox;
+    let deadline = crate::clock::deadline(settings.timeout);
     run_async(async {
         let interrupt = Interrupt::listen();
         let interrupt = &interrupt;

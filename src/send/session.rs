@@ -174,9 +174,12 @@ impl<'a> Session<'a> {
             let result = self.make(calls, deadline, interrupt).await;
             let failed = result.error.is_some();
             if failed {
-                claimed.keep(result.unsent.iter().map(SavedCall::from).collect());
+                claimed.keep(
+                    result.unsent.iter().map(SavedCall::from).collect(),
+                    last_error(result.error.as_ref()),
+                );
             } else {
-                claimed.delivered();
+                claimed.delivered(&result.outcome.rejected);
             }
             made = made.and(result);
             if failed {
@@ -200,7 +203,7 @@ impl<'a> Session<'a> {
         );
         if undelivered && !made.unsent.is_empty() {
             let saved = match outbox {
-                Some(outbox) => self.save(outbox, &made.unsent),
+                Some(outbox) => self.save(outbox, &made.unsent, made.error.as_ref()),
                 None => Err("no outbox directory: set --outbox-dir or --cache-dir".into()),
             };
             match saved {
@@ -223,14 +226,16 @@ impl<'a> Session<'a> {
         report
     }
 
-    fn save(&self, outbox: &Outbox, unsent: &[Call]) -> Result<String, String> {
+    fn save(&self, outbox: &Outbox, unsent: &[Call], error: Option<&Error>) -> Result<String, String> {
         let entry = Entry {
-            version: 1,
+            version: crate::outbox::VERSION,
             created_at: self.clock.now(),
             site: self.site.name.clone(),
             site_url: self.site.url.to_string(),
             cloud_id: self.cloud_id.clone(),
             requests: unsent.iter().map(SavedCall::from).collect(),
+            last_error: last_error(error),
+            rejections: Vec::new(),
         };
         match outbox.save(&entry) {
             Ok(path) => {
@@ -390,6 +395,12 @@ impl<'a> Session<'a> {
             })
             .await
     }
+}
+
+/// `error` as the outbox keeps it: secrets masked (a server may echo them), at most
+/// 500 characters.
+fn last_error(error: Option<&Error>) -> Option<String> {
+    error.map(|e| crate::mask::cap(&e.to_string(), 500))
 }
 
 /// What a series of calls at one site came to.

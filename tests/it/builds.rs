@@ -548,7 +548,7 @@ async fn a_payload_file_of_any_size_is_sent_in_requests_within_the_limit() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("/builds/20/state"),
+        stderr(&output).contains("/builds/120/state"),
         "{}",
         stderr(&output)
     );

@@ -333,7 +333,8 @@ async fn a_corrupt_outbox_file_is_moved_aside_not_lost() {
         .arg("flush")
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // Set aside: a person should look, so the flush says so with exit 2.
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(outbox.join("corrupt/0000000000001-x-00000000.json").exists());
     assert!(stderr(&output).contains("corrupt"), "{}", stderr(&output));
 }

@@ -28,6 +28,8 @@ mod devinfo;
 mod doctor;
 /// Faults: rate limits, server errors, drops, slowness, 413, Jira down and the outbox.
 mod faults;
+/// Special, huge and untrusted files; where a path came from.
+mod files;
 /// Feature flags, and what a refusal means.
 mod flags;
 /// Deployment gating and its exit codes.
@@ -38,6 +40,8 @@ mod integration;
 mod keys;
 /// `validate` and `env`.
 mod offline;
+/// The outbox: planted files, orphans, rejected entries, `flush --list` and `--drop`.
+mod outbox;
 /// No secret in any output or file.
 mod secrets;
 /// Our schemas against Atlassian's official specification.

@@ -27,7 +27,7 @@ fn a_valid_payload_file_passes() {
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
-        stdout(&output).contains("a valid builds request (1 builds)"),
+        stdout(&output).contains("build.json: valid: 1 build in 1 request"),
         "{}",
         stdout(&output)
     );
@@ -84,6 +84,141 @@ fn an_invalid_payload_file_names_the_field_and_exits_2() {
         .output()
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
+}
+
+/// `validate` checks what `send` would send: a file of any size, split into requests
+/// within the limit, each checked; violations point into the file.
+#[test]
+fn validate_checks_the_requests_send_would_make() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("builds.json");
+    let mut body = valid_build();
+    let one = body["builds"][0].clone();
+    body["builds"] = serde_json::Value::Array(vec![one; 250]);
+    std::fs::write(&file, body.to_string()).unwrap();
+    let output = jira_send(home.path())
+        .arg("validate")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("valid: 250 builds, sent as 3 requests (at most 100 builds each)"),
+        "{}",
+        stdout(&output)
+    );
+    let output = jira_send(home.path())
+        .args(["validate", "--output", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let report = json(&output);
+    assert_eq!(report["entities"], 250);
+    assert_eq!(report["requests"], 3);
+    assert_eq!(report["valid"], true);
+    assert_eq!(report["violations"], json!([]));
+
+    // The same file to `send --dry-run`: the same three requests.
+    let output = jira_send(home.path())
+        .args(["--dry-run", "--output", "json", "send"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(json(&output)["sites"][0]["requests"].as_array().unwrap().len(), 3);
+}
+
+/// An invalid file gets the same JSON object as a valid one, with each violation's
+/// path, message and (for an enum) the allowed values.
+#[test]
+fn validate_json_lists_each_violation() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("builds.json");
+    let mut body = valid_build();
+    let one = body["builds"][0].clone();
+    body["builds"] = serde_json::Value::Array(vec![one; 150]);
+    body["builds"][120]["state"] = json!("done");
+    body["builds"][3]["url"] = json!("not a url");
+    std::fs::write(&file, body.to_string()).unwrap();
+    let output = jira_send(home.path())
+        .args(["validate", "--output", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let report = json(&output);
+    for field in [
+        "file",
+        "api",
+        "entities",
+        "requests",
+        "valid",
+        "violations",
+        "exitCode",
+    ] {
+        assert!(report.get(field).is_some(), "{field} missing: {report}");
+    }
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["exitCode"], 2);
+    assert_eq!(report["api"], "builds");
+    let violations = report["violations"].as_array().unwrap();
+    let state = violations
+        .iter()
+        .find(|v| v["path"] == "/builds/120/state")
+        .unwrap_or_else(|| panic!("{report}"));
+    assert!(state["message"].as_str().unwrap().contains("done"));
+    let allowed: Vec<&str> = state["allowed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        allowed,
+        [
+            "pending",
+            "in_progress",
+            "successful",
+            "failed",
+            "cancelled",
+            "unknown"
+        ]
+    );
+    let url = violations.iter().find(|v| v["path"] == "/builds/3/url").unwrap();
+    assert!(url.get("allowed").is_none());
+    assert!(
+        stderr(&output).contains("/builds/120/state"),
+        "{}",
+        stderr(&output)
+    );
+
+    // Not JSON, and unreadable: still the same object.
+    std::fs::write(&file, "{oops").unwrap();
+    let output = jira_send(home.path())
+        .args(["validate", "--output", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let report = json(&output);
+    assert_eq!(report["valid"], false);
+    assert!(
+        report["violations"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not JSON")
+    );
+    let output = jira_send(home.path())
+        .args(["validate", "--output", "json", "/no/such/file.json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let report = json(&output);
+    assert_eq!(report["valid"], false);
+    assert!(
+        report["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot read /no/such/file.json")
+    );
 }
 
 #[test]

@@ -1,0 +1,319 @@
+//! The outbox: requests that could not be delivered, kept on disk until `flush` (or
+//! the next sending command) delivers them. A pipeline never silently loses a report.
+//!
+//! One file per site and invocation, holding the undelivered requests in order (site,
+//! cloud id if known, API, method, path, body, the last error: never a credential),
+//! mode 0600. Names start with the creation time in milliseconds, so sorting them is
+//! oldest first; a name without `.json` is the entry's id (`flush --list`).
+//!
+//! **Writing.** A file is written as a temporary (`.tmp…`), flushed to disk, and
+//! renamed to a name no file has: nothing is ever replaced. Writers hold a shared lock
+//! on `.lock` meanwhile, so the next access that can lock it exclusively knows that any
+//! temporary left is the orphan of a killed process: a complete one joins the queue,
+//! an incomplete one is discarded, each with a warning.
+//!
+//! **Claims.** A sender opens a file, takes an exclusive lock on it, checks that the
+//! path still names the file it locked (another flush may have delivered and deleted
+//! it in between), and reads it through the locked handle (on Windows, locks are
+//! mandatory: another handle could not read it). Two flushes at once never send the
+//! same file twice, and a lock dies with its process. What remains to send after a
+//! failure goes to a new file before the claimed one is deleted.
+//!
+//! **Trust.** Whoever can write the directory could plant a file, and it would be sent
+//! with the user's token. So a file is read only if it is a regular file of this
+//! user's that others cannot write (otherwise it is ignored with a warning and left
+//! where it is), and is delivered only if it is of a known version (a newer one is
+//! left for the jira-send that wrote it) and holds only requests jira-send itself
+//! makes (see `operation.rs`).
+//!
+//! **Set aside, never deleted.** An entry holding entities Jira rejected goes to
+//! `rejected/`, with Jira's reasons; a file that cannot be read, or holds a request
+//! jira-send would not make, goes to `corrupt/`. Each is a warning, and `flush`
+//! reports it.
+
+mod claim;
+mod listing;
+mod operation;
+mod recover;
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tracing::warn;
+
+use crate::api::Api;
+use crate::env::host_suffix;
+use crate::send::Call;
+use crate::store;
+
+pub use claim::Claimed;
+use claim::{Refusal, read_entry};
+pub use listing::{Listed, STALE_AFTER, State, age};
+
+/// The entry format this jira-send writes and reads.
+pub const VERSION: u32 = 1;
+
+/// What an outbox file holds.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    pub version: u32,
+    pub created_at: DateTime<Utc>,
+    /// The site's name (`acme.atlassian.net`) and URL.
+    pub site: String,
+    pub site_url: String,
+    pub cloud_id: Option<String>,
+    /// The requests still to deliver, in order.
+    pub requests: Vec<SavedCall>,
+    /// Why they are still here: the error of the last attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// In `rejected/` only: the entities Jira would not store, and its reasons.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rejections: Vec<Value>,
+}
+
+/// A [`Call`] as stored.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedCall {
+    pub method: String,
+    pub api: Api,
+    pub operation: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Value>,
+}
+
+impl From<&Call> for SavedCall {
+    fn from(call: &Call) -> Self {
+        Self {
+            method: call.method.to_string(),
+            api: call.api,
+            operation: call.operation.clone(),
+            body: call.body.clone(),
+            subject: call.subject.clone(),
+        }
+    }
+}
+
+impl SavedCall {
+    pub fn to_call(&self) -> Option<Call> {
+        Some(Call {
+            method: Method::from_bytes(self.method.as_bytes()).ok()?,
+            api: self.api,
+            operation: self.operation.clone(),
+            body: self.body.clone(),
+            subject: self.subject.clone(),
+        })
+    }
+}
+
+impl Entry {
+    /// Whether every request is one jira-send makes, to a well-formed cloud id.
+    fn check(&self) -> Result<(), String> {
+        if let Some(id) = &self.cloud_id
+            && !crate::api::is_cloud_id(id)
+        {
+            return Err(format!("{id:?} is not a cloud id"));
+        }
+        self.requests.iter().try_for_each(operation::check)
+    }
+
+    /// The file's contents: indented for whoever opens it, but never too large to be
+    /// read back.
+    fn to_bytes(&self) -> Vec<u8> {
+        let bytes = serde_json::to_vec_pretty(self).expect("entries serialize");
+        if bytes.len() as u64 <= store::limit::OUTBOX_ENTRY {
+            return bytes;
+        }
+        serde_json::to_vec(self).expect("entries serialize")
+    }
+
+    /// `{created ms}-{site}-{random}.json`.
+    fn file_name(&self) -> String {
+        format!(
+            "{:013}-{}-{:08x}.json",
+            self.created_at.timestamp_millis(),
+            host_suffix(&self.site).to_ascii_lowercase(),
+            fastrand::u32(..)
+        )
+    }
+}
+
+/// A file the outbox would not deliver.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetAside {
+    pub file: PathBuf,
+    pub site: Option<String>,
+    pub kind: Kind,
+    /// Where it is now: `None` when it was left where it was.
+    pub moved_to: Option<PathBuf>,
+    pub reason: String,
+}
+
+/// Why a file was set aside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Jira rejected entities in it: kept in `rejected/` with Jira's reasons.
+    Rejected,
+    /// Unreadable, or not what jira-send writes: moved to `corrupt/`.
+    Corrupt,
+    /// Not trusted (another user's, writable by others, not a regular file) or of a
+    /// newer version: left where it is, never sent.
+    Ignored,
+}
+
+/// The outbox directory, and what this process set aside in it.
+#[derive(Debug)]
+pub struct Outbox {
+    dir: PathBuf,
+    set_aside: Mutex<Vec<SetAside>>,
+}
+
+impl Outbox {
+    pub fn new(dir: &Path) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+            set_aside: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The files this process set aside (moved away, or left and ignored).
+    pub fn set_aside(&self) -> Vec<SetAside> {
+        self.set_aside.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Saves `entry` to a new file; returns its path.
+    pub fn save(&self, entry: &Entry) -> io::Result<PathBuf> {
+        store::private_dir(&self.dir)?;
+        let _writing = self.writing()?;
+        let path = self.dir.join(entry.file_name());
+        store::write_new_private(&path, &entry.to_bytes())?;
+        Ok(path)
+    }
+
+    /// The queued files, oldest first; only those of `site` when given. Temporaries a
+    /// killed process left are recovered first.
+    pub fn pending(&self, site: Option<&str>) -> Vec<PathBuf> {
+        self.recover();
+        let marker = site.map(|s| format!("-{}-", host_suffix(s).to_ascii_lowercase()));
+        let mut files: Vec<PathBuf> = self
+            .names(&self.dir)
+            .into_iter()
+            .filter(|name| name.ends_with(".json") && !name.starts_with('.'))
+            .filter(|name| marker.as_ref().is_none_or(|m| name.contains(m.as_str())))
+            .map(|name| self.dir.join(name))
+            .filter(|path| path.is_file())
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// The names of the entries of `dir`, sorted; none if it cannot be read.
+    fn names(&self, dir: &Path) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// The entry at `path`, read without claiming it (a dry run): `Err` says why it is
+    /// not one to deliver. Nothing is moved.
+    pub fn peek(&self, path: &Path) -> Result<Entry, String> {
+        let read = store::open_regular(path, false)
+            .map_err(|e| Refusal::Ignored(e.to_string()))
+            .and_then(|file| read_entry(&file));
+        read.map_err(|(Refusal::Corrupt(why) | Refusal::Ignored(why))| why)
+    }
+
+    /// Moves `path` into `corrupt/`, never deleting it.
+    fn move_aside(&self, path: &Path, why: &str) {
+        let folder = self.dir.join("corrupt");
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let moved = store::private_dir(&folder).and_then(|()| {
+            let target = free_name(&folder, &name);
+            std::fs::rename(path, &target).map(|()| target)
+        });
+        match moved {
+            Ok(target) => {
+                warn!(
+                    "moved the outbox file {} to {} ({why})",
+                    path.display(),
+                    target.display()
+                );
+                self.record(SetAside {
+                    file: path.to_path_buf(),
+                    site: None,
+                    kind: Kind::Corrupt,
+                    moved_to: Some(target),
+                    reason: why.to_owned(),
+                });
+            }
+            Err(e) => self.ignore(path, &format!("{why}, and it cannot be moved aside: {e}")),
+        }
+    }
+
+    /// Leaves `path` where it is, never to be sent, with a warning (once).
+    fn ignore(&self, path: &Path, why: &str) {
+        let new = self.record(SetAside {
+            file: path.to_path_buf(),
+            site: None,
+            kind: Kind::Ignored,
+            moved_to: None,
+            reason: why.to_owned(),
+        });
+        if new {
+            warn!(
+                "ignoring the outbox file {}: {why}; it is not sent",
+                path.display()
+            );
+        }
+    }
+
+    /// Notes `set_aside`; `false` if it was noted already.
+    fn record(&self, set_aside: SetAside) -> bool {
+        let Ok(mut all) = self.set_aside.lock() else {
+            return false;
+        };
+        if all.iter().any(|s| s.file == set_aside.file) {
+            return false;
+        }
+        all.push(set_aside);
+        true
+    }
+}
+
+/// `dir/name`, or if that is taken, `name` with a random suffix.
+fn free_name(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    if !path.exists() {
+        return path;
+    }
+    dir.join(format!("{name}.{:08x}", fastrand::u32(..)))
+}
+
+fn remove(path: &Path) {
+    if let Err(e) = std::fs::remove_file(path) {
+        warn!("cannot remove the outbox file {}: {e}", path.display());
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,383 @@
+use super::*;
+use crate::response::Rejection;
+use chrono::{TimeDelta, TimeZone as _};
+use serde_json::json;
+
+fn entry(site: &str, ms: i64) -> Entry {
+    Entry {
+        version: VERSION,
+        created_at: DateTime::from_timestamp_millis(ms).unwrap(),
+        site: site.into(),
+        site_url: format!("https://{site}/"),
+        cloud_id: Some("11111111-2222-3333-4444-555555555555".into()),
+        requests: vec![SavedCall {
+            method: "POST".into(),
+            api: Api::Builds,
+            operation: "bulk".into(),
+            body: Some(json!({"builds": [{"buildNumber": 1}]})),
+            subject: None,
+        }],
+        last_error: None,
+        rejections: Vec::new(),
+    }
+}
+
+/// Writes `text` as a queued file the way a planted or damaged one would arrive.
+fn plant(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    store::write_private(&path, text.as_bytes()).unwrap();
+    path
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n != ".lock")
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn files_are_listed_oldest_first_per_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    let newer = outbox.save(&entry("acme.atlassian.net", 2_000)).unwrap();
+    let older = outbox.save(&entry("acme.atlassian.net", 1_000)).unwrap();
+    let other = outbox.save(&entry("other.atlassian.net", 500)).unwrap();
+    assert_eq!(
+        outbox.pending(Some("acme.atlassian.net")),
+        [older.clone(), newer.clone()]
+    );
+    assert_eq!(outbox.pending(None), [other, older, newer]);
+}
+
+#[test]
+fn a_claimed_file_cannot_be_claimed_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    let path = outbox.save(&entry("acme.atlassian.net", 1)).unwrap();
+    let first = outbox.claim(&path).unwrap();
+    assert!(outbox.claim(&path).is_none(), "locked by the first");
+    assert!(
+        Outbox::new(dir.path()).claim(&path).is_none(),
+        "locked for another outbox too"
+    );
+    first.delivered(&[]);
+    assert!(outbox.claim(&path).is_none(), "gone");
+    assert!(outbox.pending(None).is_empty());
+    assert!(outbox.set_aside().is_empty());
+}
+
+#[test]
+fn corrupt_files_are_moved_aside_not_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    let path = plant(dir.path(), "0000000000001-x-00000000.json", "{half a fi");
+    assert!(outbox.claim(&path).is_none());
+    assert!(!path.exists());
+    let moved = dir.path().join("corrupt/0000000000001-x-00000000.json");
+    assert!(moved.exists());
+    let set_aside = outbox.set_aside();
+    assert_eq!(set_aside.len(), 1);
+    assert_eq!(set_aside[0].kind, Kind::Corrupt);
+    assert_eq!(set_aside[0].moved_to.as_deref(), Some(moved.as_path()));
+}
+
+#[test]
+fn remaining_requests_go_to_a_new_file_never_over_the_claimed_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    let mut two = entry("a.example", 1);
+    two.requests.push(two.requests[0].clone());
+    let path = outbox.save(&two).unwrap();
+    let claimed = outbox.claim(&path).unwrap();
+    let rest = claimed.entry.requests[1..].to_vec();
+    claimed.keep(rest, Some("the builds request failed: connection refused".into()));
+    assert!(!path.exists(), "the claimed file is deleted, not replaced");
+    let pending = outbox.pending(None);
+    assert_eq!(pending.len(), 1);
+    assert_ne!(pending[0], path);
+    // Still the same place in the queue: the name keeps the creation time.
+    assert!(
+        pending[0]
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("0000000000001-")
+    );
+    let kept = outbox.claim(&pending[0]).unwrap();
+    assert_eq!(kept.entry.requests.len(), 1);
+    assert!(
+        kept.entry
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("connection refused")
+    );
+}
+
+#[test]
+fn entries_jira_rejected_are_kept_with_its_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    let path = outbox.save(&entry("acme.atlassian.net", 1)).unwrap();
+    let rejection = Rejection {
+        key: json!({"pipelineId": "p", "buildNumber": 1}),
+        errors: vec!["'url' is required".into()],
+    };
+    outbox.claim(&path).unwrap().delivered(&[rejection]);
+    assert!(!path.exists());
+    assert!(outbox.pending(None).is_empty(), "never sent again by itself");
+    let set_aside = outbox.set_aside();
+    assert_eq!(set_aside[0].kind, Kind::Rejected);
+    let kept = set_aside[0].moved_to.clone().unwrap();
+    assert!(kept.starts_with(dir.path().join("rejected")));
+    let stored: Entry = serde_json::from_slice(&std::fs::read(&kept).unwrap()).unwrap();
+    assert_eq!(stored.rejections[0]["errors"][0], "'url' is required");
+    assert_eq!(stored.requests.len(), 1);
+}
+
+#[test]
+fn requests_jira_send_would_not_make_are_never_claimed() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    let mut planted = entry("acme.atlassian.net", 1);
+    planted.requests[0] = SavedCall {
+        method: "DELETE".into(),
+        api: Api::Builds,
+        operation: "../../../admin".into(),
+        body: None,
+        subject: None,
+    };
+    let path = outbox.save(&planted).unwrap();
+    assert!(outbox.claim(&path).is_none());
+    assert_eq!(outbox.set_aside()[0].kind, Kind::Corrupt);
+    assert!(
+        outbox.set_aside()[0]
+            .reason
+            .contains("not a builds request jira-send makes")
+    );
+
+    let mut injected = entry("acme.atlassian.net", 2);
+    injected.cloud_id = Some("../../etc".into());
+    let path = outbox.save(&injected).unwrap();
+    assert!(outbox.claim(&path).is_none());
+    assert!(
+        dir.path()
+            .join("corrupt")
+            .join(path.file_name().unwrap())
+            .exists()
+    );
+}
+
+#[test]
+fn entries_of_another_version_are_left_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    let mut newer = serde_json::to_value(entry("acme.atlassian.net", 1)).unwrap();
+    newer["version"] = json!(2);
+    let path = plant(dir.path(), "0000000000001-acme-00000000.json", &newer.to_string());
+    assert!(outbox.claim(&path).is_none());
+    assert!(path.exists(), "left where it is");
+    let set_aside = outbox.set_aside();
+    assert_eq!(set_aside[0].kind, Kind::Ignored);
+    assert!(
+        set_aside[0].reason.contains("entry version 2"),
+        "{}",
+        set_aside[0].reason
+    );
+    // A shape this version cannot read at all is still recognised as another version's.
+    let path = plant(
+        dir.path(),
+        "0000000000002-acme-00000000.json",
+        r#"{"version": 3, "calls": {}}"#,
+    );
+    assert!(outbox.claim(&path).is_none());
+    assert!(path.exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn files_others_could_have_written_are_ignored_and_left() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    let path = outbox.save(&entry("acme.atlassian.net", 1)).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+    assert!(outbox.claim(&path).is_none());
+    assert!(path.exists(), "not ours to move");
+    assert_eq!(outbox.set_aside()[0].kind, Kind::Ignored);
+    assert!(outbox.set_aside()[0].reason.contains("others can write"));
+    // Only root may give a file away; elsewhere there is nothing more to check.
+    let owned = outbox.save(&entry("acme.atlassian.net", 2)).unwrap();
+    if std::os::unix::fs::chown(&owned, Some(54_321), None).is_ok() {
+        assert!(outbox.claim(&owned).is_none());
+        assert!(owned.exists());
+        assert!(
+            outbox
+                .set_aside()
+                .iter()
+                .any(|s| s.reason.contains("another user"))
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_in_the_outbox_cannot_hang_a_claim() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    let fifo = dir.path().join("0000000000001-acme-00000000.json");
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+    )
+    .unwrap();
+    assert!(outbox.pending(None).is_empty(), "not a regular file");
+    assert!(outbox.claim(&fifo).is_none());
+    assert!(outbox.set_aside()[0].reason.contains("FIFO"));
+}
+
+#[test]
+fn orphaned_temporaries_are_recovered_or_discarded() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    let complete = serde_json::to_vec(&entry("acme.atlassian.net", 1_000)).unwrap();
+    plant(dir.path(), ".tmpAbC123", std::str::from_utf8(&complete).unwrap());
+    plant(
+        dir.path(),
+        ".tmpDeF456",
+        std::str::from_utf8(&complete[..complete.len() / 2]).unwrap(),
+    );
+    let pending = outbox.pending(None);
+    assert_eq!(pending.len(), 1, "{:?}", files(dir.path()));
+    assert!(
+        pending[0]
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("0000000001000-acme_atlassian_net-")
+    );
+    assert_eq!(
+        files(dir.path()).len(),
+        1,
+        "the incomplete one is gone: {:?}",
+        files(dir.path())
+    );
+    assert_eq!(outbox.claim(&pending[0]).unwrap().entry.requests.len(), 1);
+}
+
+#[test]
+fn temporaries_being_written_are_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    store::private_dir(dir.path()).unwrap();
+    plant(dir.path(), ".tmpAbC123", "{\"vers");
+    // A writer at work holds the lock shared.
+    let writer = outbox.writing().unwrap();
+    assert!(outbox.pending(None).is_empty());
+    assert!(
+        dir.path().join(".tmpAbC123").exists(),
+        "not discarded under a writer"
+    );
+    drop(writer);
+    assert!(outbox.pending(None).is_empty());
+    assert!(
+        !dir.path().join(".tmpAbC123").exists(),
+        "an orphan once no one writes"
+    );
+}
+
+#[test]
+fn saving_never_replaces_and_leaves_no_temporary() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    for _ in 0..5 {
+        outbox.save(&entry("acme.atlassian.net", 1)).unwrap();
+    }
+    assert_eq!(outbox.pending(None).len(), 5);
+    assert!(files(dir.path()).iter().all(|n| !n.starts_with(".tmp")));
+}
+
+#[test]
+fn the_listing_says_what_is_where_and_how_old() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    let mut old = entry(
+        "acme.atlassian.net",
+        (now - TimeDelta::days(40)).timestamp_millis(),
+    );
+    old.last_error = Some("the builds request failed: 503".into());
+    old.requests.push(SavedCall {
+        method: "DELETE".into(),
+        api: Api::Deployments,
+        operation: "pipelines/p/environments/prod/deployments/3".into(),
+        body: None,
+        subject: None,
+    });
+    outbox.save(&old).unwrap();
+    outbox
+        .save(&entry(
+            "acme.atlassian.net",
+            (now - TimeDelta::minutes(5)).timestamp_millis(),
+        ))
+        .unwrap();
+    plant(dir.path(), "0000000000001-x-00000000.json", "{");
+    let _ = outbox.claim(&dir.path().join("0000000000001-x-00000000.json"));
+
+    let listed = outbox.list(now);
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    assert_eq!(listed[0].state, State::Queued);
+    assert_eq!(listed[0].command.as_deref(), Some("build, delete deployment"));
+    assert_eq!(listed[0].entities, 2);
+    assert!(listed[0].stale);
+    assert_eq!(
+        listed[0].last_error.as_deref(),
+        Some("the builds request failed: 503")
+    );
+    assert!(!listed[1].stale);
+    assert_eq!(age(listed[1].age_seconds.unwrap()), "5m");
+    assert_eq!(listed[2].state, State::Corrupt);
+    assert_eq!(listed[2].id, "0000000000001-x-00000000");
+
+    let dropped = outbox.drop_entry(&listed[0].id, now).unwrap();
+    assert_eq!(dropped.id, listed[0].id);
+    assert!(!listed[0].file.exists());
+    assert!(outbox.drop_entry(&listed[0].id, now).is_err(), "already gone");
+    assert!(outbox.drop_entry("../x", now).is_err(), "an id is never a path");
+    outbox.drop_entry("0000000000001-x-00000000", now).unwrap();
+    assert_eq!(outbox.list(now).len(), 1);
+}
+
+#[test]
+fn an_entry_being_delivered_is_not_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    let path = outbox.save(&entry("acme.atlassian.net", 1)).unwrap();
+    let id = path.file_stem().unwrap().to_str().unwrap().to_owned();
+    let claimed = outbox.claim(&path).unwrap();
+    let error = Outbox::new(dir.path())
+        .drop_entry(&id, DateTime::UNIX_EPOCH)
+        .unwrap_err();
+    assert!(error.contains("being delivered"), "{error}");
+    drop(claimed);
+    Outbox::new(dir.path())
+        .drop_entry(&id, DateTime::UNIX_EPOCH)
+        .unwrap();
+}
+
+#[test]
+fn ages_read_like_people_say_them() {
+    assert_eq!(age(0), "0s");
+    assert_eq!(age(40), "40s");
+    assert_eq!(age(125), "2m 5s");
+    assert_eq!(age(3_600), "1h");
+    assert_eq!(age(3 * 86_400 + 4 * 3_600 + 59), "3d 4h");
+    assert_eq!(age(-5), "0s");
+}
