@@ -9,13 +9,14 @@ use serde_json::{Value, json};
 
 use super::make_calls;
 use crate::api::Api;
+use crate::api::checked_segment;
 use crate::cli::{ByProperty, DeleteArgs, DeleteTarget, EntityType};
 use crate::clock::Clock;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
 use crate::keys::KeySet;
 use crate::report::Report;
-use crate::send::{Call, segment};
+use crate::send::Call;
 use crate::settings::Settings;
 
 pub fn run(args: &DeleteArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {
@@ -47,7 +48,7 @@ fn call(target: &DeleteTarget) -> Result<Call> {
             ..
         } => by_key(
             Api::Builds,
-            format!("pipelines/{}/builds/{n}", segment(p)),
+            format!("pipelines/{}/builds/{n}", checked_segment(p, "the pipeline id")?),
             json!({"pipelineId": p, "buildNumber": n}),
         ),
         DeleteTarget::Deployment {
@@ -59,8 +60,8 @@ fn call(target: &DeleteTarget) -> Result<Call> {
             Api::Deployments,
             format!(
                 "pipelines/{}/environments/{}/deployments/{n}",
-                segment(p),
-                segment(e)
+                checked_segment(p, "the pipeline id")?,
+                checked_segment(e, "the environment id")?
             ),
             json!({"pipelineId": p, "environmentId": e, "deploymentSequenceNumber": n}),
         ),
@@ -70,7 +71,7 @@ fn call(target: &DeleteTarget) -> Result<Call> {
             ..
         } => by_key(
             Api::Devinfo,
-            format!("repository/{}", segment(r)),
+            format!("repository/{}", checked_segment(r, "the repository id")?),
             json!({"repositoryId": r}),
         ),
         DeleteTarget::Devinfo {
@@ -86,13 +87,17 @@ fn call(target: &DeleteTarget) -> Result<Call> {
             };
             by_key(
                 Api::Devinfo,
-                format!("repository/{}/{kind}/{}", segment(r), segment(id)),
+                format!(
+                    "repository/{}/{kind}/{}",
+                    checked_segment(r, "the repository id")?,
+                    checked_segment(id, "the entity id")?
+                ),
                 json!({"repositoryId": r, "entityType": kind, "entityId": id}),
             )
         }
         DeleteTarget::Flag { id: Some(id), .. } => by_key(
             Api::FeatureFlags,
-            format!("flag/{}", segment(id)),
+            format!("flag/{}", checked_segment(id, "the flag id")?),
             json!({"id": id}),
         ),
         DeleteTarget::Build { by, .. } => by_property(Api::Builds, by)

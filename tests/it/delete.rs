@@ -142,3 +142,52 @@ fn a_dry_run_delete_prints_the_request() {
         json!({"method": "DELETE", "url": format!("https://api.atlassian.com/jira/builds/0.1/cloud/{CLOUD_ID}/pipelines/p/builds/3")})
     );
 }
+
+/// A key that is a dot segment (`.`, `..`) or empty cannot be part of a URL: a URL
+/// parser resolves it, even encoded, and the DELETE would go to another path. It is a
+/// usage error before any request, as it is for `gate`.
+#[tokio::test]
+async fn a_key_that_would_change_the_delete_url_is_a_usage_error() {
+    let jira = FakeJira::start().await;
+    let home = tempfile::tempdir().unwrap();
+    for args in [
+        &["build", "--pipeline-id", "..", "--build-number", "1"][..],
+        &["build", "--pipeline-id", ".", "--build-number", "1"],
+        &["build", "--pipeline-id", "", "--build-number", "1"],
+        &[
+            "deployment",
+            "--pipeline-id",
+            "p",
+            "--environment-id",
+            "..",
+            "--deployment-number",
+            "1",
+        ],
+        &["devinfo", "--repository-id", ".."],
+        &[
+            "devinfo",
+            "--repository-id",
+            "r1",
+            "--entity",
+            "commit",
+            "--entity-id",
+            "..",
+        ],
+        &["flag", "--id", ".."],
+    ] {
+        let output = jira_send(home.path())
+            .envs(FakeJira::credentials())
+            .args(jira.args())
+            .arg("delete")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("cannot be part of a URL"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    assert!(jira.server.received_requests().await.unwrap().is_empty());
+}
