@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use serde::Serialize;
+use serde_json::Value;
 
 /// The process exit codes of the contract (`../shared/contract.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -101,7 +102,7 @@ pub enum Error {
 
     /// A payload breaks the schema or an API limit.
     #[error("the payload is invalid:\n{}", format_violations(.0))]
-    Invalid(Vec<crate::schema::Violation>),
+    Invalid(Vec<Violation>),
 
     /// The token endpoint refused the credentials.
     #[error("the token request was refused ({status}): {detail}")]
@@ -226,7 +227,39 @@ impl Error {
     }
 }
 
-fn format_violations(violations: &[crate::schema::Violation]) -> String {
+/// One reason a body is invalid, and where.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// A JSON pointer into the body: `/builds/0/url`.
+    pub pointer: String,
+    pub message: String,
+    /// The values the schema allows there, where it names them (an enum, a constant).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed: Vec<Value>,
+}
+
+impl Violation {
+    pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            pointer: pointer.into(),
+            message: message.into(),
+            allowed: Vec::new(),
+        }
+    }
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pointer = if self.pointer.is_empty() {
+            "/"
+        } else {
+            &self.pointer
+        };
+        write!(f, "{pointer}: {}", self.message)
+    }
+}
+
+fn format_violations(violations: &[Violation]) -> String {
     violations
         .iter()
         .map(|v| format!("  {v}"))

@@ -7,7 +7,6 @@
 //! its draft's meta-schema when compiling it, and draft 2020-12's meta-schema alone
 //! took longer to compile than the rest of a build step.
 
-use std::fmt;
 use std::sync::LazyLock;
 
 use jsonschema::Validator;
@@ -15,45 +14,13 @@ use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 
 use crate::api::Api;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Violation};
 use crate::payload::deployment::MAX_ASSOCIATION_VALUES;
 use crate::text::is_allowed;
 
 /// Entities (commits, branches, pull requests) across all repositories of one
 /// devinfo request.
 pub const MAX_DEVINFO_ENTITIES: usize = 1000;
-
-/// One reason a body is invalid, and where.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Violation {
-    /// A JSON pointer into the body: `/builds/0/url`.
-    pub pointer: String,
-    pub message: String,
-    /// The values the schema allows there, where it names them (an enum, a constant).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub allowed: Vec<Value>,
-}
-
-impl Violation {
-    pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            pointer: pointer.into(),
-            message: message.into(),
-            allowed: Vec::new(),
-        }
-    }
-}
-
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let pointer = if self.pointer.is_empty() {
-            "/"
-        } else {
-            &self.pointer
-        };
-        write!(f, "{pointer}: {}", self.message)
-    }
-}
 
 /// The schema text for `api`, as shipped in `schemas/`.
 pub fn source(api: Api) -> &'static str {

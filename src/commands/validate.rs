@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 
 use crate::api::Api;
 use crate::cli::{Output, ValidateArgs};
-use crate::error::{Error, Exit, Result};
-use crate::schema::{self, MAX_DEVINFO_ENTITIES, Violation};
+use crate::error::{Error, Exit, Result, Violation};
+use crate::schema::{self, MAX_DEVINFO_ENTITIES};
 use crate::settings::Settings;
 use crate::store::{self, limit};
 
