@@ -124,7 +124,7 @@ pub fn walk_range(
     };
     let range = repo.range(&start, head.id)?;
     let walked = repo.walk(&range, args.max_commits, visit)?;
-    let read = crate::report::count(walked.commits, "commit", "commits");
+    let read = crate::plural::count(walked.commits, "commit", "commits");
     let to = crate::git::short_id(range.to);
     match (&start, range.from.as_deref()) {
         (Start::Head, _) => tracing::info!(
@@ -150,7 +150,7 @@ impl Found {
         if let Some(range) = &self.range {
             places.push(format!(
                 "the {} read",
-                crate::report::count(range.commits, "commit message", "commit messages")
+                crate::plural::count(range.commits, "commit message", "commit messages")
             ));
         }
         let places = if places.is_empty() {

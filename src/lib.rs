@@ -24,6 +24,7 @@ pub mod logging;
 pub mod mask;
 pub mod outbox;
 pub mod payload;
+pub mod plural;
 pub mod project;
 pub mod publish;
 pub mod remote;

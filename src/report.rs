@@ -11,6 +11,7 @@ use crate::cli::{FailOn, Output};
 use crate::error::Exit;
 use crate::keys::KeySet;
 use crate::mask;
+use crate::plural::count;
 use crate::response::{Outcome, Rejection};
 use crate::send::Signal;
 
@@ -332,11 +333,6 @@ fn describe_key(key: &Value) -> String {
             .join(" "),
         other => other.to_string(),
     }
-}
-
-/// `1 build`, `3 builds`: a count and its noun, in the singular or the plural.
-pub fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Prints an error that ended the run, whatever the log level: a pipeline log must

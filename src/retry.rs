@@ -159,7 +159,7 @@ impl<'a> Policy<'a> {
             if attempt >= MAX_ATTEMPTS || resume.is_none_or(|at| at >= self.deadline) {
                 warn!(
                     "{what}: {why}; giving up after {}",
-                    crate::report::count(attempt as usize, "attempt", "attempts")
+                    crate::plural::count(attempt as usize, "attempt", "attempts")
                 );
                 return result;
             }

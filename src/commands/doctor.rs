@@ -287,7 +287,7 @@ pub fn run(args: &DoctorArgs, settings: &Settings, env: &Env, clock: &dyn Clock)
                 "outbox",
                 format!(
                     "{} in {}",
-                    crate::report::count(n, "undelivered report", "undelivered reports"),
+                    crate::plural::count(n, "undelivered report", "undelivered reports"),
                     dir.display()
                 ),
                 "run `jira-send flush` once Jira is reachable",

@@ -163,7 +163,7 @@ impl Repo {
         if truncated {
             warn!(
                 "read only the newest {} of the range{}; raise --max-commits to read more",
-                crate::report::count(max, "commit", "commits"),
+                crate::plural::count(max, "commit", "commits"),
                 range
                     .from
                     .as_deref()

@@ -132,8 +132,8 @@ fn associations(keys: &[String], services: &[String]) -> Vec<Association> {
         warn!(
             "found {} and {}; a deployment carries at most {MAX_ASSOCIATION_VALUES} in all, \
              so the last {} dropped (issue keys are kept first)",
-            crate::report::count(keys.len(), "issue key", "issue keys"),
-            crate::report::count(services.len(), "service", "services"),
+            crate::plural::count(keys.len(), "issue key", "issue keys"),
+            crate::plural::count(services.len(), "service", "services"),
             match total - MAX_ASSOCIATION_VALUES {
                 1 => "one was".to_owned(),
                 n => format!("{n} were"),

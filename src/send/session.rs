@@ -168,7 +168,7 @@ impl<'a> Session<'a> {
                 .collect();
             info!(
                 "delivering {} from {}",
-                crate::report::count(calls.len(), "queued request", "queued requests"),
+                crate::plural::count(calls.len(), "queued request", "queued requests"),
                 path.display()
             );
             let result = self.make(calls, deadline, interrupt).await;
