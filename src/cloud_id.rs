@@ -16,10 +16,10 @@ use tracing::{debug, info, warn};
 use crate::api::is_cloud_id;
 use crate::env::host_suffix;
 use crate::error::{Error, Result};
+use crate::fs;
 use crate::http::{Answer, limit};
 use crate::retry::{self, Policy};
 use crate::settings::Site;
-use crate::store;
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -39,7 +39,7 @@ fn cache_path(dir: &Path, site: &Site) -> PathBuf {
 pub fn cached(cache_dir: Option<&Path>, site: &Site) -> Option<String> {
     let path = cache_path(cache_dir?, site);
     // Trusted like the token cache: a planted file must not redirect the requests.
-    let bytes = store::read_private(&path, store::limit::CACHE, "cloud-id cache")?;
+    let bytes = fs::read_private(&path, fs::limit::CACHE, "cloud-id cache")?;
     let cached: Cached = serde_json::from_slice(&bytes).ok()?;
     if cached.site != site.name {
         return None;
@@ -144,7 +144,7 @@ pub async fn look_up_fresh(
             cloud_id: cloud_id.clone(),
         };
         let bytes = serde_json::to_vec(&cached).expect("serializes");
-        if let Err(e) = store::write_private(&cache_path(dir, site), &bytes) {
+        if let Err(e) = fs::write_private(&cache_path(dir, site), &bytes) {
             warn!("cannot cache the cloud id: {e}");
         }
     }
@@ -208,7 +208,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let site = crate::settings::parse_site("acme.atlassian.net").unwrap();
         let path = cache_path(dir.path(), &site);
-        store::write_private(&path, br#"{"site":"acme.atlassian.net","cloudId":"../x"}"#).unwrap();
+        fs::write_private(&path, br#"{"site":"acme.atlassian.net","cloudId":"../x"}"#).unwrap();
         assert_eq!(cached(Some(dir.path()), &site), None);
         forget(Some(dir.path()), &site);
         assert!(!path.exists());

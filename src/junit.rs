@@ -60,7 +60,7 @@ pub fn read(patterns: &[String]) -> Option<Counts> {
 }
 
 fn read_file(path: &Path) -> Result<Counts, String> {
-    let file = crate::store::open_bounded(path, crate::store::limit::JUNIT).map_err(|e| e.to_string())?;
+    let file = crate::fs::open_bounded(path, crate::fs::limit::JUNIT).map_err(|e| e.to_string())?;
     parse(std::io::BufReader::new(file))
 }
 

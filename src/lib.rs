@@ -16,6 +16,7 @@ pub mod context;
 pub mod deployed;
 pub mod env;
 pub mod error;
+pub mod fs;
 pub mod git;
 pub mod http;
 pub mod junit;
@@ -34,7 +35,6 @@ pub mod retry;
 pub mod schema;
 pub mod send;
 pub mod settings;
-pub mod store;
 pub mod text;
 
 use cli::{Cli, Output};

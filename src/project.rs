@@ -110,13 +110,12 @@ impl ProjectFile {
     }
 
     pub fn load(path: &Path) -> Result<Self> {
-        let text =
-            crate::store::read_to_string(path, crate::store::limit::PROJECT_FILE).map_err(|source| {
-                Error::Read {
-                    path: path.to_owned(),
-                    source,
-                }
-            })?;
+        let text = crate::fs::read_to_string(path, crate::fs::limit::PROJECT_FILE).map_err(|source| {
+            Error::Read {
+                path: path.to_owned(),
+                source,
+            }
+        })?;
         let file: Self = toml::from_str(&text)
             .map_err(|e| Error::usage(format!("{}: {}", path.display(), e.message())))?;
         file.environment_types.check(path)?;

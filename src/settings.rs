@@ -175,7 +175,7 @@ impl Settings {
         let secret = match self.secret_source(site, env)? {
             Secret::Value(secret) => secret.to_owned(),
             Secret::File { path, origin } => {
-                let text = crate::store::read_to_string(&path, crate::store::limit::SECRET)
+                let text = crate::fs::read_to_string(&path, crate::fs::limit::SECRET)
                     .map_err(|e| Error::usage(format!("cannot read {} ({origin}): {e}", path.display())))?;
                 text.trim().to_owned()
             }

@@ -19,7 +19,7 @@ use tokio::time::Instant;
 use tracing::{debug, warn};
 
 use super::token::AccessToken;
-use crate::store;
+use crate::fs;
 
 #[derive(Debug)]
 pub struct TokenCache {
@@ -64,7 +64,7 @@ impl TokenCache {
     /// The cached token, if there is a readable, trustworthy one.
     pub fn load(&self) -> Option<AccessToken> {
         // Only a regular file of this user's that others cannot write: see `store`.
-        let bytes = store::read_private(&self.path, store::limit::CACHE, "token cache")?;
+        let bytes = fs::read_private(&self.path, fs::limit::CACHE, "token cache")?;
         match serde_json::from_slice::<Stored>(&bytes) {
             Ok(stored) => Some(AccessToken::new(
                 SecretString::from(stored.access_token),
@@ -88,7 +88,7 @@ impl TokenCache {
             expires_at,
         };
         let bytes = serde_json::to_vec(&stored).expect("a token serializes");
-        if let Err(e) = store::write_private(&self.path, &bytes) {
+        if let Err(e) = fs::write_private(&self.path, &bytes) {
             warn!("cannot cache the access token: {e}");
         }
     }
@@ -98,7 +98,7 @@ impl TokenCache {
     /// wait ran out): the caller refreshes anyway, which costs at most one extra token.
     pub async fn lock(&self, deadline: Instant) -> Option<RefreshLock> {
         if let Some(dir) = self.lock_path.parent() {
-            store::private_dir(dir).ok()?;
+            fs::create_private_dir(dir).ok()?;
         }
         let file = File::options()
             .create(true)
@@ -164,7 +164,7 @@ mod tests {
     fn a_corrupt_cache_is_ignored() {
         let dir = tempfile::tempdir().unwrap();
         let cache = TokenCache::new(dir.path(), "u", "c", &SecretString::from("s"));
-        store::write_private(&cache.path, b"{not json").unwrap();
+        fs::write_private(&cache.path, b"{not json").unwrap();
         assert!(cache.load().is_none());
     }
 

@@ -233,7 +233,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
 }
 
 fn read_event(path: &str) -> Event {
-    let parsed = crate::store::read(path.as_ref(), crate::store::limit::CI_FILE)
+    let parsed = crate::fs::read(path.as_ref(), crate::fs::limit::CI_FILE)
         .map_err(|e| e.to_string())
         .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()));
     parsed.unwrap_or_else(|e| {

@@ -142,7 +142,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
 /// A Java properties file, as TeamCity writes it: `key=value` lines, `#` comments,
 /// `\:` and `\=` escapes.
 fn read_properties(path: &str) -> HashMap<String, String> {
-    let Ok(text) = crate::store::read_to_string(path.as_ref(), crate::store::limit::CI_FILE) else {
+    let Ok(text) = crate::fs::read_to_string(path.as_ref(), crate::fs::limit::CI_FILE) else {
         tracing::debug!("cannot read the TeamCity properties file {path}");
         return HashMap::new();
     };

@@ -21,12 +21,12 @@ use crate::cli::{ApiName, DoctorArgs, Output};
 use crate::clock::Clock;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
+use crate::fs;
 use crate::http::{self, Failure};
 use crate::outbox::Outbox;
 use crate::retry::deadline_in;
 use crate::send::{self, Call, Session};
 use crate::settings::{Credentials, Settings, Site};
-use crate::store;
 
 /// One check's verdict.
 #[derive(Debug, Serialize)]
@@ -258,9 +258,9 @@ pub fn run(args: &DoctorArgs, settings: &Settings, env: &Env, clock: &dyn Clock)
     match &settings.cache_dir {
         Some(dir) => {
             let probe = dir.join(".doctor-probe");
-            let written = store::write_private(&probe, b"ok").and_then(|()| std::fs::remove_file(&probe));
+            let written = fs::write_private(&probe, b"ok").and_then(|()| std::fs::remove_file(&probe));
             match written {
-                Ok(()) if private_dir(dir) => checks.ok("cache directory", dir.display().to_string()),
+                Ok(()) if fs::is_private_dir(dir) => checks.ok("cache directory", dir.display().to_string()),
                 Ok(()) => checks.warn(
                     "cache directory",
                     format!("{} is readable by others", dir.display()),
@@ -391,19 +391,6 @@ fn proxy(env: &Env, scheme: &str) -> Option<String> {
         }
         _ => value.to_owned(),
     })
-}
-
-fn private_dir(dir: &std::path::Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o077 == 0)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        true
-    }
 }
 
 fn print(checks: &Checks, output: Output) {

@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 use crate::api::Api;
 use crate::cli::{Output, ValidateArgs};
 use crate::error::{Error, Exit, Result, Violation};
+use crate::fs::{self, limit};
 use crate::schema::{self, MAX_DEVINFO_ENTITIES};
 use crate::settings::Settings;
-use crate::store::{self, limit};
 
 pub fn run(args: &ValidateArgs, settings: &Settings) -> Result<Exit> {
     let name = args.file.display().to_string();
@@ -232,9 +232,9 @@ fn in_file(pointer: &str, key: &str, offset: usize) -> Option<String> {
 /// file, so `/dev/zero` or a FIFO fails at once.
 pub(super) fn read_json(path: &Path) -> Result<Value> {
     let bytes = if path == Path::new("-") {
-        store::read_bounded(std::io::stdin().lock(), limit::PAYLOAD)
+        fs::read_bounded(std::io::stdin().lock(), limit::PAYLOAD)
     } else {
-        store::read(path, limit::PAYLOAD)
+        fs::read(path, limit::PAYLOAD)
     }
     .map_err(|source| Error::Read {
         path: path.to_owned(),

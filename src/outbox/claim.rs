@@ -10,8 +10,8 @@ use serde::Deserialize;
 use tracing::warn;
 
 use super::{Entry, Kind, Outbox, SavedCall, SetAside, VERSION, free_name, remove};
+use crate::fs::{self, limit};
 use crate::response::Rejection;
-use crate::store::{self, limit};
 
 /// A file this process holds the lock of.
 #[derive(Debug)]
@@ -34,7 +34,7 @@ impl Outbox {
     /// Takes `path` for this process. `None` if another process has it, it is gone,
     /// or it is not one to deliver: then it is set aside, with a warning.
     pub fn claim(&self, path: &Path) -> Option<Claimed<'_>> {
-        let file = match store::open_regular(path, false) {
+        let file = match fs::open_regular(path, false) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
             Err(e) => {
@@ -51,7 +51,7 @@ impl Outbox {
             }
         }
         // Another flush may have delivered and deleted it between our open and lock.
-        match store::still_names(path, &file) {
+        match fs::still_names(path, &file) {
             Ok(true) => {}
             Ok(false) => return None,
             Err(e) => {
@@ -146,9 +146,9 @@ impl Claimed<'_> {
 impl Outbox {
     fn keep_rejected(&self, entry: &Entry) -> io::Result<PathBuf> {
         let folder = self.dir.join("rejected");
-        store::private_dir(&folder)?;
+        fs::create_private_dir(&folder)?;
         let target = free_name(&folder, &entry.file_name());
-        store::write_new_private(&target, &entry.to_bytes())?;
+        fs::write_new_private(&target, &entry.to_bytes())?;
         Ok(target)
     }
 }
@@ -156,8 +156,8 @@ impl Outbox {
 /// Reads the entry an opened outbox file holds, if it is one to deliver.
 pub(super) fn read_entry(file: &File) -> Result<Entry, Refusal> {
     let metadata = file.metadata().map_err(|e| Refusal::Ignored(e.to_string()))?;
-    store::check_private(&metadata).map_err(|e| Refusal::Ignored(e.to_string()))?;
-    let bytes = store::read_file(file, limit::OUTBOX_ENTRY).map_err(|e| match e.kind() {
+    fs::check_private(&metadata).map_err(|e| Refusal::Ignored(e.to_string()))?;
+    let bytes = fs::read_file(file, limit::OUTBOX_ENTRY).map_err(|e| match e.kind() {
         io::ErrorKind::FileTooLarge => Refusal::Corrupt(e.to_string()),
         _ => Refusal::Ignored(e.to_string()),
     })?;

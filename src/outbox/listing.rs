@@ -8,7 +8,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
 use super::{Entry, Outbox, Refusal, read_entry};
-use crate::store;
+use crate::fs;
 
 /// The age past which an entry is reported as stale. Jira documents no limit on the
 /// age of the data it accepts: an old report is stored, and its update sequence number
@@ -83,7 +83,7 @@ impl Outbox {
         let listed = describe(&path, state, now);
         // A regular file is locked first, as a flush would, so that one being delivered
         // is not pulled from under it. Anything else is simply removed.
-        let lock = store::open_regular(&path, false).ok();
+        let lock = fs::open_regular(&path, false).ok();
         if let Some(file) = &lock {
             match file.try_lock() {
                 Ok(()) => {}
@@ -92,7 +92,7 @@ impl Outbox {
                 }
                 Err(TryLockError::Error(e)) => return Err(format!("cannot lock {id}: {e}")),
             }
-            if !store::still_names(&path, file).unwrap_or(false) {
+            if !fs::still_names(&path, file).unwrap_or(false) {
                 return Err(format!("{id} was delivered or dropped meanwhile"));
             }
         }
@@ -121,7 +121,7 @@ impl Outbox {
 fn describe(path: &Path, state: State, now: DateTime<Utc>) -> Listed {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let id = name.strip_suffix(".json").unwrap_or(&name).to_owned();
-    let read = store::open_regular(path, false)
+    let read = fs::open_regular(path, false)
         .map_err(|e| Refusal::Ignored(e.to_string()))
         .and_then(|file| read_entry(&file));
     let unreadable = |state: State, why: String| Listed {

@@ -48,8 +48,8 @@ use tracing::warn;
 
 use crate::api::Api;
 use crate::env::host_suffix;
+use crate::fs;
 use crate::send::Call;
-use crate::store;
 
 pub use claim::Claimed;
 use claim::{Refusal, read_entry};
@@ -130,7 +130,7 @@ impl Entry {
     /// read back.
     fn to_bytes(&self) -> Vec<u8> {
         let bytes = serde_json::to_vec_pretty(self).expect("entries serialize");
-        if bytes.len() as u64 <= store::limit::OUTBOX_ENTRY {
+        if bytes.len() as u64 <= fs::limit::OUTBOX_ENTRY {
             return bytes;
         }
         serde_json::to_vec(self).expect("entries serialize")
@@ -198,10 +198,10 @@ impl Outbox {
 
     /// Saves `entry` to a new file; returns its path.
     pub fn save(&self, entry: &Entry) -> io::Result<PathBuf> {
-        store::private_dir(&self.dir)?;
+        fs::create_private_dir(&self.dir)?;
         let _writing = self.writing()?;
         let path = self.dir.join(entry.file_name());
-        store::write_new_private(&path, &entry.to_bytes())?;
+        fs::write_new_private(&path, &entry.to_bytes())?;
         Ok(path)
     }
 
@@ -237,7 +237,7 @@ impl Outbox {
     /// The entry at `path`, read without claiming it (a dry run): `Err` says why it is
     /// not one to deliver. Nothing is moved.
     pub fn peek(&self, path: &Path) -> Result<Entry, String> {
-        let read = store::open_regular(path, false)
+        let read = fs::open_regular(path, false)
             .map_err(|e| Refusal::Ignored(e.to_string()))
             .and_then(|file| read_entry(&file));
         read.map_err(|(Refusal::Corrupt(why) | Refusal::Ignored(why))| why)
@@ -247,7 +247,7 @@ impl Outbox {
     fn move_aside(&self, path: &Path, why: &str) {
         let folder = self.dir.join("corrupt");
         let name = path.file_name().unwrap_or_default().to_string_lossy();
-        let moved = store::private_dir(&folder).and_then(|()| {
+        let moved = fs::create_private_dir(&folder).and_then(|()| {
             let target = free_name(&folder, &name);
             std::fs::rename(path, &target).map(|()| target)
         });

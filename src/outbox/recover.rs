@@ -10,7 +10,7 @@ use tracing::warn;
 
 use super::claim::{Refusal, read_entry};
 use super::{Outbox, free_name};
-use crate::store;
+use crate::fs;
 
 impl Outbox {
     /// The lock writers share and recovery takes alone.
@@ -55,7 +55,7 @@ impl Outbox {
     }
 
     fn recover_one(&self, temporary: &Path) {
-        let entry = store::open_regular(temporary, false)
+        let entry = fs::open_regular(temporary, false)
             .map_err(|e| Refusal::Ignored(e.to_string()))
             .and_then(|file| read_entry(&file));
         match entry {

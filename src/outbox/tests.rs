@@ -25,7 +25,7 @@ fn entry(site: &str, ms: i64) -> Entry {
 /// Writes `text` as a queued file the way a planted or damaged one would arrive.
 fn plant(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
-    store::write_private(&path, text.as_bytes()).unwrap();
+    fs::write_private(&path, text.as_bytes()).unwrap();
     path
 }
 
@@ -276,7 +276,7 @@ fn orphaned_temporaries_are_recovered_or_discarded() {
 fn temporaries_being_written_are_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let outbox = Outbox::new(dir.path());
-    store::private_dir(dir.path()).unwrap();
+    fs::create_private_dir(dir.path()).unwrap();
     plant(dir.path(), ".tmpAbC123", "{\"vers");
     // A writer at work holds the lock shared.
     let writer = outbox.writing().unwrap();

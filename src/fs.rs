@@ -43,12 +43,27 @@ pub mod limit {
 }
 
 /// Creates `dir` (and its parents) readable by the user only.
-pub fn private_dir(dir: &Path) -> io::Result<()> {
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(dir).map_err(|e| with_path(&e, dir))
+}
+
+/// Whether only the user can read `dir` (no permission for group or others). Where
+/// there are no such modes (Windows), yes.
+pub fn is_private_dir(dir: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o077 == 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        true
+    }
 }
 
 /// Writes `contents` to `path` atomically, mode 0600, replacing what is there.
@@ -72,7 +87,7 @@ pub fn write_new_private(path: &Path, contents: &[u8]) -> io::Result<()> {
 /// `contents` in a temporary file (`.tmp…`, mode 0600) beside `path`, on disk.
 fn temporary(path: &Path, contents: &[u8]) -> io::Result<tempfile::NamedTempFile> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    private_dir(dir)?;
+    create_private_dir(dir)?;
     // tempfile creates the file with mode 0600 on Unix.
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| with_path(&e, dir))?;
     file.write_all(contents)?;
