@@ -1,5 +1,8 @@
-//! The four Jira DevOps APIs jira-send talks to, and what differs between them.
+//! The four Jira DevOps APIs jira-send talks to, what differs between them, and the
+//! requests jira-send makes to them ([`Call`]): what a site is sent, and what the
+//! outbox keeps when it cannot be.
 
+use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -69,6 +72,67 @@ impl Api {
         Self::ALL
             .into_iter()
             .find(|api| object.contains_key(api.entities_key()))
+    }
+}
+
+/// One request to one of the APIs, the same for every site but for the cloud id. The
+/// outbox stores it as it is (`{"method", "api", "operation", "body", "subject"}`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Call {
+    #[serde(with = "method")]
+    pub method: Method,
+    pub api: Api,
+    /// The path after `…/cloud/{cloudId}/`, segments already percent-encoded, query
+    /// included: `bulk`, `pipelines/p/builds/7`.
+    pub operation: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    /// What the call is about, for reports: the key of the entity deleted or asked
+    /// about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Value>,
+}
+
+impl Call {
+    /// `POST …/bulk` with `body`.
+    pub fn bulk(api: Api, body: Value) -> Self {
+        Self {
+            method: Method::POST,
+            api,
+            operation: "bulk".into(),
+            body: Some(body),
+            subject: None,
+        }
+    }
+
+    /// The URL at the cloud `cloud_id` (`None`: the `{cloudId}` placeholder) of the
+    /// API at `api_url`.
+    pub fn url(&self, api_url: &str, cloud_id: Option<&str>) -> String {
+        self.api.url(api_url, cloud_id, &self.operation)
+    }
+
+    /// Whether the call is about the cloud as a whole, not one entity: a 404 to it
+    /// means Jira knows no such cloud (a bulk endpoint exists in every cloud).
+    pub fn is_cloud_wide(&self) -> bool {
+        ["bulk", "bulkByProperties", "existsByProperties"]
+            .iter()
+            .any(|op| self.operation == *op || self.operation.starts_with(&format!("{op}?")))
+    }
+}
+
+/// An HTTP method as text (`"POST"`), as the outbox stores it.
+mod method {
+    use reqwest::Method;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(method: &Method, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(method.as_str())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Method, D::Error> {
+        let text = String::deserialize(d)?;
+        Method::from_bytes(text.as_bytes()).map_err(serde::de::Error::custom)
     }
 }
 
@@ -164,6 +228,29 @@ mod tests {
         ] {
             assert!(!is_cloud_id(bad), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn calls_are_stored_as_the_outbox_has_always_kept_them() {
+        let call = Call::bulk(Api::Builds, json!({"builds": []}));
+        let stored = serde_json::to_value(&call).unwrap();
+        assert_eq!(
+            stored,
+            json!({"method": "POST", "api": "builds", "operation": "bulk", "body": {"builds": []}})
+        );
+        assert_eq!(serde_json::from_value::<Call>(stored).unwrap(), call);
+        let deletion: Call = serde_json::from_value(
+            json!({"method": "DELETE", "api": "featureflags", "operation": "flag/f", "subject": {"id": "f"}}),
+        )
+        .unwrap();
+        assert_eq!(deletion.method, Method::DELETE);
+        assert_eq!(deletion.body, None);
+        assert!(
+            serde_json::from_value::<Call>(
+                json!({"method": "NO SUCH", "api": "builds", "operation": "bulk"})
+            )
+            .is_err()
+        );
     }
 
     #[test]

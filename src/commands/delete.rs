@@ -8,15 +8,13 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::make_calls;
-use crate::api::Api;
-use crate::api::checked_segment;
+use crate::api::{Api, Call, checked_segment};
 use crate::cli::{ByProperty, DeleteArgs, DeleteTarget, EntityType};
 use crate::clock::Clock;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
 use crate::keys::KeySet;
 use crate::report::Report;
-use crate::send::Call;
 use crate::settings::Settings;
 
 pub fn run(args: &DeleteArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {

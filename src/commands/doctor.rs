@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::json;
 use tokio::time::Instant;
 
-use crate::api::Api;
+use crate::api::{Api, Call};
 use crate::cli::{ApiName, DoctorArgs, Output};
 use crate::clock::Clock;
 use crate::env::Env;
@@ -25,7 +25,7 @@ use crate::fs;
 use crate::http::{self, Failure};
 use crate::outbox::Outbox;
 use crate::retry::deadline_in;
-use crate::send::{self, Call, Session};
+use crate::send::{self, Session};
 use crate::settings::{Credentials, Settings, Site};
 
 /// One check's verdict.

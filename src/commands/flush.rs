@@ -90,13 +90,10 @@ fn plan(settings: &Settings, outbox: &Outbox) -> Vec<SiteReport> {
         let requests: Vec<PlannedRequest> = entry
             .requests
             .iter()
-            .filter_map(|saved| {
-                let call = saved.to_call()?;
-                Some(PlannedRequest {
-                    method: call.method.to_string(),
-                    url: call.url(settings, cloud_id.as_deref()),
-                    body: call.body,
-                })
+            .map(|call| PlannedRequest {
+                method: call.method.to_string(),
+                url: call.url(settings.api_url.as_str(), cloud_id.as_deref()),
+                body: call.body.clone(),
             })
             .collect();
         let mut site = SiteReport::planned(Some(entry.site.clone()), cloud_id, requests);

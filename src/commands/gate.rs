@@ -18,8 +18,7 @@ use tracing::info;
 
 use super::deployment::DeploymentKey;
 use super::finish;
-use crate::api::Api;
-use crate::api::checked_segment;
+use crate::api::{Api, Call, checked_segment};
 use crate::cli::{GateArgs, Output};
 use crate::clock::Clock;
 use crate::context::RunContext;
@@ -29,7 +28,7 @@ use crate::http;
 use crate::keys::KeySet;
 use crate::report::Report;
 use crate::retry::deadline_in;
-use crate::send::{self, Call, Session, common_error, unknown_outcome};
+use crate::send::{self, Session, common_error, unknown_outcome};
 use crate::settings::Settings;
 
 /// Jira may not have recorded a gated deployment yet right after it was sent: a 404

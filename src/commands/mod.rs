@@ -16,7 +16,7 @@ mod validate;
 
 use serde_json::Value;
 
-use crate::api::Api;
+use crate::api::{Api, Call};
 use crate::cli::{Cli, Command, Output};
 use crate::clock::Clock;
 use crate::env::Env;
@@ -24,7 +24,7 @@ use crate::error::{Error, Exit, Result};
 use crate::keys::KeySet;
 use crate::report::{self, Report};
 use crate::schema;
-use crate::send::{self, Call};
+use crate::send;
 use crate::settings::Settings;
 
 /// Runs the command `cli` names; prints its results; returns the exit code.

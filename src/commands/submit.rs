@@ -3,14 +3,13 @@
 //! it, and every request of every file is checked before the first is sent.
 
 use super::{make_calls, validate};
-use crate::api::Api;
+use crate::api::{Api, Call};
 use crate::cli::SendArgs;
 use crate::clock::Clock;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
 use crate::keys::KeySet;
 use crate::report::Report;
-use crate::send::Call;
 use crate::settings::Settings;
 
 pub fn run(args: &SendArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {

@@ -39,6 +39,16 @@ pub mod limit {
     pub const STATUS: usize = 1024 * 1024;
     /// The root of a host, read by `doctor` only to see that it answers.
     pub const REACH: usize = 16 * 1024;
+
+    /// The most of the answer to `call` read: a bulk answer lists entities; anything
+    /// else is a status.
+    pub fn of(call: &crate::api::Call) -> usize {
+        if call.method == reqwest::Method::POST {
+            BULK
+        } else {
+            STATUS
+        }
+    }
 }
 
 /// Server text kept in a message: enough for any real error, not a whole page.

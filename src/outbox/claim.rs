@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use tracing::warn;
 
-use super::{Entry, Kind, Outbox, SavedCall, SetAside, VERSION, free_name, remove};
+use super::{Entry, Kind, Outbox, SetAside, VERSION, free_name, remove};
+use crate::api::Call;
 use crate::fs::{self, limit};
 use crate::response::Rejection;
 
@@ -125,7 +126,7 @@ impl Claimed<'_> {
 
     /// Some requests remain: they go to a new file, with the error that stopped them,
     /// and then the claimed file goes (it is never replaced while locked).
-    pub fn keep(self, remaining: Vec<SavedCall>, last_error: Option<String>) {
+    pub fn keep(self, remaining: Vec<Call>, last_error: Option<String>) {
         let mut entry = self.entry.clone();
         entry.requests = remaining;
         if last_error.is_some() {

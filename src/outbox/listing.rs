@@ -8,6 +8,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
 use super::{Entry, Outbox, Refusal, read_entry};
+use crate::api::{Api, Call};
 use crate::fs;
 
 /// The age past which an entry is reported as stale. Jira documents no limit on the
@@ -147,7 +148,7 @@ fn describe(path: &Path, state: State, now: DateTime<Utc>) -> Listed {
 fn from_entry(id: String, path: &Path, state: State, entry: &Entry, now: DateTime<Utc>) -> Listed {
     let mut commands: Vec<String> = Vec::new();
     for call in &entry.requests {
-        let command = call.command();
+        let command = command(call);
         if !commands.contains(&command) {
             commands.push(command);
         }
@@ -164,7 +165,7 @@ fn from_entry(id: String, path: &Path, state: State, entry: &Entry, now: DateTim
         file: path.to_path_buf(),
         command: Some(commands.join(", ")),
         site: Some(entry.site.clone()),
-        entities: entry.requests.iter().map(super::SavedCall::entities).sum(),
+        entities: entry.requests.iter().map(entities).sum(),
         created_at: Some(entry.created_at),
         age_seconds: Some(age.num_seconds()),
         stale: age > STALE_AFTER,
@@ -172,28 +173,26 @@ fn from_entry(id: String, path: &Path, state: State, entry: &Entry, now: DateTim
     }
 }
 
-impl super::SavedCall {
-    /// The command that makes this request.
-    fn command(&self) -> String {
-        let noun = match self.api {
-            crate::api::Api::Builds => "build",
-            crate::api::Api::Deployments => "deployment",
-            crate::api::Api::Devinfo => "devinfo",
-            crate::api::Api::FeatureFlags => "flag",
-        };
-        match self.method.as_str() {
-            "DELETE" => format!("delete {noun}"),
-            _ => noun.to_owned(),
-        }
+/// The command that makes `call`.
+fn command(call: &Call) -> String {
+    let noun = match call.api {
+        Api::Builds => "build",
+        Api::Deployments => "deployment",
+        Api::Devinfo => "devinfo",
+        Api::FeatureFlags => "flag",
+    };
+    match call.method {
+        reqwest::Method::DELETE => format!("delete {noun}"),
+        _ => noun.to_owned(),
     }
+}
 
-    /// The entities the request carries; a deletion counts one.
-    fn entities(&self) -> usize {
-        self.body
-            .as_ref()
-            .and_then(|body| body.get(self.api.entities_key())?.as_array().map(Vec::len))
-            .unwrap_or(1)
-    }
+/// The entities `call` carries; a deletion counts one.
+fn entities(call: &Call) -> usize {
+    call.body
+        .as_ref()
+        .and_then(|body| body.get(call.api.entities_key())?.as_array().map(Vec::len))
+        .unwrap_or(1)
 }
 
 /// `3d 4h`, `2h 5m`, `12m`, `40s`: an age as people read it.

@@ -41,15 +41,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tracing::warn;
 
-use crate::api::Api;
+use crate::api::Call;
 use crate::env::host_suffix;
 use crate::fs;
-use crate::send::Call;
 
 pub use claim::Claimed;
 use claim::{Refusal, read_entry};
@@ -69,50 +67,13 @@ pub struct Entry {
     pub site_url: String,
     pub cloud_id: Option<String>,
     /// The requests still to deliver, in order.
-    pub requests: Vec<SavedCall>,
+    pub requests: Vec<Call>,
     /// Why they are still here: the error of the last attempt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
     /// In `rejected/` only: the entities Jira would not store, and its reasons.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rejections: Vec<Value>,
-}
-
-/// A [`Call`] as stored.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SavedCall {
-    pub method: String,
-    pub api: Api,
-    pub operation: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub body: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<Value>,
-}
-
-impl From<&Call> for SavedCall {
-    fn from(call: &Call) -> Self {
-        Self {
-            method: call.method.to_string(),
-            api: call.api,
-            operation: call.operation.clone(),
-            body: call.body.clone(),
-            subject: call.subject.clone(),
-        }
-    }
-}
-
-impl SavedCall {
-    pub fn to_call(&self) -> Option<Call> {
-        Some(Call {
-            method: Method::from_bytes(self.method.as_bytes()).ok()?,
-            api: self.api,
-            operation: self.operation.clone(),
-            body: self.body.clone(),
-            subject: self.subject.clone(),
-        })
-    }
 }
 
 impl Entry {

@@ -4,23 +4,23 @@
 
 use std::borrow::Cow;
 
+use reqwest::Method;
 use serde_json::Value;
 
-use super::SavedCall;
-use crate::api::Api;
+use crate::api::{Api, Call};
 
 /// Whether `call` is one jira-send makes: `POST bulk` with a body for its API, or one
 /// of the deletions of `jira-send delete`, every path segment percent-encoded as
 /// jira-send encodes it. `Err` says what is wrong.
-pub(super) fn check(call: &SavedCall) -> Result<(), String> {
+pub(super) fn check(call: &Call) -> Result<(), String> {
     let refused = || {
         Err(format!(
             "{} {} is not a {} request jira-send makes",
             call.method, call.operation, call.api
         ))
     };
-    match call.method.as_str() {
-        "POST" => {
+    match call.method {
+        Method::POST => {
             let entities = call
                 .body
                 .as_ref()
@@ -30,7 +30,7 @@ pub(super) fn check(call: &SavedCall) -> Result<(), String> {
                 return refused();
             }
         }
-        "DELETE" => {
+        Method::DELETE => {
             if call.body.is_some() || !is_deletion(call.api, &call.operation) {
                 return refused();
             }
@@ -114,9 +114,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn call(method: &str, api: Api, operation: &str, body: Option<Value>) -> SavedCall {
-        SavedCall {
-            method: method.into(),
+    fn call(method: &str, api: Api, operation: &str, body: Option<Value>) -> Call {
+        Call {
+            method: Method::from_bytes(method.as_bytes()).unwrap(),
             api,
             operation: operation.into(),
             body,
@@ -154,7 +154,7 @@ mod tests {
 
     #[test]
     fn anything_else_is_refused() {
-        let refused = |c: SavedCall| assert!(check(&c).is_err(), "{} {}", c.method, c.operation);
+        let refused = |c: Call| assert!(check(&c).is_err(), "{} {}", c.method, c.operation);
         refused(call("GET", Api::Builds, "bulk", None));
         refused(call("PUT", Api::Builds, "bulk", Some(json!({"builds": []}))));
         refused(call("POST", Api::Builds, "bulk", None));
@@ -214,7 +214,7 @@ mod tests {
         for _ in 0..5_000 {
             let len = rng.usize(1..12);
             let id: String = (0..len).map(|_| alphabet[rng.usize(..alphabet.len())]).collect();
-            let encoded = crate::send::segment(&id);
+            let encoded = crate::api::segment(&id);
             let dots = id == "." || id == "..";
             assert_eq!(is_segment(&encoded), !dots, "{id:?} → {encoded:?}");
             let operation = format!("pipelines/{encoded}/builds/{}", rng.i64(..));

@@ -1,4 +1,5 @@
 use super::*;
+use crate::api::Api;
 use crate::response::Rejection;
 use chrono::{TimeDelta, TimeZone as _};
 use serde_json::json;
@@ -10,8 +11,8 @@ fn entry(site: &str, ms: i64) -> Entry {
         site: site.into(),
         site_url: format!("https://{site}/"),
         cloud_id: Some("11111111-2222-3333-4444-555555555555".into()),
-        requests: vec![SavedCall {
-            method: "POST".into(),
+        requests: vec![Call {
+            method: reqwest::Method::POST,
             api: Api::Builds,
             operation: "bulk".into(),
             body: Some(json!({"builds": [{"buildNumber": 1}]})),
@@ -145,8 +146,8 @@ fn requests_jira_send_would_not_make_are_never_claimed() {
     let dir = tempfile::tempdir().unwrap();
     let outbox = Outbox::new(dir.path());
     let mut planted = entry("acme.atlassian.net", 1);
-    planted.requests[0] = SavedCall {
-        method: "DELETE".into(),
+    planted.requests[0] = Call {
+        method: reqwest::Method::DELETE,
         api: Api::Builds,
         operation: "../../../admin".into(),
         body: None,
@@ -314,8 +315,8 @@ fn the_listing_says_what_is_where_and_how_old() {
         (now - TimeDelta::days(40)).timestamp_millis(),
     );
     old.last_error = Some("the builds request failed: 503".into());
-    old.requests.push(SavedCall {
-        method: "DELETE".into(),
+    old.requests.push(Call {
+        method: reqwest::Method::DELETE,
         api: Api::Deployments,
         operation: "pipelines/p/environments/prod/deployments/3".into(),
         body: None,

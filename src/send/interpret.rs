@@ -4,8 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use super::Call;
-use crate::api::Api;
+use crate::api::{Api, Call};
 use crate::error::{Error, Result};
 use crate::http::Answer;
 use crate::response::{self, Outcome, Rejection};

@@ -19,17 +19,15 @@ mod signal;
 use std::future::Future;
 
 use futures_util::future::join_all;
-use reqwest::Method;
-use serde_json::Value;
 use tokio::time::Instant;
 use tracing::warn;
 
-use crate::api::Api;
+use crate::api::Call;
 use crate::clock::Clock;
 use crate::cloud_id;
 use crate::env::Env;
 use crate::error::{Error, Result};
-use crate::http::{self, limit};
+use crate::http;
 use crate::outbox::Outbox;
 use crate::report::{PlannedRequest, SiteReport};
 use crate::response::Outcome;
@@ -47,58 +45,6 @@ pub struct Delivered {
     pub sites: Vec<SiteReport>,
     pub signal: Option<Signal>,
 }
-
-/// One request to one of the APIs, the same for every site but for the cloud id.
-#[derive(Clone, Debug)]
-pub struct Call {
-    pub method: Method,
-    pub api: Api,
-    /// The path after `…/cloud/{cloudId}/`, segments already percent-encoded, query
-    /// included: `bulk`, `pipelines/p/builds/7`.
-    pub operation: String,
-    pub body: Option<Value>,
-    /// What the call is about, for reports: the key of the entity deleted or asked
-    /// about.
-    pub subject: Option<Value>,
-}
-
-impl Call {
-    /// `POST …/bulk` with `body`.
-    pub fn bulk(api: Api, body: Value) -> Self {
-        Self {
-            method: Method::POST,
-            api,
-            operation: "bulk".into(),
-            body: Some(body),
-            subject: None,
-        }
-    }
-
-    /// The URL at the cloud `cloud_id` (`None`: the `{cloudId}` placeholder).
-    pub fn url(&self, settings: &Settings, cloud_id: Option<&str>) -> String {
-        self.api.url(settings.api_url.as_str(), cloud_id, &self.operation)
-    }
-
-    /// The most of its answer read: a bulk answer lists entities; anything else is a
-    /// status.
-    pub fn answer_limit(&self) -> usize {
-        if self.method == Method::POST {
-            limit::BULK
-        } else {
-            limit::STATUS
-        }
-    }
-
-    /// Whether the call is about the cloud as a whole, not one entity: a 404 to it
-    /// means Jira knows no such cloud (a bulk endpoint exists in every cloud).
-    pub fn is_cloud_wide(&self) -> bool {
-        ["bulk", "bulkByProperties", "existsByProperties"]
-            .iter()
-            .any(|op| self.operation == *op || self.operation.starts_with(&format!("{op}?")))
-    }
-}
-
-pub use crate::api::segment;
 
 /// The requests a dry run would send: one report per site (or one without a site),
 /// with the cloud id filled in where it is known without the network.
@@ -122,7 +68,7 @@ pub fn plan(settings: &Settings, env: &Env, calls: Vec<Call>) -> Vec<SiteReport>
                 .into_iter()
                 .map(|call| PlannedRequest {
                     method: call.method.to_string(),
-                    url: call.url(settings, cloud_id.as_deref()),
+                    url: call.url(settings.api_url.as_str(), cloud_id.as_deref()),
                     body: call.body,
                 })
                 .collect();

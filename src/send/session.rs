@@ -11,16 +11,16 @@ use serde_json::Value;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
+use super::interpret;
 use super::signal::Interrupt;
-use super::{Call, interpret};
-use crate::api::Api;
+use crate::api::{Api, Call};
 use crate::auth::{AccessToken, TokenCache, Tokens};
 use crate::clock::Clock;
 use crate::cloud_id;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
 use crate::http::Answer;
-use crate::outbox::{Entry, Outbox, SavedCall};
+use crate::outbox::{Entry, Outbox};
 use crate::report::{PlannedRequest, SiteReport};
 use crate::response::Outcome;
 use crate::retry;
@@ -160,22 +160,17 @@ impl<'a> Session<'a> {
                     .filter(|id| crate::api::is_cloud_id(id));
                 self.cloud_id_from = CloudIdFrom::Stored;
             }
-            let calls: Vec<Call> = claimed
-                .entry
-                .requests
-                .iter()
-                .filter_map(SavedCall::to_call)
-                .collect();
+            let calls = claimed.entry.requests.clone();
             info!(
                 "delivering {} from {}",
                 crate::plural::count(calls.len(), "queued request", "queued requests"),
                 path.display()
             );
-            let result = self.make(calls, deadline, interrupt).await;
+            let mut result = self.make(calls, deadline, interrupt).await;
             let failed = result.error.is_some();
             if failed {
                 claimed.keep(
-                    result.unsent.iter().map(SavedCall::from).collect(),
+                    std::mem::take(&mut result.unsent),
                     last_error(result.error.as_ref()),
                 );
             } else {
@@ -215,7 +210,7 @@ impl<'a> Session<'a> {
                             .iter()
                             .map(|call| PlannedRequest {
                                 method: call.method.to_string(),
-                                url: call.url(self.settings, self.cloud_id.as_deref()),
+                                url: call.url(self.settings.api_url.as_str(), self.cloud_id.as_deref()),
                                 body: call.body.clone(),
                             })
                             .collect(),
@@ -233,7 +228,7 @@ impl<'a> Session<'a> {
             site: self.site.name.clone(),
             site_url: self.site.url.to_string(),
             cloud_id: self.cloud_id.clone(),
-            requests: unsent.iter().map(SavedCall::from).collect(),
+            requests: unsent.to_vec(),
             last_error: last_error(error),
             rejections: Vec::new(),
         };
@@ -355,7 +350,7 @@ impl<'a> Session<'a> {
     /// Makes `call` once (a 401 renews the token and makes it again).
     async fn call_once(&mut self, call: &Call) -> Result<Answer> {
         let cloud_id = self.cloud_id().await?;
-        let url = call.url(self.settings, Some(&cloud_id));
+        let url = call.url(self.settings.api_url.as_str(), Some(&cloud_id));
         let token = match self.token.take() {
             Some(token) => token,
             None => self.tokens.get().await?,
@@ -383,7 +378,7 @@ impl<'a> Session<'a> {
         debug!("{what} (Authorization: Bearer ****)");
         let unusable = |answer: &Answer| interpret::unusable(call, answer);
         retry::Policy::new(self.settings, self.clock, self.deadline)
-            .send(&what, call.answer_limit(), &unusable, || {
+            .send(&what, crate::http::limit::of(call), &unusable, || {
                 let request = self
                     .client
                     .request(call.method.clone(), url)
