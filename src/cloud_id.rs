@@ -13,11 +13,11 @@ use reqwest::Client;
 use serde::{Deserialize, Serialize};
 use tracing::{debug, info, warn};
 
+use crate::answer::{Answer, limit};
 use crate::api::is_cloud_id;
 use crate::env::host_suffix;
 use crate::error::{Error, Result};
 use crate::fs;
-use crate::http::{Answer, limit};
 use crate::retry::{self, Policy};
 use crate::settings::Site;
 

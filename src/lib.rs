@@ -4,6 +4,7 @@
 //! ([`collect`], from [`git`] and [`ci`]) and the run's [`context`] → [`payload`] →
 //! [`schema`] validation → [`send`] → [`report`] → exit code.
 
+pub mod answer;
 pub mod api;
 pub mod auth;
 pub mod ci;
@@ -30,7 +31,6 @@ pub mod project;
 pub mod publish;
 pub mod remote;
 pub mod report;
-pub mod response;
 pub mod retry;
 pub mod schema;
 pub mod send;

@@ -6,13 +6,13 @@ use std::io::Write as _;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::answer::{Outcome, Rejection};
 use crate::api::Api;
 use crate::cli::{FailOn, Output};
 use crate::error::Exit;
 use crate::keys::KeySet;
 use crate::mask;
 use crate::plural::count;
-use crate::response::{Outcome, Rejection};
 use crate::send::Signal;
 
 /// The result for one Jira site.

@@ -22,9 +22,10 @@ use reqwest::{RequestBuilder, StatusCode};
 use tokio::time::Instant;
 use tracing::{debug, warn};
 
+use crate::answer::Answer;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::http::{Answer, exchange};
+use crate::http::exchange;
 use crate::settings::Settings;
 
 /// Attempts per request, the first included.

@@ -15,8 +15,8 @@ use tracing::{debug, info};
 pub use cache::TokenCache;
 pub use token::{AccessToken, Lifetime, MAX_LIFETIME, REFRESH_MARGIN};
 
+use crate::answer::{Answer, limit};
 use crate::error::{Error, Result};
-use crate::http::{Answer, limit};
 use crate::retry::Policy;
 use crate::settings::Credentials;
 

@@ -18,6 +18,7 @@ use tracing::info;
 
 use super::deployment::DeploymentKey;
 use super::finish;
+use crate::answer::{common_error, unknown_outcome};
 use crate::api::{Api, Call, checked_segment};
 use crate::cli::{GateArgs, Output};
 use crate::clock::Clock;
@@ -28,7 +29,7 @@ use crate::http;
 use crate::keys::KeySet;
 use crate::report::Report;
 use crate::retry::deadline_in;
-use crate::send::{self, Session, common_error, unknown_outcome};
+use crate::send::{self, Session};
 use crate::settings::Settings;
 
 /// Jira may not have recorded a gated deployment yet right after it was sent: a 404

@@ -10,9 +10,9 @@ use serde::Deserialize;
 use tracing::warn;
 
 use super::{Entry, Kind, Outbox, SetAside, VERSION, free_name, remove};
+use crate::answer::Rejection;
 use crate::api::Call;
 use crate::fs::{self, limit};
-use crate::response::Rejection;
 
 /// A file this process holds the lock of.
 #[derive(Debug)]

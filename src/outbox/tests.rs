@@ -1,6 +1,6 @@
 use super::*;
+use crate::answer::Rejection;
 use crate::api::Api;
-use crate::response::Rejection;
 use chrono::{TimeDelta, TimeZone as _};
 use serde_json::json;
 

@@ -12,7 +12,6 @@
 //! While delivering, SIGTERM and SIGINT stop every site at once: what is undelivered
 //! goes to the outbox, and the report says so ([`Signal`]).
 
-mod interpret;
 mod session;
 mod signal;
 
@@ -22,6 +21,7 @@ use futures_util::future::join_all;
 use tokio::time::Instant;
 use tracing::warn;
 
+use crate::answer::Outcome;
 use crate::api::Call;
 use crate::clock::Clock;
 use crate::cloud_id;
@@ -30,11 +30,9 @@ use crate::error::{Error, Result};
 use crate::http;
 use crate::outbox::Outbox;
 use crate::report::{PlannedRequest, SiteReport};
-use crate::response::Outcome;
 use crate::retry::deadline_in;
 use crate::settings::{Credentials, Settings, Site};
 
-pub use interpret::{common_error, interpret, unknown_outcome};
 use session::Made;
 pub use session::Session;
 pub use signal::{Interrupt, Signal};

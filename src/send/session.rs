@@ -11,18 +11,16 @@ use serde_json::Value;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
-use super::interpret;
 use super::signal::Interrupt;
+use crate::answer::{self, Answer, Outcome};
 use crate::api::{Api, Call};
 use crate::auth::{AccessToken, TokenCache, Tokens};
 use crate::clock::Clock;
 use crate::cloud_id;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
-use crate::http::Answer;
 use crate::outbox::{Entry, Outbox};
 use crate::report::{PlannedRequest, SiteReport};
-use crate::response::Outcome;
 use crate::retry;
 use crate::settings::{Credentials, Settings, Site};
 
@@ -133,7 +131,7 @@ impl<'a> Session<'a> {
                 continue;
             }
             made.answered += 1;
-            match interpret(&call, &answer) {
+            match answer::interpret(&call, &answer) {
                 Ok(outcome) => made.outcome.merge(outcome),
                 Err(error) => return made.failed(error, call, queue),
             }
@@ -376,9 +374,9 @@ impl<'a> Session<'a> {
     async fn send(&self, call: &Call, url: &str, token: &AccessToken) -> Result<Answer> {
         let what = format!("{} {url}", call.method);
         debug!("{what} (Authorization: Bearer ****)");
-        let unusable = |answer: &Answer| interpret::unusable(call, answer);
+        let unusable = |answer: &Answer| answer::unusable(call, answer);
         retry::Policy::new(self.settings, self.clock, self.deadline)
-            .send(&what, crate::http::limit::of(call), &unusable, || {
+            .send(&what, answer::limit::of(call), &unusable, || {
                 let request = self
                     .client
                     .request(call.method.clone(), url)

@@ -12,8 +12,8 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::messages;
 use crate::api::Api;
-use crate::http::messages;
 
 /// One entity Jira would not store, and why.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -430,7 +430,7 @@ mod tests {
         fn no_bulk_answer_panics(answer in json_value(), bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
             for api in Api::ALL {
                 let _ = read(api, Some(&answer));
-                let answer = crate::http::Answer::new(reqwest::StatusCode::ACCEPTED, &bytes, None, false);
+                let answer = crate::answer::Answer::new(reqwest::StatusCode::ACCEPTED, &bytes, None, false);
                 let _ = read(api, answer.json.as_ref());
                 let _ = answer.detail();
                 let _ = answer.messages();

@@ -1,13 +1,13 @@
-//! What Jira's answers mean: accepted and rejected entities, or an error that stops
-//! the calls to a site. The one place that turns an answer into an outcome.
+//! What Jira's answer to a [`Call`] means: accepted and rejected entities, or an
+//! error that stops the calls to a site.
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
+use super::Answer;
+use super::bulk::{self, Outcome, Rejection};
 use crate::api::{Api, Call};
 use crate::error::{Error, Result};
-use crate::http::Answer;
-use crate::response::{self, Outcome, Rejection};
 
 /// The errors every API shares: 403 (a missing permission), 429 and 5xx (delivery).
 /// `None` means the status is the caller's to interpret.
@@ -37,7 +37,7 @@ pub fn unusable(call: &Call, answer: &Answer) -> Option<String> {
         return None;
     }
     let why = if call.method == Method::POST {
-        response::malformed(call.api, answer.json.as_ref())
+        bulk::malformed(call.api, answer.json.as_ref())
     } else if call.operation.ends_with("/gating-status") {
         let status = answer.json.as_ref().and_then(|j| j.get("gatingStatus"));
         (!status.is_some_and(Value::is_string)).then(|| "the answer has no gatingStatus".to_owned())
@@ -68,7 +68,7 @@ fn interpret_bulk(call: &Call, answer: &Answer) -> Result<Outcome> {
         if let Some(error) = unknown_outcome(call, answer) {
             return Err(error);
         }
-        return response::read(call.api, answer.json.as_ref()).map_err(|why| Error::Unreadable {
+        return bulk::read(call.api, answer.json.as_ref()).map_err(|why| Error::Unreadable {
             what: format!("the {} request", call.api),
             detail: why,
         });
@@ -85,7 +85,7 @@ fn interpret_bulk(call: &Call, answer: &Answer) -> Result<Outcome> {
     }
     // Jira refused the request as a whole (400 malformed, 413 too large, …): every
     // entity in it is rejected, with Jira's words.
-    Ok(response::reject_all(call.api, body, &answer.messages()))
+    Ok(bulk::reject_all(call.api, body, &answer.messages()))
 }
 
 /// What an answer means for the call: a submission's or a deletion's verdict.
