@@ -13,7 +13,7 @@ use reqwest::Client;
 use serde::{Deserialize, Serialize};
 use tracing::{debug, info, warn};
 
-use crate::answer::{Answer, limit};
+use crate::answer::{self, limit};
 use crate::api::is_cloud_id;
 use crate::env::host_suffix;
 use crate::error::{Error, Result};
@@ -66,26 +66,6 @@ pub fn forget(cache_dir: Option<&Path>, site: &Site) {
     }
 }
 
-/// The cloud id in a `tenant_info` answer, or why the answer is not Jira Cloud's.
-pub fn from_answer(answer: &Answer) -> Result<String, String> {
-    if !answer.status.is_success() {
-        return Err(answer.detail());
-    }
-    let id = answer
-        .json
-        .as_ref()
-        .and_then(|j| j.get("cloudId"))
-        .ok_or_else(|| format!("{} without a cloudId", answer.status))?;
-    match id.as_str() {
-        Some(id) if is_cloud_id(id) => Ok(id.to_owned()),
-        _ => Err(format!(
-            "{} with a cloudId that is not one: {}",
-            answer.status,
-            crate::mask::cap(&id.to_string(), 80)
-        )),
-    }
-}
-
 /// Looks the cloud id of `site` up (the cache first), and caches it. `setting` names
 /// where the site came from, for the error that says to check it.
 pub async fn look_up(
@@ -121,23 +101,10 @@ pub async fn look_up_fresh(
         detail,
         setting: setting.to_owned(),
     };
-    let answer = match policy
+    let exchanged = policy
         .send(&what, limit::TENANT_INFO, retry::ANY, || client.get(url.clone()))
-        .await
-    {
-        Ok(answer) => answer,
-        Err(Error::Redirected { location, .. }) => {
-            return Err(not_jira(format!("tenant_info redirects to {location}")));
-        }
-        Err(error) => return Err(error),
-    };
-    if retry::is_transient(answer.status) {
-        return Err(Error::Unreachable {
-            what,
-            detail: answer.detail(),
-        });
-    }
-    let cloud_id = from_answer(&answer).map_err(not_jira)?;
+        .await;
+    let cloud_id = answer::tenant::cloud_id(&what, exchanged, not_jira)?;
     if let Some(dir) = cache_dir {
         let cached = Cached {
             site: site.name.clone(),
@@ -154,54 +121,6 @@ pub async fn look_up_fresh(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::StatusCode;
-
-    fn answer(status: u16, body: &str) -> Answer {
-        Answer::new(
-            StatusCode::from_u16(status).unwrap(),
-            body.as_bytes(),
-            None,
-            false,
-        )
-    }
-
-    #[test]
-    fn only_a_jira_cloud_answer_gives_a_cloud_id() {
-        let id = "11111111-2222-3333-4444-555555555555";
-        assert_eq!(
-            from_answer(&answer(200, &format!(r#"{{"cloudId":"{id}"}}"#))).unwrap(),
-            id
-        );
-        for (status, body) in [
-            (200, r#"{"cloudId":"../../../../etc"}"#),
-            (200, r#"{"cloudId":"a/b?c"}"#),
-            (200, r#"{"cloudId":""}"#),
-            (200, r#"{"cloudId":7}"#),
-            (200, "{}"),
-            (200, "<html>welcome to my site</html>"),
-            (404, "not found"),
-        ] {
-            assert!(from_answer(&answer(status, body)).is_err(), "{status} {body}");
-        }
-    }
-
-    proptest::proptest! {
-        /// Whatever tenant_info answers, the result is a UUID or a reason.
-        #[test]
-        fn no_tenant_info_answer_panics_or_yields_a_bad_id(
-            status in 100u16..600,
-            body in ".*",
-            id in proptest::prelude::any::<String>(),
-        ) {
-            let status = StatusCode::from_u16(status).unwrap();
-            for body in [body.clone(), serde_json::json!({"cloudId": id}).to_string()] {
-                let answer = Answer::new(status, body.as_bytes(), None, false);
-                if let Ok(id) = from_answer(&answer) {
-                    assert!(is_cloud_id(&id));
-                }
-            }
-        }
-    }
 
     #[test]
     fn a_malformed_cache_is_ignored_and_can_be_forgotten() {

@@ -17,8 +17,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use reqwest::{RequestBuilder, StatusCode};
+use reqwest::RequestBuilder;
 use tokio::time::Instant;
 use tracing::{debug, warn};
 
@@ -33,31 +32,11 @@ pub const MAX_ATTEMPTS: u32 = 8;
 /// The longest backoff ceiling.
 pub const MAX_DELAY: Duration = Duration::from_secs(30);
 
-/// Whether a response with `status` is worth trying again.
-pub fn is_transient(status: StatusCode) -> bool {
-    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
-}
-
 /// The wait before attempt `attempt + 1` (0-based `attempt` failed): a random
 /// duration up to `base × 2^attempt`, capped at [`MAX_DELAY`].
 pub fn backoff(base: Duration, attempt: u32) -> Duration {
     let ceiling = base.saturating_mul(1 << attempt.min(20)).min(MAX_DELAY);
     ceiling.mul_f64(fastrand::f64())
-}
-
-/// The wait a `Retry-After` value asks for: a number of seconds, or an HTTP date
-/// (counted from `now`; a date in the past means "now").
-pub fn retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let date = DateTime::parse_from_rfc2822(value).ok()?;
-    Some(
-        (date.with_timezone(&Utc) - now)
-            .to_std()
-            .unwrap_or(Duration::ZERO),
-    )
 }
 
 /// `now + duration`, or `None` when that is beyond what an `Instant` can hold.
@@ -134,14 +113,8 @@ impl<'a> Policy<'a> {
                     backoff(self.base, attempt),
                     format!("{} but {why}", answer.status),
                 ),
-                (Ok(answer), None) if is_transient(answer.status) => {
-                    let asked = match answer.status {
-                        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => answer
-                            .retry_after
-                            .as_deref()
-                            .and_then(|v| retry_after(v, self.clock.now())),
-                        _ => None,
-                    };
+                (Ok(answer), None) if answer.is_transient() => {
+                    let asked = answer.asked_wait(self.clock.now());
                     (
                         asked.unwrap_or_else(|| backoff(self.base, attempt)),
                         answer.status.to_string(),
@@ -177,17 +150,8 @@ impl<'a> Policy<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn transient_statuses() {
-        assert!(is_transient(StatusCode::TOO_MANY_REQUESTS));
-        assert!(is_transient(StatusCode::SERVICE_UNAVAILABLE));
-        assert!(is_transient(StatusCode::BAD_GATEWAY));
-        assert!(!is_transient(StatusCode::BAD_REQUEST));
-        assert!(!is_transient(StatusCode::PAYLOAD_TOO_LARGE));
-        assert!(!is_transient(StatusCode::UNAUTHORIZED));
-    }
+    use crate::answer::retry_after;
+    use chrono::{DateTime, TimeZone, Utc};
 
     #[test]
     fn backoff_doubles_up_to_the_cap_with_full_jitter() {
@@ -230,21 +194,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn retry_after_takes_seconds_or_a_date() {
-        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
-        assert_eq!(retry_after("1", now), Some(Duration::from_secs(1)));
-        assert_eq!(retry_after(" 120 ", now), Some(Duration::from_secs(120)));
-        assert_eq!(
-            retry_after("Sun, 22 Nov 2026 12:00:30 GMT", now),
-            Some(Duration::from_secs(30))
-        );
-        assert_eq!(
-            retry_after("Sun, 22 Nov 2026 11:00:00 GMT", now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(retry_after("soon", now), None);
     }
 }

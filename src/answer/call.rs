@@ -119,6 +119,80 @@ fn interpret_delete(call: &Call, answer: &Answer) -> Result<Outcome> {
     })
 }
 
+/// Jira refused the bearer token (401): the caller renews it once, and a second 401
+/// is this error. `None`: the token was not refused.
+pub fn token_refused(answer: &Answer) -> Option<Error> {
+    (answer.status == StatusCode::UNAUTHORIZED).then(|| Error::Unauthorized {
+        detail: answer.detail(),
+    })
+}
+
+/// What Jira said of a deployment's gate.
+#[derive(Debug)]
+pub enum Gating {
+    /// Its status (`allowed`, `prevented`, `awaiting`, `invalid` or `expired`, as Jira
+    /// said it; `invalid` when it said none), and the whole answer.
+    Status { status: String, answer: Value },
+    /// No status recorded (404): not yet (Jira may not have recorded a deployment
+    /// sent a moment ago), or never; this error unless the caller waits for it.
+    NotRecorded(Error),
+}
+
+/// What the answer to a gating-status `call` says; an error for an answer that is not
+/// a gating status, or an unknown outcome.
+pub fn gating(call: &Call, answer: &Answer) -> Result<Gating> {
+    if let Some(error) = unknown_outcome(call, answer) {
+        return Err(error);
+    }
+    match answer.status {
+        status if status.is_success() => {
+            let json = answer.json.clone().unwrap_or(Value::Null);
+            let status = json
+                .get("gatingStatus")
+                .and_then(Value::as_str)
+                .unwrap_or("invalid")
+                .to_owned();
+            Ok(Gating::Status { status, answer: json })
+        }
+        StatusCode::NOT_FOUND => Ok(Gating::NotRecorded(Error::NotFound(
+            "Jira has no gating status for this deployment: was it sent with `deployment --gate`, \
+             under the same pipeline, environment and number?"
+                .into(),
+        ))),
+        _ => Err(common_error(call.api, answer).unwrap_or_else(|| {
+            Error::NotFound(format!(
+                "Jira refused the gating-status request: {}",
+                answer.detail()
+            ))
+        })),
+    }
+}
+
+/// What the answer to a probe (a GET of a key that cannot exist, `doctor`) says of the
+/// credential's permission for `api`.
+#[derive(Debug)]
+pub enum Permission {
+    /// 404: the API answered for this cloud without refusing the credential (for a
+    /// cloud id the site confirmed; for an unknown cloud the answer is 404 too).
+    Answered,
+    /// 403: the permission is missing.
+    Missing(Error),
+    /// Anything else.
+    Unexpected(StatusCode),
+}
+
+/// What `answer`, to a probe of `api`, says of the permission.
+pub fn permission(api: Api, answer: &Answer) -> Permission {
+    match answer.status {
+        StatusCode::NOT_FOUND => Permission::Answered,
+        StatusCode::FORBIDDEN => Permission::Missing(Error::Forbidden {
+            permission: api.permission(),
+            detail: answer.detail(),
+        }),
+        status => Permission::Unexpected(status),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,10 @@
 //! Jira's answers, and what they mean: the one place that turns an HTTP answer into
 //! an outcome. Accepted and rejected entities and unknown issue keys ([`bulk`]);
 //! refused credentials, a missing permission, an answer to ask again later, or one that
-//! cannot be read ([`call`]). The transport sends and retries; it asks this module
-//! what each answer means.
+//! cannot be read: for the API calls ([`call`]: submissions, deletions, gating
+//! statuses, doctor's probes), the token endpoint ([`token`]) and a site's
+//! `tenant_info` ([`tenant`]). The transport sends, retries and reacts (a 401 renews
+//! the token, a 413 splits the request); it asks this module what each answer means.
 //!
 //! An answer is read up to a limit that fits what it should hold ([`limit`]): past it
 //! the rest is not read, and the part read serves as an error text but never as data.
@@ -10,14 +12,21 @@
 
 pub mod bulk;
 pub mod call;
+pub mod tenant;
+pub mod token;
 
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 
 use crate::mask;
 
 pub use bulk::{Outcome, Rejection};
-pub use call::{common_error, interpret, unknown_outcome, unusable};
+pub use call::{
+    Gating, Permission, common_error, gating, interpret, permission, token_refused, unknown_outcome, unusable,
+};
 
 /// The most of an answer read, by what the answer is. Past it the rest is not read:
 /// the part read still serves as an error text, but not as data.
@@ -119,6 +128,22 @@ impl Answer {
         }
     }
 
+    /// Whether the answer says to ask again later: 429 (rate limited) or a 5xx.
+    pub fn is_transient(&self) -> bool {
+        is_transient(self.status)
+    }
+
+    /// The wait a 429 or 503 asks for (`Retry-After`), counted from `now`; asking
+    /// again sooner only earns a longer wait.
+    pub fn asked_wait(&self, now: DateTime<Utc>) -> Option<Duration> {
+        match self.status {
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
+                self.retry_after.as_deref().and_then(|v| retry_after(v, now))
+            }
+            _ => None,
+        }
+    }
+
     /// The error messages of the body, or failing those, the status and the body.
     pub fn messages(&self) -> Vec<String> {
         let messages = self.json.as_ref().map(messages).unwrap_or_default();
@@ -145,6 +170,26 @@ impl Answer {
             format!("{} {}", self.status, mask::cap(text, 300))
         }
     }
+}
+
+/// Whether a response with `status` is worth trying again.
+pub fn is_transient(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+}
+
+/// The wait a `Retry-After` value asks for: a number of seconds, or an HTTP date
+/// (counted from `now`; a date in the past means "now").
+pub fn retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = DateTime::parse_from_rfc2822(value).ok()?;
+    Some(
+        (date.with_timezone(&Utc) - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// The error messages in a JSON error body, whichever shape it has:
@@ -199,7 +244,34 @@ fn all_messages(json: &Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
     use serde_json::json;
+
+    #[test]
+    fn transient_statuses() {
+        assert!(is_transient(StatusCode::TOO_MANY_REQUESTS));
+        assert!(is_transient(StatusCode::SERVICE_UNAVAILABLE));
+        assert!(is_transient(StatusCode::BAD_GATEWAY));
+        assert!(!is_transient(StatusCode::BAD_REQUEST));
+        assert!(!is_transient(StatusCode::PAYLOAD_TOO_LARGE));
+        assert!(!is_transient(StatusCode::UNAUTHORIZED));
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_or_a_date() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        assert_eq!(retry_after("1", now), Some(Duration::from_secs(1)));
+        assert_eq!(retry_after(" 120 ", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            retry_after("Sun, 22 Nov 2026 12:00:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            retry_after("Sun, 22 Nov 2026 11:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after("soon", now), None);
+    }
 
     #[test]
     fn every_error_shape_yields_its_messages() {

@@ -7,16 +7,17 @@
 mod cache;
 mod token;
 
-use reqwest::{Client, StatusCode, Url};
+use reqwest::{Client, Url};
 use secrecy::ExposeSecret;
 use serde_json::json;
 use tracing::{debug, info};
 
 pub use cache::TokenCache;
-pub use token::{AccessToken, Lifetime, MAX_LIFETIME, REFRESH_MARGIN};
+pub use token::{AccessToken, REFRESH_MARGIN};
 
-use crate::answer::{Answer, limit};
-use crate::error::{Error, Result};
+use crate::answer::token::{Lifetime, MAX_LIFETIME};
+use crate::answer::{self, Answer, limit};
+use crate::error::Result;
 use crate::retry::Policy;
 use crate::settings::Credentials;
 
@@ -94,49 +95,25 @@ impl Tokens<'_> {
             "client_secret": self.credentials.secret.expose_secret(),
         });
         let now = || self.policy.clock.now();
-        // An answer without a usable token is asked again, like a 5xx: a proxy's page
-        // or a broken gateway says nothing about the credentials.
-        let unusable = |answer: &Answer| AccessToken::issued(answer.json.as_ref(), now()).err();
+        let unusable = |answer: &Answer| answer::token::unusable(answer, now());
         let answer = self
             .policy
             .send(&what(), limit::TOKEN, &unusable, || {
                 self.client.post(self.token_url.clone()).json(&body)
             })
             .await?;
-        match answer.status {
-            status if status.is_success() => {
-                let (token, lifetime) =
-                    AccessToken::issued(answer.json.as_ref(), now()).map_err(|why| Error::Unreachable {
-                        what: what(),
-                        detail: format!("{status}, but {why}: a bad answer from the token endpoint"),
-                    })?;
-                match lifetime {
-                    Lifetime::Unknown(why) => info!(
-                        "the token endpoint's answer gives no usable lifetime ({why}): using the \
-                         token for this run only, not caching it"
-                    ),
-                    Lifetime::For(delta) if delta == MAX_LIFETIME => info!(
-                        "the token endpoint's answer gives a lifetime of a day or more: trusting the \
-                         token for a day at most"
-                    ),
-                    Lifetime::For(_) => {}
-                }
-                Ok(token)
-            }
-            StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                Err(Error::TokenRefused {
-                    status: answer.status.as_u16(),
-                    detail: format!(
-                        "{} (check JIRA_CLIENT_ID and JIRA_CLIENT_SECRET: the credential may be \
-                         wrong or revoked)",
-                        answer.detail()
-                    ),
-                })
-            }
-            _ => Err(Error::Unreachable {
-                what: what(),
-                detail: answer.detail(),
-            }),
+        let issued = answer::token::read(&what(), &answer, now())?;
+        match &issued.lifetime {
+            Lifetime::Unknown(why) => info!(
+                "the token endpoint's answer gives no usable lifetime ({why}): using the token for \
+                 this run only, not caching it"
+            ),
+            Lifetime::For(delta) if *delta == MAX_LIFETIME => info!(
+                "the token endpoint's answer gives a lifetime of a day or more: trusting the token \
+                 for a day at most"
+            ),
+            Lifetime::For(_) => {}
         }
+        Ok(AccessToken::from(issued))
     }
 }

@@ -11,11 +11,12 @@
 
 use std::io::Write as _;
 
-use reqwest::{Method, StatusCode, Url};
+use reqwest::{Method, Url};
 use serde::Serialize;
 use serde_json::json;
 use tokio::time::Instant;
 
+use crate::answer::{self, Permission};
 use crate::api::{Api, Call};
 use crate::cli::{ApiName, DoctorArgs, Output};
 use crate::clock::Clock;
@@ -214,10 +215,14 @@ pub fn run(args: &DoctorArgs, settings: &Settings, env: &Env, clock: &dyn Clock)
                     subject: None,
                 };
                 let check = format!("permission {} {}", api.permission(), site.name);
-                match session.call(&call).await {
+                match session
+                    .call(&call)
+                    .await
+                    .map(|answer| answer::permission(api, &answer))
+                {
                     // Only with a cloud id the site confirmed does a 404 say anything about
                     // the permission: for an unknown cloud, the answer is 404 too.
-                    Ok(answer) if answer.status == StatusCode::NOT_FOUND && verified => checks.ok(
+                    Ok(Permission::Answered) if verified => checks.ok(
                         check,
                         format!(
                             "the {} API answered for this cloud without refusing the credential \
@@ -225,27 +230,24 @@ pub fn run(args: &DoctorArgs, settings: &Settings, env: &Env, clock: &dyn Clock)
                             api.permission()
                         ),
                     ),
-                    Ok(answer) if answer.status == StatusCode::NOT_FOUND => checks.warn(
+                    Ok(Permission::Answered) => checks.warn(
                         check,
                         "404: the probe key does not exist, or the cloud id is wrong; the site \
                          could not confirm the cloud id, so the permission is unknown",
                         "fix the cloud id check above, then run doctor again",
                     ),
-                    Ok(answer) if answer.status == StatusCode::FORBIDDEN => checks.fail(
+                    Ok(Permission::Missing(error)) => checks.fail(
                         check,
-                        &Error::Forbidden {
-                            permission: api.permission(),
-                            detail: answer.detail(),
-                        },
+                        &error,
                         format!(
                             "edit the OAuth credential in Jira (Settings → Apps → OAuth credentials) and \
                              add the {} permission",
                             api.permission()
                         ),
                     ),
-                    Ok(answer) => checks.warn(
+                    Ok(Permission::Unexpected(status)) => checks.warn(
                         check,
-                        format!("unexpected answer {} to a probe", answer.status),
+                        format!("unexpected answer {status} to a probe"),
                         "run with -vv and compare with Jira's status page",
                     ),
                     Err(error) => checks.fail(check, &error, "see the checks above"),

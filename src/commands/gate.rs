@@ -11,14 +11,14 @@
 use std::io::Write as _;
 use std::time::Duration;
 
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 use tracing::info;
 
 use super::deployment::DeploymentKey;
 use super::finish;
-use crate::answer::{common_error, unknown_outcome};
+use crate::answer::{self, Gating};
 use crate::api::{Api, Call, checked_segment};
 use crate::cli::{GateArgs, Output};
 use crate::clock::Clock;
@@ -172,24 +172,13 @@ async fn poll(session: &mut Session<'_>, call: &Call, args: &GateArgs) -> Result
     loop {
         polls += 1;
         let answer = session.call(call).await?;
-        if let Some(error) = unknown_outcome(call, &answer) {
-            return Err(error);
-        }
-        let status = match answer.status {
-            s if s.is_success() => {
-                let json = answer.json.clone().unwrap_or(Value::Null);
-                let status = json
-                    .get("gatingStatus")
-                    .and_then(Value::as_str)
-                    .unwrap_or("invalid")
-                    .to_owned();
-                Status {
-                    status,
-                    answer: json,
-                    polls,
-                }
-            }
-            StatusCode::NOT_FOUND if args.wait && started.elapsed() < NOT_RECORDED_GRACE => {
+        let status = match answer::gating(call, &answer)? {
+            Gating::Status { status, answer } => Status {
+                status,
+                answer,
+                polls,
+            },
+            Gating::NotRecorded(_) if args.wait && started.elapsed() < NOT_RECORDED_GRACE => {
                 info!("no gating status recorded yet; asking again");
                 Status {
                     status: "awaiting".into(),
@@ -197,21 +186,7 @@ async fn poll(session: &mut Session<'_>, call: &Call, args: &GateArgs) -> Result
                     polls,
                 }
             }
-            StatusCode::NOT_FOUND => {
-                return Err(Error::NotFound(
-                    "Jira has no gating status for this deployment: was it sent with `deployment --gate`, \
-                     under the same pipeline, environment and number?"
-                        .into(),
-                ));
-            }
-            _ => {
-                return Err(common_error(call.api, &answer).unwrap_or_else(|| {
-                    Error::NotFound(format!(
-                        "Jira refused the gating-status request: {}",
-                        answer.detail()
-                    ))
-                }));
-            }
+            Gating::NotRecorded(error) => return Err(error),
         };
         if status.decided() || !args.wait || last {
             return Ok(status);

@@ -354,7 +354,7 @@ impl<'a> Session<'a> {
             None => self.tokens.get().await?,
         };
         let answer = self.send(call, &url, &token).await?;
-        if answer.status != StatusCode::UNAUTHORIZED {
+        if answer::token_refused(&answer).is_none() {
             self.token = Some(token);
             return Ok(answer);
         }
@@ -362,12 +362,10 @@ impl<'a> Session<'a> {
         let token = self.tokens.renew(&token).await?;
         let answer = self.send(call, &url, &token).await?;
         self.token = Some(token);
-        if answer.status == StatusCode::UNAUTHORIZED {
-            return Err(Error::Unauthorized {
-                detail: answer.detail(),
-            });
+        match answer::token_refused(&answer) {
+            Some(error) => Err(error),
+            None => Ok(answer),
         }
-        Ok(answer)
     }
 
     /// One request, with the retries of [`retry::Policy`].
