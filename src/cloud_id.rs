@@ -66,22 +66,6 @@ pub fn forget(cache_dir: Option<&Path>, site: &Site) {
     }
 }
 
-/// Looks the cloud id of `site` up (the cache first), and caches it. `setting` names
-/// where the site came from, for the error that says to check it.
-pub async fn look_up(
-    client: &Client,
-    policy: &Policy<'_>,
-    cache_dir: Option<&Path>,
-    site: &Site,
-    setting: &str,
-) -> Result<String> {
-    if let Some(id) = cached(cache_dir, site) {
-        debug!("cloud id of {} from the cache: {id}", site.name);
-        return Ok(id);
-    }
-    look_up_fresh(client, policy, cache_dir, site, setting).await
-}
-
 /// Asks the site for its cloud id, whatever the cache holds, and caches the answer.
 pub async fn look_up_fresh(
     client: &Client,

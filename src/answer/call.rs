@@ -196,16 +196,8 @@ pub fn permission(api: Api, answer: &Answer) -> Permission {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::answer::tests::answer;
     use serde_json::json;
-
-    fn answer(status: u16, body: &str) -> Answer {
-        Answer::new(
-            StatusCode::from_u16(status).unwrap(),
-            body.as_bytes(),
-            None,
-            false,
-        )
-    }
 
     #[test]
     fn an_unreadable_2xx_is_an_unknown_outcome() {

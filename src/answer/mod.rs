@@ -247,6 +247,16 @@ mod tests {
     use chrono::TimeZone;
     use serde_json::json;
 
+    /// A whole answer with `status` and `body`, for the tests of what answers mean.
+    pub(super) fn answer(status: u16, body: &str) -> Answer {
+        Answer::new(
+            StatusCode::from_u16(status).unwrap(),
+            body.as_bytes(),
+            None,
+            false,
+        )
+    }
+
     #[test]
     fn transient_statuses() {
         assert!(is_transient(StatusCode::TOO_MANY_REQUESTS));

@@ -57,16 +57,8 @@ pub fn from_answer(answer: &Answer) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::answer::tests::answer;
     use reqwest::StatusCode;
-
-    fn answer(status: u16, body: &str) -> Answer {
-        Answer::new(
-            StatusCode::from_u16(status).unwrap(),
-            body.as_bytes(),
-            None,
-            false,
-        )
-    }
 
     #[test]
     fn only_a_jira_cloud_answer_gives_a_cloud_id() {

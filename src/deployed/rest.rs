@@ -15,6 +15,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use tracing::debug;
 
+use crate::answer::Answer;
+use crate::http::describe;
+
 /// Attempts per request, the first included.
 const ATTEMPTS: u32 = 3;
 /// The first wait after a network error or a 5xx; it doubles.
@@ -125,11 +128,13 @@ impl Rest<'_> {
                     },
                 ),
                 Ok(response) => {
-                    let status = response.status();
-                    debug!("{service}: GET {} → {status}", url.path());
+                    debug!("{service}: GET {} → {}", url.path(), response.status());
                     let headers = response.headers().clone();
-                    let body = read_capped(response).await;
-                    match self.judge::<T>(status, &headers, &body, permission) {
+                    // A body cut short (or broken off) reads as invalid JSON.
+                    let answer = Answer::read(response, MAX_BODY)
+                        .await
+                        .unwrap_or_else(|broken| broken.partial);
+                    match self.judge::<T>(&answer, &headers, permission) {
                         Verdict::Done(result) => return result,
                         Verdict::Again { wait, failure } => (wait, failure),
                     }
@@ -166,13 +171,13 @@ impl Rest<'_> {
     /// What an answer means: a result, or a wait before asking again.
     fn judge<T: DeserializeOwned>(
         &self,
-        status: StatusCode,
+        answer: &Answer,
         headers: &HeaderMap,
-        body: &[u8],
         permission: &'static str,
     ) -> Verdict<T> {
         let service = self.service;
-        let detail = || self.mask(&server_words(body));
+        let status = answer.status;
+        let detail = || self.mask(&server_words(answer.text.as_bytes()));
         let rate_limited = status == StatusCode::TOO_MANY_REQUESTS
             || (status == StatusCode::FORBIDDEN
                 && (headers.get("x-ratelimit-remaining").is_some_and(|v| v == "0")
@@ -202,10 +207,12 @@ impl Rest<'_> {
             };
         }
         if status.is_success() {
-            return Verdict::Done(serde_json::from_slice(body).map_err(|e| Failure::Unexpected {
-                service,
-                detail: format!("{status} with a body that is not the expected JSON ({e})"),
-            }));
+            return Verdict::Done(
+                serde_json::from_str(&answer.text).map_err(|e| Failure::Unexpected {
+                    service,
+                    detail: format!("{status} with a body that is not the expected JSON ({e})"),
+                }),
+            );
         }
         let failure = match status {
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Failure::Refused {
@@ -260,44 +267,6 @@ enum Verdict<T> {
         wait: Option<Duration>,
         failure: Failure,
     },
-}
-
-/// A request that got no answer, in a few words with its causes.
-fn describe(error: &reqwest::Error) -> String {
-    use std::error::Error as _;
-    let mut text = if error.is_timeout() {
-        "timed out".to_owned()
-    } else if error.is_connect() {
-        "cannot connect".to_owned()
-    } else {
-        let mut text = error.to_string();
-        if let Some(url) = error.url() {
-            text = text.replace(&format!(" ({url})"), "");
-        }
-        text
-    };
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause = cause.to_string();
-        if !text.contains(&cause) {
-            text.push_str(": ");
-            text.push_str(&cause);
-        }
-        source = source.and_then(std::error::Error::source);
-    }
-    text
-}
-
-/// The body, at most [`MAX_BODY`] bytes of it; a body cut short reads as invalid JSON.
-async fn read_capped(mut response: reqwest::Response) -> Vec<u8> {
-    let mut body = Vec::new();
-    while let Ok(Some(chunk)) = response.chunk().await {
-        if body.len() + chunk.len() > MAX_BODY {
-            break;
-        }
-        body.extend_from_slice(&chunk);
-    }
-    body
 }
 
 /// What a server said in its error body: the JSON `message` (GitHub, GitLab), else

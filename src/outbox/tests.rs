@@ -30,6 +30,11 @@ fn plant(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
+/// The file name of `path`.
+fn name(path: &Path) -> &str {
+    path.file_name().unwrap().to_str().unwrap()
+}
+
 fn files(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
@@ -101,14 +106,7 @@ fn remaining_requests_go_to_a_new_file_never_over_the_claimed_one() {
     assert_eq!(pending.len(), 1);
     assert_ne!(pending[0], path);
     // Still the same place in the queue: the name keeps the creation time.
-    assert!(
-        pending[0]
-            .file_name()
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .starts_with("0000000000001-")
-    );
+    assert!(name(&pending[0]).starts_with("0000000000001-"));
     let kept = outbox.claim(&pending[0]).unwrap();
     assert_eq!(kept.entry.requests.len(), 1);
     assert!(
@@ -256,14 +254,7 @@ fn orphaned_temporaries_are_recovered_or_discarded() {
     );
     let pending = outbox.pending(None);
     assert_eq!(pending.len(), 1, "{:?}", files(dir.path()));
-    assert!(
-        pending[0]
-            .file_name()
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .starts_with("0000000001000-acme_atlassian_net-")
-    );
+    assert!(name(&pending[0]).starts_with("0000000001000-acme_atlassian_net-"));
     assert_eq!(
         files(dir.path()).len(),
         1,
