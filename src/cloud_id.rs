@@ -18,7 +18,7 @@ use crate::api::is_cloud_id;
 use crate::env::host_suffix;
 use crate::error::{Error, Result};
 use crate::fs;
-use crate::retry::{self, Policy};
+use crate::http::retry::{self, Policy};
 use crate::settings::Site;
 
 #[derive(Serialize, Deserialize)]

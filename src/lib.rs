@@ -31,7 +31,6 @@ pub mod project;
 pub mod publish;
 pub mod remote;
 pub mod report;
-pub mod retry;
 pub mod schema;
 pub mod send;
 pub mod settings;

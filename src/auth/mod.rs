@@ -18,7 +18,7 @@ pub use token::{AccessToken, REFRESH_MARGIN};
 use crate::answer::token::{Lifetime, MAX_LIFETIME};
 use crate::answer::{self, Answer, limit};
 use crate::error::Result;
-use crate::retry::Policy;
+use crate::http::retry::Policy;
 use crate::settings::Credentials;
 
 /// The access tokens of one set of credentials.

@@ -23,9 +23,9 @@ use crate::clock::Clock;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
 use crate::fs;
+use crate::http::retry::deadline_in;
 use crate::http::{self, Failure};
 use crate::outbox::Outbox;
-use crate::retry::deadline_in;
 use crate::send::{self, Session};
 use crate::settings::{Credentials, Settings, Site};
 

@@ -26,9 +26,9 @@ use crate::context::RunContext;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
 use crate::http;
+use crate::http::retry::deadline_in;
 use crate::keys::KeySet;
 use crate::report::Report;
-use crate::retry::deadline_in;
 use crate::send::{self, Session};
 use crate::settings::Settings;
 

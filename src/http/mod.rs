@@ -1,5 +1,5 @@
-//! The one HTTP client, one exchange with a server, and how a request that got no
-//! answer is described.
+//! The one HTTP client, one exchange with a server, how a request that got no answer
+//! is described, and when a request is sent again ([`retry`]).
 //!
 //! It follows no redirect: the client secret and the bearer token go only to the
 //! endpoints configured, and a report is never turned into a GET by a 302. A redirect
@@ -9,6 +9,7 @@
 
 mod dns;
 mod failure;
+pub mod retry;
 
 use std::error::Error as _;
 use std::sync::Arc;

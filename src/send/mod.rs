@@ -28,9 +28,9 @@ use crate::cloud_id;
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::http;
+use crate::http::retry::deadline_in;
 use crate::outbox::Outbox;
 use crate::report::{PlannedRequest, SiteReport};
-use crate::retry::deadline_in;
 use crate::settings::{Credentials, Settings, Site};
 
 use session::Made;

@@ -19,9 +19,9 @@ use crate::clock::Clock;
 use crate::cloud_id;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
+use crate::http::retry;
 use crate::outbox::{Entry, Outbox};
 use crate::report::{PlannedRequest, SiteReport};
-use crate::retry;
 use crate::settings::{Credentials, Settings, Site};
 
 /// One site: its cloud id and access token, obtained on the first call and reused.

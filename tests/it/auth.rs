@@ -248,7 +248,7 @@ async fn a_bad_token_is_a_bad_answer_never_used_nor_cached() {
         );
         assert_eq!(
             auth.received_requests().await.unwrap().len(),
-            2 * jira_send::retry::MAX_ATTEMPTS as usize,
+            2 * jira_send::http::retry::MAX_ATTEMPTS as usize,
             "{body}: asked again within a run, and again the next run: nothing was cached"
         );
     }
@@ -367,7 +367,7 @@ async fn an_endless_token_answer_is_read_only_so_far() {
     let written = written.load(std::sync::atomic::Ordering::SeqCst);
     // Each attempt reads 64 KiB; what the kernel buffers besides is a few MB at most.
     assert!(
-        written < jira_send::retry::MAX_ATTEMPTS as usize * 16 * 1024 * 1024,
+        written < jira_send::http::retry::MAX_ATTEMPTS as usize * 16 * 1024 * 1024,
         "{written} bytes were taken"
     );
     assert!(jira.bulk_bodies("builds").await.is_empty());

@@ -384,7 +384,7 @@ fn a_bad_ca_file_is_a_usage_error() {
 }
 
 /// Attempts per request, as jira-send makes them.
-const ATTEMPTS: usize = jira_send::retry::MAX_ATTEMPTS as usize;
+const ATTEMPTS: usize = jira_send::http::retry::MAX_ATTEMPTS as usize;
 
 /// The outbox files of `home`'s default outbox.
 fn queued(home: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -102,7 +102,7 @@ async fn a_gate_answer_without_a_status_is_an_unknown_outcome() {
     assert!(stderr(&output).contains("no gatingStatus"), "{}", stderr(&output));
     assert_eq!(
         jira.requests("/jira/deployments/").await.len(),
-        jira_send::retry::MAX_ATTEMPTS as usize,
+        jira_send::http::retry::MAX_ATTEMPTS as usize,
         "asked again first"
     );
 }

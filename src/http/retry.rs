@@ -21,10 +21,10 @@ use reqwest::RequestBuilder;
 use tokio::time::Instant;
 use tracing::{debug, warn};
 
+use super::exchange;
 use crate::answer::Answer;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::http::exchange;
 use crate::settings::Settings;
 
 /// Attempts per request, the first included.
