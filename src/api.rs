@@ -112,13 +112,25 @@ impl Call {
         self.api.url(api_url, cloud_id, &self.operation)
     }
 
-    /// Whether the call is about the cloud as a whole, not one entity: a 404 to it
-    /// means Jira knows no such cloud (a bulk endpoint exists in every cloud).
-    pub fn is_cloud_wide(&self) -> bool {
-        ["bulk", "bulkByProperties", "existsByProperties"]
-            .iter()
-            .any(|op| self.operation == *op || self.operation.starts_with(&format!("{op}?")))
+    /// The call as it goes to the cloud `cloud_id` (`None`: the `{cloudId}`
+    /// placeholder) of the API at `api_url`: what a dry run shows, and what is printed
+    /// of a call that could be neither delivered nor saved.
+    pub fn into_request(self, api_url: &str, cloud_id: Option<&str>) -> Request {
+        Request {
+            method: self.method.to_string(),
+            url: self.url(api_url, cloud_id),
+            body: self.body,
+        }
     }
+}
+
+/// A call addressed to one cloud: method, URL and body.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Request {
+    pub method: String,
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
 }
 
 /// An HTTP method as text (`"POST"`), as the outbox stores it.

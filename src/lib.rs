@@ -28,7 +28,6 @@ pub mod outbox;
 pub mod payload;
 pub mod plural;
 pub mod project;
-pub mod publish;
 pub mod remote;
 pub mod report;
 pub mod schema;
@@ -61,6 +60,6 @@ pub fn cli_error(error: &clap::Error, args: &[String], env: &Env) -> Exit {
         let json = commands::failure_json(wanted.command.as_deref(), wanted.dry_run, message, Exit::Usage);
         report::print_json(&json);
     }
-    publish::publish_exit(env, Exit::Usage);
+    report::github::publish_exit(env, Exit::Usage);
     Exit::Usage
 }

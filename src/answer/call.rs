@@ -127,6 +127,21 @@ pub fn token_refused(answer: &Answer) -> Option<Error> {
     })
 }
 
+/// Whether Jira finds the request too large (413): the caller may split it.
+pub fn too_large(answer: &Answer) -> bool {
+    answer.status == StatusCode::PAYLOAD_TOO_LARGE
+}
+
+/// Whether `answer` says Jira knows no cloud under the cloud id `call` went to: a 404
+/// to a call about the cloud as a whole, not one entity (a bulk endpoint exists in
+/// every cloud). Feature flags answer 404 in clouds that take none over OAuth too.
+pub fn unknown_cloud(call: &Call, answer: &Answer) -> bool {
+    let cloud_wide = ["bulk", "bulkByProperties", "existsByProperties"]
+        .iter()
+        .any(|op| call.operation == *op || call.operation.starts_with(&format!("{op}?")));
+    answer.status == StatusCode::NOT_FOUND && cloud_wide
+}
+
 /// What Jira said of a deployment's gate.
 #[derive(Debug)]
 pub enum Gating {

@@ -25,7 +25,8 @@ use crate::mask;
 
 pub use bulk::{Outcome, Rejection};
 pub use call::{
-    Gating, Permission, common_error, gating, interpret, permission, token_refused, unknown_outcome, unusable,
+    Gating, Permission, common_error, gating, interpret, permission, token_refused, too_large, unknown_cloud,
+    unknown_outcome, unusable,
 };
 
 /// The most of an answer read, by what the answer is. Past it the rest is not read:

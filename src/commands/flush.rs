@@ -12,7 +12,7 @@ use crate::env::Env;
 use crate::error::{Error, Exit, Result};
 use crate::keys::KeySet;
 use crate::outbox::{self, Kind, Listed, Outbox, SetAside, State};
-use crate::report::{PlannedRequest, Report, SiteReport, print_json};
+use crate::report::{Report, print_json};
 use crate::send;
 use crate::settings::Settings;
 
@@ -44,11 +44,9 @@ pub fn run(args: &FlushArgs, settings: &Settings, env: &Env, clock: &dyn Clock) 
     let keys = KeySet::default();
     let mut report = Report::new("flush", settings.dry_run, &keys);
     if settings.dry_run {
-        report.sites = plan(settings, &outbox);
+        report.planned(send::plan_queued(settings, &outbox));
     } else {
-        let delivered = send::flush(settings, env, clock, &outbox)?;
-        report.sites = delivered.sites;
-        report.signal = delivered.signal;
+        report.delivered(send::flush(settings, env, clock, &outbox)?);
     }
     let set_aside = outbox.set_aside();
     if report.sites.is_empty() && set_aside.is_empty() {
@@ -71,36 +69,8 @@ pub fn run(args: &FlushArgs, settings: &Settings, env: &Env, clock: &dyn Clock) 
             print(&set_aside.iter().map(describe_set_aside).collect::<String>());
         }
     }
-    crate::publish::publish(env, &report);
+    crate::report::github::publish(env, &report);
     Ok(report.exit_code)
-}
-
-/// What a flush would send: every queued request, by site.
-fn plan(settings: &Settings, outbox: &Outbox) -> Vec<SiteReport> {
-    let mut reports: Vec<SiteReport> = Vec::new();
-    for path in outbox.pending(None) {
-        let entry = match outbox.peek(&path) {
-            Ok(entry) => entry,
-            Err(why) => {
-                warn!("{} would not be sent: {why}", path.display());
-                continue;
-            }
-        };
-        let cloud_id = entry.cloud_id.clone();
-        let requests: Vec<PlannedRequest> = entry
-            .requests
-            .iter()
-            .map(|call| PlannedRequest {
-                method: call.method.to_string(),
-                url: call.url(settings.api_url.as_str(), cloud_id.as_deref()),
-                body: call.body.clone(),
-            })
-            .collect();
-        let mut site = SiteReport::planned(Some(entry.site.clone()), cloud_id, requests);
-        site.outbox = Some(path.display().to_string());
-        reports.push(site);
-    }
-    reports
 }
 
 /// `--drop ID…` or `--drop-all`: every id is checked before anything is dropped. In a
@@ -180,7 +150,7 @@ fn show(settings: &Settings, env: &Env, what: &str, listed: &[Listed], exit: Exi
             print(&text);
         }
     }
-    crate::publish::publish_exit(env, exit);
+    crate::report::github::publish_exit(env, exit);
     exit
 }
 

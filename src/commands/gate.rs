@@ -62,7 +62,7 @@ pub fn run(args: &GateArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
     if settings.dry_run {
         let keys = KeySet::default();
         let mut report = Report::new("gate", true, &keys);
-        report.sites = send::plan(settings, env, vec![call]);
+        report.planned(send::plan(settings, env, vec![call]));
         return Ok(finish(report, settings, env));
     }
 

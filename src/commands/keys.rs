@@ -36,7 +36,7 @@ pub fn run(args: &KeysArgs, settings: &Settings, env: &Env) -> Result<Exit> {
         }
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
-    crate::publish::publish_keys(env, &found.keys, exit);
+    crate::report::github::publish_keys(env, &found.keys, exit);
     Ok(exit)
 }
 

@@ -68,7 +68,7 @@ pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
         error.exit()
     });
     // Commands with a report have written every output; the others the exit code.
-    crate::publish::publish_exit(env, exit);
+    crate::report::github::publish_exit(env, exit);
     exit
 }
 
@@ -138,11 +138,9 @@ fn make_calls(
     calls: Vec<Call>,
 ) -> Result<Exit> {
     if settings.dry_run {
-        report.sites = send::plan(settings, env, calls);
+        report.planned(send::plan(settings, env, calls));
     } else {
-        let delivered = send::deliver(settings, env, clock, calls)?;
-        report.sites = delivered.sites;
-        report.signal = delivered.signal;
+        report.delivered(send::deliver(settings, env, clock, calls)?);
     }
     Ok(finish(report, settings, env))
 }
@@ -151,7 +149,7 @@ fn make_calls(
 fn finish(report: Report<'_>, settings: &Settings, env: &Env) -> Exit {
     let report = report.finish(settings.fail_on);
     report.print(settings.output);
-    crate::publish::publish(env, &report);
+    crate::report::github::publish(env, &report);
     report.exit_code
 }
 

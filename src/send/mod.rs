@@ -11,9 +11,14 @@
 //!
 //! While delivering, SIGTERM and SIGINT stop every site at once: what is undelivered
 //! goes to the outbox, and the report says so ([`Signal`]).
+//!
+//! What each site came to is an outcome ([`SiteOutcome`], or in a dry run a
+//! [`SitePlan`]); the report decides how it is shown and what exit code it makes.
 
+mod cloud;
 mod session;
 mod signal;
+mod split;
 
 use std::future::Future;
 
@@ -22,7 +27,7 @@ use tokio::time::Instant;
 use tracing::warn;
 
 use crate::answer::Outcome;
-use crate::api::Call;
+use crate::api::{Call, Request};
 use crate::clock::Clock;
 use crate::cloud_id;
 use crate::env::Env;
@@ -30,23 +35,59 @@ use crate::error::{Error, Result};
 use crate::http;
 use crate::http::retry::deadline_in;
 use crate::outbox::Outbox;
-use crate::report::{PlannedRequest, SiteReport};
 use crate::settings::{Credentials, Settings, Site};
 
 use session::Made;
 pub use session::Session;
 pub use signal::{Interrupt, Signal};
 
-/// What delivering came to: each site's report, and the signal that cut it short.
+/// What delivering came to: what each site came to, and the signal that cut it short.
 #[derive(Debug)]
 pub struct Delivered {
-    pub sites: Vec<SiteReport>,
+    pub sites: Vec<SiteOutcome>,
     pub signal: Option<Signal>,
 }
 
-/// The requests a dry run would send: one report per site (or one without a site),
-/// with the cloud id filled in where it is known without the network.
-pub fn plan(settings: &Settings, env: &Env, calls: Vec<Call>) -> Vec<SiteReport> {
+/// What the calls at one site came to.
+#[derive(Debug)]
+pub struct SiteOutcome {
+    pub site: String,
+    pub cloud_id: Option<String>,
+    /// The requests Jira answered.
+    pub answered: usize,
+    pub outcome: Outcome,
+    /// Why the calls stopped, if they did.
+    pub error: Option<Error>,
+    /// Where what is undelivered waits: the outbox file it was saved to, or the outbox
+    /// that still holds it.
+    pub outbox: Option<String>,
+    /// What could be neither delivered nor saved, and why it could not be saved.
+    pub unsaved: Option<Unsaved>,
+}
+
+/// Requests that could be neither delivered nor saved: they go into the report, so that
+/// nothing is lost.
+#[derive(Debug)]
+pub struct Unsaved {
+    /// Why they could not be saved to the outbox.
+    pub why: String,
+    pub requests: Vec<Request>,
+}
+
+/// The requests a dry run would make at one site.
+#[derive(Debug)]
+pub struct SitePlan {
+    /// `None` without a configured site.
+    pub site: Option<String>,
+    pub cloud_id: Option<String>,
+    pub requests: Vec<Request>,
+    /// The outbox file they come from (a dry-run flush).
+    pub outbox: Option<String>,
+}
+
+/// The requests a dry run would send: one plan per site (or one without a site), with
+/// the cloud id filled in where it is known without the network.
+pub fn plan(settings: &Settings, env: &Env, calls: Vec<Call>) -> Vec<SitePlan> {
     let sites: Vec<Option<&Site>> = if settings.sites.is_empty() {
         vec![None]
     } else {
@@ -64,21 +105,48 @@ pub fn plan(settings: &Settings, env: &Env, calls: Vec<Call>) -> Vec<SiteReport>
                 .or_else(|| cloud_id::cached(settings.cache_dir.as_deref(), site?));
             let requests = calls
                 .into_iter()
-                .map(|call| PlannedRequest {
-                    method: call.method.to_string(),
-                    url: call.url(settings.api_url.as_str(), cloud_id.as_deref()),
-                    body: call.body,
-                })
+                .map(|call| call.into_request(settings.api_url.as_str(), cloud_id.as_deref()))
                 .collect();
-            SiteReport::planned(site.map(|s| s.name.clone()), cloud_id, requests)
+            SitePlan {
+                site: site.map(|s| s.name.clone()),
+                cloud_id,
+                requests,
+                outbox: None,
+            }
         })
         .collect()
+}
+
+/// What a flush would send: every queued request, one plan per outbox file.
+pub fn plan_queued(settings: &Settings, outbox: &Outbox) -> Vec<SitePlan> {
+    let mut plans = Vec::new();
+    for path in outbox.pending(None) {
+        let entry = match outbox.peek(&path) {
+            Ok(entry) => entry,
+            Err(why) => {
+                warn!("{} would not be sent: {why}", path.display());
+                continue;
+            }
+        };
+        let requests = entry
+            .requests
+            .into_iter()
+            .map(|call| call.into_request(settings.api_url.as_str(), entry.cloud_id.as_deref()))
+            .collect();
+        plans.push(SitePlan {
+            site: Some(entry.site),
+            cloud_id: entry.cloud_id,
+            requests,
+            outbox: Some(path.display().to_string()),
+        });
+    }
+    plans
 }
 
 /// Makes `calls` at every site, after delivering what the outbox holds for the site
 /// (unless `--no-flush`). What cannot be delivered is saved to the outbox. Fails only
 /// for problems found before the network (no site, missing credentials); what
-/// happens at a site is in its report, in the order the sites were given.
+/// happens at a site is in its outcome, in the order the sites were given.
 pub fn deliver(settings: &Settings, env: &Env, clock: &dyn Clock, calls: Vec<Call>) -> Result<Delivered> {
     let sites = prepare(settings, env)?;
     let client = http::client(settings)?;
@@ -103,9 +171,8 @@ pub fn deliver(settings: &Settings, env: &Env, clock: &dyn Clock, calls: Vec<Cal
                         // Older reports first, but bounded: a site that is still down must not eat
                         // the time this run's own report needs.
                         let bound = deadline.saturating_duration_since(Instant::now()) / 3;
+                        // A failed flush keeps what it did not deliver in its own file.
                         earlier = session.flush(outbox, deadline_in(bound), interrupt).await;
-                        // A failed flush keeps its own file; it is not this run's to save.
-                        earlier.unsent.clear();
                         if earlier.error.take().is_some() {
                             warn!(
                                 "{}: the queued reports are still undeliverable; they stay queued",
@@ -114,7 +181,7 @@ pub fn deliver(settings: &Settings, env: &Env, clock: &dyn Clock, calls: Vec<Cal
                         }
                     }
                     let made = session.make(calls, deadline, interrupt).await;
-                    session.report(earlier.and(made), outbox)
+                    session.finish(earlier.and(made), outbox)
                 }),
         )
         .await;
@@ -125,7 +192,7 @@ pub fn deliver(settings: &Settings, env: &Env, clock: &dyn Clock, calls: Vec<Cal
     })
 }
 
-/// Delivers everything queued in the outbox, oldest first, one report per site.
+/// Delivers everything queued in the outbox, oldest first, one outcome per site.
 /// What the outbox would not deliver, it sets aside and remembers.
 pub fn flush(settings: &Settings, env: &Env, clock: &dyn Clock, outbox: &Outbox) -> Result<Delivered> {
     // The sites with queued reports, from the files themselves. A claim sets aside (with
@@ -153,24 +220,29 @@ pub fn flush(settings: &Settings, env: &Env, clock: &dyn Clock, outbox: &Outbox)
         let interrupt = Interrupt::listen();
         let interrupt = &interrupt;
         let sites = join_all(sites.iter().map(|site| async {
+            let still_queued = || Some(outbox.dir().display().to_string());
             let credentials = match settings.credentials(site, env) {
                 Ok(credentials) => credentials,
                 Err(error) => {
-                    let mut report =
-                        SiteReport::sent(Some(site.name.clone()), None, 0, Outcome::default(), Some(&error));
-                    report.outbox = Some(outbox.dir().display().to_string());
-                    return report;
+                    return SiteOutcome {
+                        site: site.name.clone(),
+                        cloud_id: None,
+                        answered: 0,
+                        outcome: Outcome::default(),
+                        error: Some(error),
+                        outbox: still_queued(),
+                        unsaved: None,
+                    };
                 }
             };
             let mut session = Session::new(&client, settings, env, clock, site, &credentials, deadline);
-            let mut made = session.flush(outbox, deadline, interrupt).await;
             // A file that fails keeps its remaining requests itself.
-            made.unsent.clear();
-            let mut report = session.report(made, None);
-            if report.error.is_some() {
-                report.outbox = Some(outbox.dir().display().to_string());
+            let made = session.flush(outbox, deadline, interrupt).await;
+            let mut outcome = session.finish(made, None);
+            if outcome.error.is_some() {
+                outcome.outbox = still_queued();
             }
-            report
+            outcome
         }))
         .await;
         Delivered {

@@ -1,52 +1,41 @@
 //! One site's conversation with Jira: its token and cloud id, obtained on the first
-//! call and reused, the calls made in order, a 413 answered by splitting, a 404 for
-//! the cloud answered by looking the cloud id up again, and what could not be
-//! delivered saved to the outbox (or, when the outbox cannot be written, printed).
+//! call and reused ([`super::cloud`]), the calls made in order, a 413 answered by
+//! splitting ([`super::split`]), and what could not be delivered saved to the outbox
+//! (or, when the outbox cannot be written, handed to the report to print).
 
 use std::collections::VecDeque;
 
-use reqwest::{Client, Method, StatusCode};
+use reqwest::Client;
 use secrecy::ExposeSecret;
-use serde_json::Value;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
+use super::cloud::CloudIdFrom;
 use super::signal::Interrupt;
+use super::split::split;
+use super::{SiteOutcome, Unsaved};
 use crate::answer::{self, Answer, Outcome};
-use crate::api::{Api, Call};
+use crate::api::Call;
 use crate::auth::{AccessToken, TokenCache, Tokens};
 use crate::clock::Clock;
-use crate::cloud_id;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
 use crate::http::retry;
 use crate::outbox::{Entry, Outbox};
-use crate::report::{PlannedRequest, SiteReport};
 use crate::settings::{Credentials, Settings, Site};
 
 /// One site: its cloud id and access token, obtained on the first call and reused.
 pub struct Session<'a> {
-    client: &'a Client,
-    settings: &'a Settings,
-    clock: &'a dyn Clock,
+    pub(super) client: &'a Client,
+    pub(super) settings: &'a Settings,
+    pub(super) clock: &'a dyn Clock,
     pub site: &'a Site,
     tokens: Tokens<'a>,
-    cloud_id: Option<String>,
+    pub(super) cloud_id: Option<String>,
     /// Where the cloud id came from, which decides what a 404 for the cloud means.
-    cloud_id_from: CloudIdFrom,
+    pub(super) cloud_id_from: CloudIdFrom,
     token: Option<AccessToken>,
-    deadline: Instant,
-}
-
-/// Where a session's cloud id came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum CloudIdFrom {
-    /// A flag or variable, named: the user's to fix.
-    Setting(String),
-    /// The cache or an outbox entry: possibly stale, so looked up again on a 404.
-    Stored,
-    /// The site's tenant_info, just now.
-    Site,
+    pub(super) deadline: Instant,
 }
 
 impl std::fmt::Debug for Session<'_> {
@@ -122,7 +111,7 @@ impl<'a> Session<'a> {
                 Ok(Err(error)) => return made.failed(error, call, queue),
                 Err(_) => return made.failed(Error::Timeout(self.settings.timeout), call, queue),
             };
-            if answer.status == StatusCode::PAYLOAD_TOO_LARGE
+            if answer::too_large(&answer)
                 && let Some((first, second)) = split(&call)
             {
                 debug!("413 from Jira: sending the request in two halves");
@@ -182,41 +171,42 @@ impl<'a> Session<'a> {
         made
     }
 
-    /// The site's report. What a delivery failure left unsent is saved to `outbox`;
-    /// when it cannot be (no outbox, or it cannot be written), the report carries the
-    /// requests themselves and why they could not be saved.
-    pub(super) fn report(&self, made: Made, outbox: Option<&Outbox>) -> SiteReport {
+    /// What the site came to. What a delivery failure left unsent is saved to
+    /// `outbox`; when it cannot be (no outbox, or it cannot be written), the outcome
+    /// carries the requests themselves and why they could not be saved.
+    pub(super) fn finish(&self, made: Made, outbox: Option<&Outbox>) -> SiteOutcome {
         let undelivered = made.error.as_ref().is_some_and(|e| e.exit() == Exit::Delivery);
-        let mut report = SiteReport::sent(
-            Some(self.site.name.clone()),
-            self.known_cloud_id(),
-            made.answered,
-            made.outcome,
-            made.error.as_ref(),
-        );
+        let mut saved_to = None;
+        let mut unsaved = None;
         if undelivered && !made.unsent.is_empty() {
             let saved = match outbox {
                 Some(outbox) => self.save(outbox, &made.unsent, made.error.as_ref()),
                 None => Err("no outbox directory: set --outbox-dir or --cache-dir".into()),
             };
             match saved {
-                Ok(path) => report.outbox = Some(path),
+                Ok(path) => saved_to = Some(path),
                 Err(why) => {
-                    report.outbox_error = Some(why);
-                    report.undelivered = Some(
-                        made.unsent
-                            .iter()
-                            .map(|call| PlannedRequest {
-                                method: call.method.to_string(),
-                                url: call.url(self.settings.api_url.as_str(), self.cloud_id.as_deref()),
-                                body: call.body.clone(),
-                            })
+                    let api_url = self.settings.api_url.as_str();
+                    unsaved = Some(Unsaved {
+                        why,
+                        requests: made
+                            .unsent
+                            .into_iter()
+                            .map(|call| call.into_request(api_url, self.cloud_id.as_deref()))
                             .collect(),
-                    );
+                    });
                 }
             }
         }
-        report
+        SiteOutcome {
+            site: self.site.name.clone(),
+            cloud_id: self.known_cloud_id(),
+            answered: made.answered,
+            outcome: made.outcome,
+            error: made.error,
+            outbox: saved_to,
+            unsaved,
+        }
     }
 
     fn save(&self, outbox: &Outbox, unsent: &[Call], error: Option<&Error>) -> Result<String, String> {
@@ -243,110 +233,14 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// The site's cloud id: configured, cached, or looked up now.
-    pub async fn cloud_id(&mut self) -> Result<String> {
-        if let Some(id) = &self.cloud_id {
-            return Ok(id.clone());
-        }
-        let cache_dir = self.settings.cache_dir.as_deref();
-        if let Some(id) = cloud_id::cached(cache_dir, self.site) {
-            debug!("cloud id of {} from the cache: {id}", self.site.name);
-            self.cloud_id_from = CloudIdFrom::Stored;
-            self.cloud_id = Some(id.clone());
-            return Ok(id);
-        }
-        self.look_up_cloud_id().await
-    }
-
-    /// Asks the site for its cloud id, whatever the cache holds.
-    pub async fn look_up_cloud_id(&mut self) -> Result<String> {
-        let policy = retry::Policy::new(self.settings, self.clock, self.deadline);
-        let id = cloud_id::look_up_fresh(
-            self.client,
-            &policy,
-            self.settings.cache_dir.as_deref(),
-            self.site,
-            self.settings.site_setting,
-        )
-        .await?;
-        self.cloud_id_from = CloudIdFrom::Site;
-        self.cloud_id = Some(id.clone());
-        Ok(id)
-    }
-
     /// A newly issued access token, whatever the cache holds (`doctor`).
     pub async fn fresh_token(&mut self) -> Result<()> {
         self.token = Some(self.tokens.fresh().await?);
         Ok(())
     }
 
-    /// Makes `call`; on a 401, renews the token once and makes it again. A 404 for
-    /// the cloud (not for one entity) means the cloud id is wrong: a stored one is
-    /// dropped, looked up again once, and the call made again; a configured one is the
-    /// user's to fix.
-    pub async fn call(&mut self, call: &Call) -> Result<Answer> {
-        let answer = self.call_once(call).await?;
-        if answer.status != StatusCode::NOT_FOUND || !call.is_cloud_wide() {
-            return Ok(answer);
-        }
-        let stale = self.cloud_id.clone().unwrap_or_default();
-        let unknown = |source_name: String, hint: &str| Error::UnknownCloud {
-            cloud_id: stale.clone(),
-            source_name,
-            hint: hint.to_owned(),
-        };
-        match self.cloud_id_from.clone() {
-            CloudIdFrom::Setting(setting) => {
-                // Feature flags answer 404 in clouds that take none over OAuth: theirs
-                // to say (interpret), not a wrong cloud id.
-                if call.api == Api::FeatureFlags {
-                    return Ok(answer);
-                }
-                Err(unknown(
-                    setting,
-                    "check it against the site's https://<site>/_edge/tenant_info, or leave it out \
-                     and jira-send looks it up",
-                ))
-            }
-            CloudIdFrom::Stored => {
-                info!(
-                    "Jira answered 404 for the cloud {stale}: dropping the stored cloud id of {} \
-                     and looking it up again",
-                    self.site.name
-                );
-                cloud_id::forget(self.settings.cache_dir.as_deref(), self.site);
-                let fresh = self.look_up_cloud_id().await?;
-                if fresh == stale {
-                    return self.not_found_at_site(call, answer, unknown);
-                }
-                let again = self.call_once(call).await?;
-                if again.status == StatusCode::NOT_FOUND {
-                    return self.not_found_at_site(call, again, unknown);
-                }
-                Ok(again)
-            }
-            CloudIdFrom::Site => self.not_found_at_site(call, answer, unknown),
-        }
-    }
-
-    /// A 404 for the cloud the site itself names.
-    fn not_found_at_site(
-        &self,
-        call: &Call,
-        answer: Answer,
-        unknown: impl Fn(String, &str) -> Error,
-    ) -> Result<Answer> {
-        if call.api == Api::FeatureFlags {
-            return Ok(answer);
-        }
-        Err(unknown(
-            format!("{}'s tenant_info", self.site.name),
-            "the API does not know the cloud its site names: check --api-url",
-        ))
-    }
-
     /// Makes `call` once (a 401 renews the token and makes it again).
-    async fn call_once(&mut self, call: &Call) -> Result<Answer> {
+    pub(super) async fn call_once(&mut self, call: &Call) -> Result<Answer> {
         let cloud_id = self.cloud_id().await?;
         let url = call.url(self.settings.api_url.as_str(), Some(&cloud_id));
         let token = match self.token.take() {
@@ -420,48 +314,4 @@ impl Made {
         self.unsent.extend(next.unsent);
         self
     }
-}
-
-/// A bulk request in two halves, each complete on its own; `None` for a single entity.
-fn split(call: &Call) -> Option<(Call, Call)> {
-    if call.method != Method::POST {
-        return None;
-    }
-    let body = call.body.as_ref()?;
-    let key = call.api.entities_key();
-    let entities = body.get(key)?.as_array()?;
-    let (first, second) = if entities.len() > 1 {
-        let (a, b) = entities.split_at(entities.len() / 2);
-        let with = |part: &[Value]| {
-            let mut half = body.clone();
-            half[key] = Value::Array(part.to_vec());
-            half
-        };
-        (with(a), with(b))
-    } else if call.api == Api::Devinfo {
-        // One repository: split its commits; the branch and pull request travel once.
-        let commits = entities.first()?.get("commits")?.as_array()?;
-        if commits.len() < 2 {
-            return None;
-        }
-        let (a, b) = commits.split_at(commits.len() / 2);
-        let with = |part: &[Value], keep_others: bool| {
-            let mut half = body.clone();
-            let repository = &mut half[key][0];
-            repository["commits"] = Value::Array(part.to_vec());
-            if !keep_others && let Some(fields) = repository.as_object_mut() {
-                fields.remove("branches");
-                fields.remove("pullRequests");
-            }
-            half
-        };
-        (with(a, true), with(b, false))
-    } else {
-        return None;
-    };
-    let call_with = |body: Value| Call {
-        body: Some(body),
-        ..call.clone()
-    };
-    Some((call_with(first), call_with(second)))
 }

@@ -13,10 +13,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use tracing::warn;
 
+use super::{Report, Requests};
 use crate::env::Env;
 use crate::error::Exit;
 use crate::keys::KeySet;
-use crate::report::{Report, Requests};
 
 /// Whether this invocation has written its outputs: the first writer wins, so the
 /// catch-all at the end of a run (exit code only) never repeats a command's report.

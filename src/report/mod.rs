@@ -1,5 +1,11 @@
 //! What a run reports: on stdout, as text for people or as one JSON object for
-//! scripts (`--output json`, shape fixed by the contract). Logs go to stderr.
+//! scripts (`--output json`, shape fixed by the contract), and for the CI system's
+//! next steps ([`github`]). Logs go to stderr.
+//!
+//! The transport hands over what each site came to ([`SiteOutcome`], [`SitePlan`]);
+//! only this module turns outcomes into what is printed and into the exit code.
+
+pub mod github;
 
 use std::io::Write as _;
 
@@ -8,12 +14,13 @@ use serde_json::Value;
 
 use crate::answer::{Outcome, Rejection};
 use crate::api::Api;
+use crate::api::Request;
 use crate::cli::{FailOn, Output};
 use crate::error::Exit;
 use crate::keys::KeySet;
 use crate::mask;
 use crate::plural::count;
-use crate::send::Signal;
+use crate::send::{Delivered, Signal, SiteOutcome, SitePlan};
 
 /// The result for one Jira site.
 #[derive(Debug, Serialize)]
@@ -35,7 +42,7 @@ pub struct SiteReport {
     /// The requests that were neither delivered nor saved, so that nothing is lost:
     /// they can be sent again with `jira-send send`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub undelivered: Option<Vec<PlannedRequest>>,
+    pub undelivered: Option<Vec<Request>>,
     /// This site's outcome before `--fail-on` is applied.
     #[serde(skip)]
     pub exit: Exit,
@@ -46,15 +53,33 @@ pub struct SiteReport {
 #[serde(untagged)]
 pub enum Requests {
     Sent(usize),
-    Planned(Vec<PlannedRequest>),
+    Planned(Vec<Request>),
 }
 
-#[derive(Debug, Serialize)]
-pub struct PlannedRequest {
-    pub method: String,
-    pub url: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub body: Option<Value>,
+impl From<SiteOutcome> for SiteReport {
+    fn from(site: SiteOutcome) -> Self {
+        let mut report = Self::sent(
+            Some(site.site),
+            site.cloud_id,
+            site.answered,
+            site.outcome,
+            site.error.as_ref(),
+        );
+        report.outbox = site.outbox;
+        if let Some(unsaved) = site.unsaved {
+            report.outbox_error = Some(unsaved.why);
+            report.undelivered = Some(unsaved.requests);
+        }
+        report
+    }
+}
+
+impl From<SitePlan> for SiteReport {
+    fn from(plan: SitePlan) -> Self {
+        let mut report = Self::planned(plan.site, plan.cloud_id, plan.requests);
+        report.outbox = plan.outbox;
+        report
+    }
 }
 
 impl SiteReport {
@@ -87,7 +112,7 @@ impl SiteReport {
     }
 
     /// A site for which `requests` were only planned.
-    pub fn planned(site: Option<String>, cloud_id: Option<String>, requests: Vec<PlannedRequest>) -> Self {
+    pub fn planned(site: Option<String>, cloud_id: Option<String>, requests: Vec<Request>) -> Self {
         Self {
             site,
             cloud_id,
@@ -168,6 +193,17 @@ impl<'a> Report<'a> {
             exit_code: Exit::Success,
             api: None,
         }
+    }
+
+    /// The sites of a dry run: what would be sent.
+    pub fn planned(&mut self, plans: Vec<SitePlan>) {
+        self.sites = plans.into_iter().map(SiteReport::from).collect();
+    }
+
+    /// What delivering came to at every site, and the signal that cut it short.
+    pub fn delivered(&mut self, delivered: Delivered) {
+        self.sites = delivered.sites.into_iter().map(SiteReport::from).collect();
+        self.signal = delivered.signal;
     }
 
     /// The exit code: the worst site's, after `--fail-on`. A failure that `--fail-on`
