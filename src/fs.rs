@@ -107,6 +107,11 @@ fn sync_dir(path: &Path) {
     let _ = path;
 }
 
+/// Removes the file `path`.
+pub fn remove(path: &Path) -> io::Result<()> {
+    std::fs::remove_file(path)
+}
+
 /// Opens `path` (for writing too when `write`), refusing anything but a regular file.
 ///
 /// On Unix the file is opened with `O_NONBLOCK`, so a FIFO cannot block the open; the

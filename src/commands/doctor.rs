@@ -4,21 +4,17 @@
 //! failure); each site's cloud id, checked against the site's own `tenant_info`; the
 //! token request; the permission of each API (by asking for a key that cannot exist:
 //! with the cloud id checked, 404 means the API answered without refusing, 403 means
-//! the permission is missing); the cache directory; the outbox.
+//! the permission is missing); the cache directory; the outbox. Each check is a
+//! function with its own verdict ([`Check`]); the report prints them.
 //!
 //! Exit 0 when everything needed passes, 2 for missing settings, 3 for refused
 //! credentials or a missing permission, 4 when a host cannot be reached.
 
-use std::io::Write as _;
-
-use reqwest::{Method, Url};
-use serde::Serialize;
-use serde_json::json;
-use tokio::time::Instant;
+use reqwest::{Client, Method, Url};
 
 use crate::answer::{self, Permission};
 use crate::api::{Api, Call};
-use crate::cli::{ApiName, DoctorArgs, Output};
+use crate::cli::{ApiName, DoctorArgs};
 use crate::clock::Clock;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
@@ -26,279 +22,252 @@ use crate::fs;
 use crate::http::retry::deadline_in;
 use crate::http::{self, Failure};
 use crate::outbox::Outbox;
+use crate::report::doctor::{Check, Checks};
 use crate::send::{self, Session};
 use crate::settings::{Credentials, Settings, Site};
 
-/// One check's verdict.
-#[derive(Debug, Serialize)]
-struct Check {
-    check: String,
-    status: Status,
-    detail: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    fix: Option<String>,
-    #[serde(skip)]
-    exit: Exit,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-enum Status {
-    Ok,
-    Warning,
-    Fail,
-}
-
-#[derive(Debug, Default)]
-struct Checks(Vec<Check>);
-
-impl Checks {
-    fn ok(&mut self, check: impl Into<String>, detail: impl Into<String>) {
-        self.push(check, Status::Ok, detail, None, Exit::Success);
-    }
-
-    fn warn(&mut self, check: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) {
-        self.push(check, Status::Warning, detail, Some(fix.into()), Exit::Success);
-    }
-
-    fn fail(&mut self, check: impl Into<String>, error: &Error, fix: impl Into<String>) {
-        self.push(
-            check,
-            Status::Fail,
-            error.to_string(),
-            Some(fix.into()),
-            error.exit(),
-        );
-    }
-
-    fn push(
-        &mut self,
-        check: impl Into<String>,
-        status: Status,
-        detail: impl Into<String>,
-        fix: Option<String>,
-        exit: Exit,
-    ) {
-        self.0.push(Check {
-            check: check.into(),
-            status,
-            detail: detail.into(),
-            fix,
-            exit,
-        });
-    }
-
-    fn exit(&self) -> Exit {
-        self.0.iter().fold(Exit::Success, |worst, c| worst.worst(c.exit))
-    }
-}
-
 pub fn run(args: &DoctorArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {
     let mut checks = Checks::default();
+    let ready = settings_checks(settings, env, &mut checks);
+    let client = http::client(settings)?;
+    let deadline = deadline_in(settings.timeout);
+    send::run_async(async {
+        for url in hosts(settings) {
+            checks.push(reach(&client, &url, env).await);
+        }
+        let apis: Vec<Api> = args.apis.iter().map(|a| api(*a)).collect();
+        for (site, credentials) in &ready {
+            let mut session = Session::new(&client, settings, env, clock, site, credentials, deadline);
+            checks.extend(site_checks(&mut session, &apis, settings, env).await);
+        }
+    })?;
+    checks.push(cache_dir(settings));
+    checks.extend(outbox(settings));
+    checks.print(settings.output);
+    Ok(checks.exit())
+}
 
-    // 1. Settings: sites and their credentials.
-    let mut ready: Vec<(&Site, Credentials)> = Vec::new();
+/// The settings: a site, and each site's credentials. Returns the sites whose
+/// credentials are set, for the checks that need them.
+fn settings_checks<'s>(
+    settings: &'s Settings,
+    env: &Env,
+    checks: &mut Checks,
+) -> Vec<(&'s Site, Credentials)> {
     if settings.sites.is_empty() {
-        checks.fail(
+        checks.push(Check::fail(
             "settings",
             &Error::usage("no Jira site is configured"),
             "set JIRA_SITE=acme.atlassian.net (or pass --site)",
-        );
+        ));
     }
+    let mut ready = Vec::new();
     for site in &settings.sites {
+        let check = format!("settings {}", site.name);
         match settings.credentials(site, env) {
             Ok(credentials) => {
                 let id = super::env::mask(&credentials.client_id);
-                checks.ok(format!("settings {}", site.name), format!("client id {id}, client secret set"));
+                checks.push(Check::ok(check, format!("client id {id}, client secret set")));
                 ready.push((site, credentials));
             }
-            Err(error) => checks.fail(
-                format!("settings {}", site.name),
+            Err(error) => checks.push(Check::fail(
+                check,
                 &error,
                 "create OAuth credentials in Jira (Settings → Apps → OAuth credentials) and set them as CI secrets",
-            ),
+            )),
         }
     }
+    ready
+}
 
-    let client = http::client(settings)?;
-    let deadline: Instant = deadline_in(settings.timeout);
-    send::run_async(async {
-        // 2. Every host.
-        let mut hosts: Vec<Url> = vec![settings.api_url.clone(), settings.token_url.clone()];
-        hosts.extend(settings.sites.iter().map(|s| s.url.clone()));
-        let mut seen: Vec<String> = Vec::new();
-        for url in hosts {
-            let Some(host) = url.host_str().map(str::to_owned) else {
-                continue;
-            };
-            if seen.contains(&host) {
-                continue;
-            }
-            seen.push(host.clone());
-            let mut root = url.clone();
-            root.set_path("/");
-            root.set_query(None);
-            let proxy = proxy(env, url.scheme());
-            // Any answer, a redirect included, shows the host can be reached.
-            match client.get(root).send().await {
-                Ok(_) => checks.ok(format!("reach {host}"), reached(&url, proxy.as_deref())),
-                Err(e) => checks.fail(
-                    format!("reach {host}"),
-                    &http::unanswered(&e, &format!("connecting to {host}")),
-                    fix(http::failure(&e), &url, proxy.as_deref()),
-                ),
-            }
+/// The hosts a report goes to, each once: the API, the token endpoint, the sites.
+fn hosts(settings: &Settings) -> Vec<Url> {
+    let mut hosts: Vec<Url> = Vec::new();
+    let all = [&settings.api_url, &settings.token_url]
+        .into_iter()
+        .chain(settings.sites.iter().map(|s| &s.url));
+    for url in all {
+        let host = url.host_str();
+        if host.is_some() && !hosts.iter().any(|h| h.host_str() == host) {
+            hosts.push(url.clone());
         }
+    }
+    hosts
+}
 
-        for (site, credentials) in &ready {
-            let mut session = Session::new(&client, settings, env, clock, site, credentials, deadline);
-            // 3. The cloud id, from the site itself: a configured or cached one that
-            // differs would send every report to another cloud.
-            let check = format!("cloud id {}", site.name);
-            let configured = settings.configured_cloud_id(Some(site), env);
-            let verified = match (session.look_up_cloud_id().await, configured) {
-                (Ok(id), Some(given)) if id != given => {
-                    let setting = settings
-                        .cloud_id_setting(Some(site), env)
-                        .unwrap_or_else(|| "--cloud-id".into());
-                    checks.fail(
-                        check,
-                        &Error::usage(format!(
-                            "{setting} is {given}, but {} says its cloud id is {id}",
-                            site.name
-                        )),
-                        format!("correct {setting}, or leave it out and jira-send looks it up"),
-                    );
-                    continue;
-                }
-                (Ok(id), _) => {
-                    checks.ok(check, format!("{id} (the site's tenant_info says so)"));
-                    true
-                }
-                (Err(error), Some(given)) => {
-                    checks.warn(
-                        check,
-                        format!("{given}, but the site cannot confirm it: {error}"),
-                        format!("check {}", settings.site_setting),
-                    );
-                    false
-                }
-                (Err(error), None) => {
-                    let fix = format!("check {}, or pass --cloud-id", settings.site_setting);
-                    checks.fail(check, &error, fix);
-                    continue;
-                }
-            };
-            // 4. The token, freshly issued: a cached one would prove nothing.
-            match session.fresh_token().await {
-                Ok(()) => checks.ok(
-                    format!("token {}", site.name),
-                    "the token endpoint issued an access token",
-                ),
-                Err(error) => {
-                    checks.fail(
-                        format!("token {}", site.name),
-                        &error,
-                        "check JIRA_CLIENT_ID and JIRA_CLIENT_SECRET against the credential in Jira \
-                         (Settings → Apps → OAuth credentials); recreate it if it was revoked",
-                    );
-                    continue;
-                }
-            }
-            // 5. Each API's permission.
-            for api in args.apis.iter().map(|a| api(*a)) {
-                let call = Call {
-                    method: Method::GET,
-                    api,
-                    operation: probe(api),
-                    body: None,
-                    subject: None,
-                };
-                let check = format!("permission {} {}", api.permission(), site.name);
-                match session
-                    .call(&call)
-                    .await
-                    .map(|answer| answer::permission(api, &answer))
-                {
-                    // Only with a cloud id the site confirmed does a 404 say anything about
-                    // the permission: for an unknown cloud, the answer is 404 too.
-                    Ok(Permission::Answered) if verified => checks.ok(
-                        check,
-                        format!(
-                            "the {} API answered for this cloud without refusing the credential \
-                             (404 for a key that cannot exist; a missing permission is 403)",
-                            api.permission()
-                        ),
-                    ),
-                    Ok(Permission::Answered) => checks.warn(
-                        check,
-                        "404: the probe key does not exist, or the cloud id is wrong; the site \
-                         could not confirm the cloud id, so the permission is unknown",
-                        "fix the cloud id check above, then run doctor again",
-                    ),
-                    Ok(Permission::Missing(error)) => checks.fail(
-                        check,
-                        &error,
-                        format!(
-                            "edit the OAuth credential in Jira (Settings → Apps → OAuth credentials) and \
-                             add the {} permission",
-                            api.permission()
-                        ),
-                    ),
-                    Ok(Permission::Unexpected(status)) => checks.warn(
-                        check,
-                        format!("unexpected answer {status} to a probe"),
-                        "run with -vv and compare with Jira's status page",
-                    ),
-                    Err(error) => checks.fail(check, &error, "see the checks above"),
-                }
-            }
-        }
-    })?;
-
-    // 6. The cache directory.
-    match &settings.cache_dir {
-        Some(dir) => {
-            let probe = dir.join(".doctor-probe");
-            let written = fs::write_private(&probe, b"ok").and_then(|()| std::fs::remove_file(&probe));
-            match written {
-                Ok(()) if fs::is_private_dir(dir) => checks.ok("cache directory", dir.display().to_string()),
-                Ok(()) => checks.warn(
-                    "cache directory",
-                    format!("{} is readable by others", dir.display()),
-                    format!("chmod 700 {}", dir.display()),
-                ),
-                Err(e) => checks.warn(
-                    "cache directory",
-                    format!("{} is not writable: {e}", dir.display()),
-                    "set JIRA_SEND_CACHE_DIR to a writable directory (tokens are not cached meanwhile)",
-                ),
-            }
-        }
-        None => checks.warn(
-            "cache directory",
-            "none could be determined",
-            "set JIRA_SEND_CACHE_DIR",
+/// Whether `url`'s host can be reached: any answer, a redirect included, shows it can.
+async fn reach(client: &Client, url: &Url, env: &Env) -> Check {
+    let host = url.host_str().unwrap_or_default();
+    let mut root = url.clone();
+    root.set_path("/");
+    root.set_query(None);
+    let proxy = proxy(env, url.scheme());
+    match client.get(root).send().await {
+        Ok(_) => Check::ok(format!("reach {host}"), reached(url, proxy.as_deref())),
+        Err(e) => Check::fail(
+            format!("reach {host}"),
+            &http::unanswered(&e, &format!("connecting to {host}")),
+            fix(http::failure(&e), url, proxy.as_deref()),
         ),
     }
-    // 7. The outbox.
-    if let Some(dir) = &settings.outbox_dir {
-        match Outbox::new(dir).pending(None).len() {
-            0 => checks.ok("outbox", "empty"),
-            n => checks.warn(
-                "outbox",
-                format!(
-                    "{} in {}",
-                    crate::plural::count(n, "undelivered report", "undelivered reports"),
-                    dir.display()
-                ),
-                "run `jira-send flush` once Jira is reachable",
-            ),
+}
+
+/// One site's cloud id, token and permissions, each needing the one before.
+async fn site_checks(session: &mut Session<'_>, apis: &[Api], settings: &Settings, env: &Env) -> Vec<Check> {
+    let (check, verified) = cloud_id(session, settings, env).await;
+    let mut checks = vec![check];
+    let Some(verified) = verified else {
+        return checks;
+    };
+    let check = token(session).await;
+    let failed = check.failed();
+    checks.push(check);
+    if !failed {
+        for api in apis {
+            checks.push(permission(session, *api, verified).await);
         }
     }
+    checks
+}
 
-    print(&checks, settings.output);
-    Ok(checks.exit())
+/// The cloud id, from the site itself: a configured or cached one that differs
+/// would send every report to another cloud. With the verdict, whether to go on
+/// (`Some`), and whether the site confirmed the cloud id.
+async fn cloud_id(session: &mut Session<'_>, settings: &Settings, env: &Env) -> (Check, Option<bool>) {
+    let site = session.site;
+    let check = format!("cloud id {}", site.name);
+    let configured = settings.configured_cloud_id(Some(site), env);
+    match (session.look_up_cloud_id().await, configured) {
+        (Ok(id), Some(given)) if id != given => {
+            let setting = settings
+                .cloud_id_setting(Some(site), env)
+                .unwrap_or_else(|| "--cloud-id".into());
+            let error = Error::usage(format!(
+                "{setting} is {given}, but {} says its cloud id is {id}",
+                site.name
+            ));
+            let fix = format!("correct {setting}, or leave it out and jira-send looks it up");
+            (Check::fail(check, &error, fix), None)
+        }
+        (Ok(id), _) => (
+            Check::ok(check, format!("{id} (the site's tenant_info says so)")),
+            Some(true),
+        ),
+        (Err(error), Some(given)) => (
+            Check::warn(
+                check,
+                format!("{given}, but the site cannot confirm it: {error}"),
+                format!("check {}", settings.site_setting),
+            ),
+            Some(false),
+        ),
+        (Err(error), None) => {
+            let fix = format!("check {}, or pass --cloud-id", settings.site_setting);
+            (Check::fail(check, &error, fix), None)
+        }
+    }
+}
+
+/// The token, freshly issued: a cached one would prove nothing.
+async fn token(session: &mut Session<'_>) -> Check {
+    let check = format!("token {}", session.site.name);
+    match session.fresh_token().await {
+        Ok(()) => Check::ok(check, "the token endpoint issued an access token"),
+        Err(error) => Check::fail(
+            check,
+            &error,
+            "check JIRA_CLIENT_ID and JIRA_CLIENT_SECRET against the credential in Jira \
+             (Settings → Apps → OAuth credentials); recreate it if it was revoked",
+        ),
+    }
+}
+
+/// An API's permission, by asking for a key that cannot exist. Only with a cloud
+/// id the site confirmed (`verified`) does a 404 say anything about the permission:
+/// for an unknown cloud, the answer is 404 too.
+async fn permission(session: &mut Session<'_>, api: Api, verified: bool) -> Check {
+    let call = Call {
+        method: Method::GET,
+        api,
+        operation: probe(api),
+        body: None,
+        subject: None,
+    };
+    let check = format!("permission {} {}", api.permission(), session.site.name);
+    match session
+        .call(&call)
+        .await
+        .map(|answer| answer::permission(api, &answer))
+    {
+        Ok(Permission::Answered) if verified => Check::ok(
+            check,
+            format!(
+                "the {} API answered for this cloud without refusing the credential \
+                 (404 for a key that cannot exist; a missing permission is 403)",
+                api.permission()
+            ),
+        ),
+        Ok(Permission::Answered) => Check::warn(
+            check,
+            "404: the probe key does not exist, or the cloud id is wrong; the site \
+             could not confirm the cloud id, so the permission is unknown",
+            "fix the cloud id check above, then run doctor again",
+        ),
+        Ok(Permission::Missing(error)) => Check::fail(
+            check,
+            &error,
+            format!(
+                "edit the OAuth credential in Jira (Settings → Apps → OAuth credentials) and \
+                 add the {} permission",
+                api.permission()
+            ),
+        ),
+        Ok(Permission::Unexpected(status)) => Check::warn(
+            check,
+            format!("unexpected answer {status} to a probe"),
+            "run with -vv and compare with Jira's status page",
+        ),
+        Err(error) => Check::fail(check, &error, "see the checks above"),
+    }
+}
+
+/// The cache directory: writable, and readable by the user only.
+fn cache_dir(settings: &Settings) -> Check {
+    const CHECK: &str = "cache directory";
+    let Some(dir) = &settings.cache_dir else {
+        return Check::warn(CHECK, "none could be determined", "set JIRA_SEND_CACHE_DIR");
+    };
+    let probe = dir.join(".doctor-probe");
+    match fs::write_private(&probe, b"ok").and_then(|()| fs::remove(&probe)) {
+        Ok(()) if fs::is_private_dir(dir) => Check::ok(CHECK, dir.display().to_string()),
+        Ok(()) => Check::warn(
+            CHECK,
+            format!("{} is readable by others", dir.display()),
+            format!("chmod 700 {}", dir.display()),
+        ),
+        Err(e) => Check::warn(
+            CHECK,
+            format!("{} is not writable: {e}", dir.display()),
+            "set JIRA_SEND_CACHE_DIR to a writable directory (tokens are not cached meanwhile)",
+        ),
+    }
+}
+
+/// The outbox, where there is one: empty, or how many reports wait in it.
+fn outbox(settings: &Settings) -> Option<Check> {
+    let dir = settings.outbox_dir.as_ref()?;
+    Some(match Outbox::new(dir).pending(None).len() {
+        0 => Check::ok("outbox", "empty"),
+        n => Check::warn(
+            "outbox",
+            format!(
+                "{} in {}",
+                crate::plural::count(n, "undelivered report", "undelivered reports"),
+                dir.display()
+            ),
+            "run `jira-send flush` once Jira is reachable",
+        ),
+    })
 }
 
 fn api(name: ApiName) -> Api {
@@ -393,31 +362,4 @@ fn proxy(env: &Env, scheme: &str) -> Option<String> {
         }
         _ => value.to_owned(),
     })
-}
-
-fn print(checks: &Checks, output: Output) {
-    let text = match output {
-        Output::Json => {
-            let json = json!({"command": "doctor", "checks": checks.0, "exitCode": checks.exit()});
-            format!("{}\n", serde_json::to_string_pretty(&json).expect("serializes"))
-        }
-        Output::Text => {
-            let mut text = String::new();
-            for check in &checks.0 {
-                let mark = match check.status {
-                    Status::Ok => "ok  ",
-                    Status::Warning => "warn",
-                    Status::Fail => "FAIL",
-                };
-                text.push_str(&format!("{mark}  {}: {}\n", check.check, check.detail));
-                if let (Some(fix), false) = (&check.fix, check.status == Status::Ok) {
-                    text.push_str(&format!("      fix: {fix}\n"));
-                }
-            }
-            text
-        }
-    };
-    let _ = std::io::stdout()
-        .lock()
-        .write_all(crate::mask::mask(&text).as_bytes());
 }

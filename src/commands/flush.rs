@@ -1,18 +1,15 @@
 //! `jira-send flush`: deliver what the outbox holds, oldest first; or, with `--list`,
 //! show it; with `--drop ID` or `--drop-all`, discard it.
 
-use std::io::Write as _;
-
-use serde_json::json;
 use tracing::warn;
 
-use crate::cli::{FlushArgs, Output};
+use crate::cli::FlushArgs;
 use crate::clock::Clock;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
 use crate::keys::KeySet;
-use crate::outbox::{self, Kind, Listed, Outbox, SetAside, State};
-use crate::report::{Report, print_json};
+use crate::outbox::{self, Listed, Outbox, State};
+use crate::report::{self, Report};
 use crate::send;
 use crate::settings::Settings;
 
@@ -24,7 +21,13 @@ pub fn run(args: &FlushArgs, settings: &Settings, env: &Env, clock: &dyn Clock) 
     let outbox = Outbox::new(dir);
     if args.list {
         let listed = outbox.list(clock.now());
-        return Ok(show(settings, env, "entries", &listed, Exit::Success));
+        return Ok(report::outbox::show(
+            settings,
+            env,
+            "entries",
+            &listed,
+            Exit::Success,
+        ));
     }
     if args.drop_all || !args.drop.is_empty() {
         return drop(args, &outbox, settings, env, clock);
@@ -52,25 +55,7 @@ pub fn run(args: &FlushArgs, settings: &Settings, env: &Env, clock: &dyn Clock) 
     if report.sites.is_empty() && set_aside.is_empty() {
         report.notice = Some("the outbox is empty: nothing to deliver".into());
     }
-    let mut report = report.finish(settings.fail_on);
-    // A file set aside as corrupt or ignored needs a person: an input error. Rejected
-    // entities already count in their site's report.
-    if set_aside.iter().any(|s| s.kind != Kind::Rejected) {
-        report.exit_code = report.exit_code.worst(Exit::Usage);
-    }
-    match settings.output {
-        Output::Json => {
-            let mut json = serde_json::to_value(&report).expect("reports serialize");
-            json["setAside"] = serde_json::to_value(&set_aside).expect("serializes");
-            print_json(&json);
-        }
-        Output::Text => {
-            report.print(Output::Text);
-            print(&set_aside.iter().map(describe_set_aside).collect::<String>());
-        }
-    }
-    crate::report::github::publish(env, &report);
-    Ok(report.exit_code)
+    Ok(report::outbox::flushed(report, &set_aside, settings, env))
 }
 
 /// `--drop ID…` or `--drop-all`: every id is checked before anything is dropped. In a
@@ -103,7 +88,13 @@ fn drop(
     };
     if settings.dry_run {
         let chosen: Vec<Listed> = chosen.into_iter().cloned().collect();
-        return Ok(show(settings, env, "dropped", &chosen, Exit::Success));
+        return Ok(report::outbox::show(
+            settings,
+            env,
+            "dropped",
+            &chosen,
+            Exit::Success,
+        ));
     }
     let mut dropped = Vec::new();
     let mut exit = Exit::Success;
@@ -111,102 +102,10 @@ fn drop(
         match outbox.drop_entry(&entry.id, now) {
             Ok(listed) => dropped.push(listed),
             Err(why) => {
-                crate::report::print_error(&Error::usage(why));
+                report::print_error(&Error::usage(why));
                 exit = Exit::Usage;
             }
         }
     }
-    Ok(show(settings, env, "dropped", &dropped, exit))
-}
-
-/// Prints `--list` or `--drop` output: under `--output json`, `{"command": "flush",
-/// "dryRun", "<what>": [...], "exitCode"}`.
-fn show(settings: &Settings, env: &Env, what: &str, listed: &[Listed], exit: Exit) -> Exit {
-    match settings.output {
-        Output::Json => {
-            let mut json = json!({"command": "flush", "dryRun": settings.dry_run});
-            json[what] = serde_json::to_value(listed).expect("serializes");
-            json["exitCode"] = json!(exit);
-            print_json(&json);
-        }
-        Output::Text => {
-            let mut text = String::new();
-            if listed.is_empty() {
-                text.push_str(match what {
-                    "dropped" => "nothing dropped\n",
-                    _ => "the outbox is empty\n",
-                });
-            }
-            for entry in listed {
-                if what == "dropped" {
-                    text.push_str(if settings.dry_run {
-                        "would drop "
-                    } else {
-                        "dropped "
-                    });
-                }
-                text.push_str(&describe(entry));
-            }
-            print(&text);
-        }
-    }
-    crate::report::github::publish_exit(env, exit);
-    exit
-}
-
-/// One line (two with an error) for `entry`:
-/// `1700000000000-acme_atlassian_net-1a2b3c4d  queued  build  acme.atlassian.net  1 entity  2h 5m`.
-fn describe(entry: &Listed) -> String {
-    let state = match entry.state {
-        State::Queued => "queued",
-        State::Rejected => "rejected",
-        State::Corrupt => "corrupt",
-        State::Ignored => "ignored",
-    };
-    let mut line = format!("{}  {state}", entry.id);
-    if let Some(command) = &entry.command {
-        line.push_str(&format!("  {command}"));
-    }
-    if let Some(site) = &entry.site {
-        line.push_str(&format!("  {site}"));
-    }
-    if entry.command.is_some() {
-        let plural = if entry.entities == 1 { "entity" } else { "entities" };
-        line.push_str(&format!("  {} {plural}", entry.entities));
-    }
-    if let Some(age) = entry.age_seconds {
-        line.push_str(&format!("  {} old", outbox::age(age)));
-    }
-    if entry.stale {
-        line.push_str(&format!(
-            "  (stale: older than {} days)",
-            outbox::STALE_AFTER.num_days()
-        ));
-    }
-    line.push('\n');
-    if let Some(error) = &entry.last_error {
-        line.push_str(&format!("    last error: {error}\n"));
-    }
-    line
-}
-
-fn describe_set_aside(set_aside: &SetAside) -> String {
-    match &set_aside.moved_to {
-        Some(target) => format!(
-            "set aside: {} → {} ({})\n",
-            set_aside.file.display(),
-            target.display(),
-            set_aside.reason
-        ),
-        None => format!(
-            "ignored: {} ({}); left where it is, never sent\n",
-            set_aside.file.display(),
-            set_aside.reason
-        ),
-    }
-}
-
-fn print(text: &str) {
-    // A closed stdout (`| head`) is not worth a panic.
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    Ok(report::outbox::show(settings, env, "dropped", &dropped, exit))
 }

@@ -8,7 +8,6 @@
 //! decision made during the last interval is not missed. A 2xx without a gating
 //! status is asked again, then is an unknown outcome (exit 4), never "invalid".
 
-use std::io::Write as _;
 use std::time::Duration;
 
 use reqwest::Method;
@@ -20,7 +19,7 @@ use super::deployment::DeploymentKey;
 use super::finish;
 use crate::answer::{self, Gating};
 use crate::api::{Api, Call, checked_segment};
-use crate::cli::{GateArgs, Output};
+use crate::cli::GateArgs;
 use crate::clock::Clock;
 use crate::context::RunContext;
 use crate::env::Env;
@@ -29,6 +28,7 @@ use crate::http;
 use crate::http::retry::deadline_in;
 use crate::keys::KeySet;
 use crate::report::Report;
+use crate::report::gate::GateStatus;
 use crate::send::{self, Session};
 use crate::settings::Settings;
 
@@ -85,87 +85,11 @@ pub fn run(args: &GateArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
     })?;
     let status = status?;
 
-    let exit = status.exit();
-    let text = match settings.output {
-        Output::Json => {
-            let json = json!({
-                "command": "gate",
-                "dryRun": false,
-                "site": site.name,
-                "cloudId": cloud_id,
-                "deployment": subject,
-                "gatingStatus": status.status,
-                "updatedTimestamp": status.answer.get("updatedTimestamp"),
-                "details": status.details(),
-                "polls": status.polls,
-                "exitCode": exit,
-            });
-            format!("{}\n", serde_json::to_string_pretty(&json).expect("serializes"))
-        }
-        Output::Text => status.text(&key, &site.name),
-    };
-    let _ = std::io::stdout()
-        .lock()
-        .write_all(crate::mask::mask(&text).as_bytes());
-    Ok(exit)
-}
-
-/// The last gating status read.
-#[derive(Debug)]
-struct Status {
-    /// `allowed`, `prevented`, `awaiting`, `invalid` (or `expired`), as Jira said it.
-    status: String,
-    answer: Value,
-    polls: u32,
-}
-
-impl Status {
-    fn decided(&self) -> bool {
-        self.status != "awaiting"
-    }
-
-    fn exit(&self) -> Exit {
-        match self.status.as_str() {
-            "allowed" => Exit::Success,
-            "prevented" | "expired" => Exit::GatePrevented,
-            "awaiting" => Exit::GateTimeout,
-            _ => Exit::Rejected,
-        }
-    }
-
-    /// The change-request issues: `[{"issueKey", "issueLink"}]`.
-    fn details(&self) -> Vec<Value> {
-        self.answer
-            .get("details")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(|d| json!({"issueKey": d.get("issueKey"), "issueLink": d.get("issueLink")}))
-            .collect()
-    }
-
-    fn text(&self, key: &DeploymentKey, site: &str) -> String {
-        let mut text = format!(
-            "{site}: deployment {} of {} to {}: {}\n",
-            key.number, key.pipeline_id, key.environment_id, self.status
-        );
-        for detail in self.details() {
-            let field = |name: &str| detail.get(name).and_then(Value::as_str).unwrap_or("").to_owned();
-            text.push_str(&format!(
-                "  change request {}  {}\n",
-                field("issueKey"),
-                field("issueLink")
-            ));
-        }
-        if self.status == "invalid" {
-            text.push_str(&format!("  Jira says: {}\n", self.answer));
-        }
-        text
-    }
+    Ok(status.print(settings.output, &site.name, cloud_id.as_deref(), &subject))
 }
 
 /// Asks until the gate is decided, or once without `--wait`.
-async fn poll(session: &mut Session<'_>, call: &Call, args: &GateArgs) -> Result<Status> {
+async fn poll(session: &mut Session<'_>, call: &Call, args: &GateArgs) -> Result<GateStatus> {
     let started = Instant::now();
     let mut polls = 0;
     let mut last = false;
@@ -173,14 +97,14 @@ async fn poll(session: &mut Session<'_>, call: &Call, args: &GateArgs) -> Result
         polls += 1;
         let answer = session.call(call).await?;
         let status = match answer::gating(call, &answer)? {
-            Gating::Status { status, answer } => Status {
+            Gating::Status { status, answer } => GateStatus {
                 status,
                 answer,
                 polls,
             },
             Gating::NotRecorded(_) if args.wait && started.elapsed() < NOT_RECORDED_GRACE => {
                 info!("no gating status recorded yet; asking again");
-                Status {
+                GateStatus {
                     status: "awaiting".into(),
                     answer: Value::Null,
                     polls,

@@ -5,7 +5,11 @@
 //! The transport hands over what each site came to ([`SiteOutcome`], [`SitePlan`]);
 //! only this module turns outcomes into what is printed and into the exit code.
 
+pub mod doctor;
+pub mod gate;
 pub mod github;
+pub mod outbox;
+mod text;
 
 use std::io::Write as _;
 
@@ -15,11 +19,10 @@ use serde_json::Value;
 use crate::answer::{Outcome, Rejection};
 use crate::api::Api;
 use crate::api::Request;
-use crate::cli::{FailOn, Output};
+use crate::cli::FailOn;
 use crate::error::Exit;
 use crate::keys::KeySet;
 use crate::mask;
-use crate::plural::count;
 use crate::send::{Delivered, Signal, SiteOutcome, SitePlan};
 
 /// The result for one Jira site.
@@ -231,144 +234,6 @@ impl<'a> Report<'a> {
         self.exit_code = exit;
         self
     }
-
-    /// Prints the report on stdout, secrets masked. Requests that could be neither
-    /// delivered nor saved are printed too: in the JSON report, or on stderr beside the
-    /// text one.
-    pub fn print(&self, output: Output) {
-        let text = match output {
-            Output::Json => {
-                let mut json = serde_json::to_string_pretty(self).expect("reports serialize");
-                json.push('\n');
-                json
-            }
-            Output::Text => self.text(),
-        };
-        // A closed stdout (`| head`) is not worth a panic.
-        let _ = std::io::stdout().lock().write_all(mask::mask(&text).as_bytes());
-        for site in &self.sites {
-            site.print_unsaved(output);
-        }
-    }
-
-    fn text(&self) -> String {
-        let mut out = String::new();
-        if let Some(notice) = &self.notice {
-            out.push_str(notice);
-            out.push('\n');
-        }
-        if !self.issue_keys.is_empty() && self.sites.iter().any(|s| matches!(s.requests, Requests::Sent(_))) {
-            out.push_str(&format!("issue keys: {}\n", self.issue_keys.keys().join(", ")));
-        }
-        for site in &self.sites {
-            let noun = match (self.command, self.api) {
-                ("delete", _) => ("deletion", "deletions"),
-                (_, Some(Api::Builds)) => ("build", "builds"),
-                (_, Some(Api::Deployments)) => ("deployment", "deployments"),
-                (_, Some(Api::FeatureFlags)) => ("feature flag", "feature flags"),
-                (_, Some(Api::Devinfo)) => ("devinfo entity", "devinfo entities"),
-                (_, None) => ("entity", "entities"),
-            };
-            site.text(noun, &mut out);
-        }
-        out
-    }
-}
-
-impl SiteReport {
-    /// Says on stderr that undelivered requests could not be saved, and why; in text
-    /// output, prints them there too (the JSON report holds them).
-    #[allow(clippy::print_stderr)]
-    fn print_unsaved(&self, output: Output) {
-        let (Some(why), Some(requests)) = (&self.outbox_error, &self.undelivered) else {
-            return;
-        };
-        let name = self.site.as_deref().unwrap_or("jira");
-        let mut text = format!(
-            "jira-send: error: {name}: {} could not be saved ({why}); ",
-            count(requests.len(), "undelivered request", "undelivered requests")
-        );
-        if output == Output::Json {
-            text.push_str("they are in the JSON report (\"undelivered\")\n");
-        } else {
-            text.push_str("here they are, to send later with `jira-send send FILE`:\n");
-            for request in requests {
-                text.push_str(&format!("{} {}\n", request.method, request.url));
-                if let Some(body) = &request.body {
-                    text.push_str(&serde_json::to_string(body).expect("serializes"));
-                    text.push('\n');
-                }
-            }
-        }
-        eprint!("{}", mask::mask(&text));
-    }
-
-    fn text(&self, (one, many): (&str, &str), out: &mut String) {
-        let name = self.site.as_deref().unwrap_or("(no site configured)");
-        match &self.requests {
-            Requests::Planned(requests) => {
-                out.push_str(&format!(
-                    "dry run for {name}: {} (nothing sent)\n",
-                    count(requests.len(), "request", "requests")
-                ));
-                for request in requests {
-                    out.push_str(&format!("{} {}\n", request.method, request.url));
-                    if let Some(body) = &request.body {
-                        let body = serde_json::to_string_pretty(body).expect("serializes");
-                        out.push_str(&format!("{body}\n"));
-                    }
-                }
-            }
-            Requests::Sent(sent) => {
-                out.push_str(&format!(
-                    "{name}: {} accepted, {} rejected ({})\n",
-                    count(self.accepted.len(), one, many),
-                    self.rejected.len(),
-                    count(*sent, "request", "requests")
-                ));
-                for key in &self.accepted {
-                    out.push_str(&format!("  accepted  {}\n", describe_key(key)));
-                }
-                for rejection in &self.rejected {
-                    out.push_str(&format!(
-                        "  rejected  {}: {}\n",
-                        describe_key(&rejection.key),
-                        rejection.errors.join("; ")
-                    ));
-                }
-                if !self.unknown_issue_keys.is_empty() {
-                    out.push_str(&format!(
-                        "  unknown issue keys (not in this Jira site): {}\n",
-                        self.unknown_issue_keys.join(", ")
-                    ));
-                }
-                if let Some(error) = &self.error {
-                    out.push_str(&format!("  error: {error}\n"));
-                }
-                if let Some(path) = &self.outbox {
-                    out.push_str(&format!("  saved to the outbox: {path}\n"));
-                }
-                if let Some(why) = &self.outbox_error {
-                    out.push_str(&format!("  NOT saved: {why}\n"));
-                }
-            }
-        }
-    }
-}
-
-/// `pipelineId=acme/app buildNumber=42`.
-fn describe_key(key: &Value) -> String {
-    match key {
-        Value::Object(fields) => fields
-            .iter()
-            .map(|(k, v)| match v {
-                Value::String(s) => format!("{k}={s}"),
-                other => format!("{k}={other}"),
-            })
-            .collect::<Vec<_>>()
-            .join(" "),
-        other => other.to_string(),
-    }
 }
 
 /// Prints an error that ended the run, whatever the log level: a pipeline log must
@@ -380,8 +245,16 @@ pub fn print_error(error: &crate::error::Error) {
 
 /// Prints one JSON value on stdout, secrets masked.
 pub fn print_json(value: &Value) {
-    let text = format!("{}\n", serde_json::to_string_pretty(value).expect("serializes"));
-    let _ = std::io::stdout().lock().write_all(mask::mask(&text).as_bytes());
+    print_text(&format!(
+        "{}\n",
+        serde_json::to_string_pretty(value).expect("serializes")
+    ));
+}
+
+/// Prints `text` on stdout, secrets masked.
+pub fn print_text(text: &str) {
+    // A closed stdout (`| head`) is not worth a panic.
+    let _ = std::io::stdout().lock().write_all(mask::mask(text).as_bytes());
 }
 
 #[cfg(test)]

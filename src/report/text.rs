@@ -1,0 +1,149 @@
+//! The report as people read it: one line per site and one per entity, what was
+//! planned in a dry run, and the requests that could be neither delivered nor saved.
+
+use serde_json::Value;
+
+use super::{Report, Requests, SiteReport, print_text};
+use crate::api::Api;
+use crate::cli::Output;
+use crate::mask;
+use crate::plural::count;
+
+impl Report<'_> {
+    /// Prints the report on stdout, secrets masked. Requests that could be neither
+    /// delivered nor saved are printed too: in the JSON report, or on stderr beside the
+    /// text one.
+    pub fn print(&self, output: Output) {
+        let text = match output {
+            Output::Json => {
+                let mut json = serde_json::to_string_pretty(self).expect("reports serialize");
+                json.push('\n');
+                json
+            }
+            Output::Text => self.text(),
+        };
+        print_text(&text);
+        for site in &self.sites {
+            site.print_unsaved(output);
+        }
+    }
+
+    fn text(&self) -> String {
+        let mut out = String::new();
+        if let Some(notice) = &self.notice {
+            out.push_str(notice);
+            out.push('\n');
+        }
+        if !self.issue_keys.is_empty() && self.sites.iter().any(|s| matches!(s.requests, Requests::Sent(_))) {
+            out.push_str(&format!("issue keys: {}\n", self.issue_keys.keys().join(", ")));
+        }
+        for site in &self.sites {
+            let noun = match (self.command, self.api) {
+                ("delete", _) => ("deletion", "deletions"),
+                (_, Some(Api::Builds)) => ("build", "builds"),
+                (_, Some(Api::Deployments)) => ("deployment", "deployments"),
+                (_, Some(Api::FeatureFlags)) => ("feature flag", "feature flags"),
+                (_, Some(Api::Devinfo)) => ("devinfo entity", "devinfo entities"),
+                (_, None) => ("entity", "entities"),
+            };
+            site.text(noun, &mut out);
+        }
+        out
+    }
+}
+
+impl SiteReport {
+    /// Says on stderr that undelivered requests could not be saved, and why; in text
+    /// output, prints them there too (the JSON report holds them).
+    #[allow(clippy::print_stderr)]
+    fn print_unsaved(&self, output: Output) {
+        let (Some(why), Some(requests)) = (&self.outbox_error, &self.undelivered) else {
+            return;
+        };
+        let name = self.site.as_deref().unwrap_or("jira");
+        let mut text = format!(
+            "jira-send: error: {name}: {} could not be saved ({why}); ",
+            count(requests.len(), "undelivered request", "undelivered requests")
+        );
+        if output == Output::Json {
+            text.push_str("they are in the JSON report (\"undelivered\")\n");
+        } else {
+            text.push_str("here they are, to send later with `jira-send send FILE`:\n");
+            for request in requests {
+                text.push_str(&format!("{} {}\n", request.method, request.url));
+                if let Some(body) = &request.body {
+                    text.push_str(&serde_json::to_string(body).expect("serializes"));
+                    text.push('\n');
+                }
+            }
+        }
+        eprint!("{}", mask::mask(&text));
+    }
+
+    fn text(&self, (one, many): (&str, &str), out: &mut String) {
+        let name = self.site.as_deref().unwrap_or("(no site configured)");
+        match &self.requests {
+            Requests::Planned(requests) => {
+                out.push_str(&format!(
+                    "dry run for {name}: {} (nothing sent)\n",
+                    count(requests.len(), "request", "requests")
+                ));
+                for request in requests {
+                    out.push_str(&format!("{} {}\n", request.method, request.url));
+                    if let Some(body) = &request.body {
+                        let body = serde_json::to_string_pretty(body).expect("serializes");
+                        out.push_str(&format!("{body}\n"));
+                    }
+                }
+            }
+            Requests::Sent(sent) => {
+                out.push_str(&format!(
+                    "{name}: {} accepted, {} rejected ({})\n",
+                    count(self.accepted.len(), one, many),
+                    self.rejected.len(),
+                    count(*sent, "request", "requests")
+                ));
+                for key in &self.accepted {
+                    out.push_str(&format!("  accepted  {}\n", describe_key(key)));
+                }
+                for rejection in &self.rejected {
+                    out.push_str(&format!(
+                        "  rejected  {}: {}\n",
+                        describe_key(&rejection.key),
+                        rejection.errors.join("; ")
+                    ));
+                }
+                if !self.unknown_issue_keys.is_empty() {
+                    out.push_str(&format!(
+                        "  unknown issue keys (not in this Jira site): {}\n",
+                        self.unknown_issue_keys.join(", ")
+                    ));
+                }
+                if let Some(error) = &self.error {
+                    out.push_str(&format!("  error: {error}\n"));
+                }
+                if let Some(path) = &self.outbox {
+                    out.push_str(&format!("  saved to the outbox: {path}\n"));
+                }
+                if let Some(why) = &self.outbox_error {
+                    out.push_str(&format!("  NOT saved: {why}\n"));
+                }
+            }
+        }
+    }
+}
+
+/// `pipelineId=acme/app buildNumber=42`.
+fn describe_key(key: &Value) -> String {
+    match key {
+        Value::Object(fields) => fields
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => format!("{k}={s}"),
+                other => format!("{k}={other}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.to_string(),
+    }
+}
