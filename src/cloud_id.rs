@@ -58,7 +58,7 @@ pub fn cached(cache_dir: Option<&Path>, site: &Site) -> Option<String> {
 pub fn forget(cache_dir: Option<&Path>, site: &Site) {
     if let Some(dir) = cache_dir {
         let path = cache_path(dir, site);
-        match std::fs::remove_file(&path) {
+        match fs::remove(&path) {
             Ok(()) => debug!("dropped the cached cloud id {}", path.display()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => warn!("cannot drop the cached cloud id {}: {e}", path.display()),

@@ -1,6 +1,7 @@
-//! Files: the only module that opens one. Private files (the cache directory, mode
-//! 0700; files only the user can read, mode 0600) written atomically, and bounded reads
-//! of regular files.
+//! Files: the only module that opens, writes, moves or removes one. Private files (the
+//! cache directory, mode 0700; files only the user can read, mode 0600) written
+//! atomically, their lock files, bounded reads of regular files, and the appends to a
+//! file a CI system hands over for results.
 //!
 //! A write goes to a temporary file in the same directory, which is then renamed to
 //! the target: a reader sees the old file or the new one, never half of one, even if
@@ -110,6 +111,42 @@ fn sync_dir(path: &Path) {
 /// Removes the file `path`.
 pub fn remove(path: &Path) -> io::Result<()> {
     std::fs::remove_file(path)
+}
+
+/// Moves the file `from` to `to`.
+pub fn rename(from: &Path, to: &Path) -> io::Result<()> {
+    std::fs::rename(from, to)
+}
+
+/// The names of the entries of `dir`, sorted; none if it cannot be read.
+pub fn names(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Opens the lock file `path` (created empty, mode 0600, if missing), to lock it.
+pub fn open_lock(path: &Path) -> io::Result<File> {
+    let mut options = File::options();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// Appends `contents` to `path`, created if missing: a file a CI system hands over for
+/// results, such as `$GITHUB_OUTPUT`.
+pub fn append(path: &Path, contents: &[u8]) -> io::Result<()> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(contents))
 }
 
 /// Opens `path` (for writing too when `write`), refusing anything but a regular file.

@@ -100,11 +100,7 @@ impl TokenCache {
         if let Some(dir) = self.lock_path.parent() {
             fs::create_private_dir(dir).ok()?;
         }
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&self.lock_path)
+        let file = fs::open_lock(&self.lock_path)
             .map_err(|e| debug!("cannot open the lock {}: {e}", self.lock_path.display()))
             .ok()?;
         loop {

@@ -66,7 +66,7 @@ impl Outbox {
         for (folder, state) in [("rejected", State::Rejected), ("corrupt", State::Corrupt)] {
             let dir = self.dir.join(folder);
             listed.extend(
-                self.names(&dir)
+                fs::names(&dir)
                     .into_iter()
                     .filter(|name| !name.starts_with('.'))
                     .map(|name| describe(&dir.join(name), state, now)),
@@ -97,7 +97,7 @@ impl Outbox {
                 return Err(format!("{id} was delivered or dropped meanwhile"));
             }
         }
-        std::fs::remove_file(&path).map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+        fs::remove(&path).map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
         Ok(listed)
     }
 

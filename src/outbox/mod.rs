@@ -171,8 +171,7 @@ impl Outbox {
     pub fn pending(&self, site: Option<&str>) -> Vec<PathBuf> {
         self.recover();
         let marker = site.map(|s| format!("-{}-", host_suffix(s).to_ascii_lowercase()));
-        let mut files: Vec<PathBuf> = self
-            .names(&self.dir)
+        let mut files: Vec<PathBuf> = fs::names(&self.dir)
             .into_iter()
             .filter(|name| name.ends_with(".json") && !name.starts_with('.'))
             .filter(|name| marker.as_ref().is_none_or(|m| name.contains(m.as_str())))
@@ -181,18 +180,6 @@ impl Outbox {
             .collect();
         files.sort();
         files
-    }
-
-    /// The names of the entries of `dir`, sorted; none if it cannot be read.
-    fn names(&self, dir: &Path) -> Vec<String> {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return Vec::new();
-        };
-        let mut names: Vec<String> = entries
-            .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .collect();
-        names.sort();
-        names
     }
 
     /// The entry at `path`, read without claiming it (a dry run): `Err` says why it is
@@ -210,7 +197,7 @@ impl Outbox {
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         let moved = fs::create_private_dir(&folder).and_then(|()| {
             let target = free_name(&folder, &name);
-            std::fs::rename(path, &target).map(|()| target)
+            fs::rename(path, &target).map(|()| target)
         });
         match moved {
             Ok(target) => {
@@ -271,7 +258,7 @@ fn free_name(dir: &Path, name: &str) -> PathBuf {
 }
 
 fn remove(path: &Path) {
-    if let Err(e) = std::fs::remove_file(path) {
+    if let Err(e) = fs::remove(path) {
         warn!("cannot remove the outbox file {}: {e}", path.display());
     }
 }

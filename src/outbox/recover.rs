@@ -15,11 +15,7 @@ use crate::fs;
 impl Outbox {
     /// The lock writers share and recovery takes alone.
     fn lock_file(&self) -> io::Result<File> {
-        let mut options = File::options();
-        options.create(true).truncate(false).write(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        options.open(self.dir.join(".lock"))
+        fs::open_lock(&self.dir.join(".lock"))
     }
 
     /// Held while a file is written: the temporary it writes is not an orphan.
@@ -33,8 +29,7 @@ impl Outbox {
     /// incomplete ones. Only when no process is writing: then every temporary is an
     /// orphan.
     pub(super) fn recover(&self) {
-        let temporaries: Vec<PathBuf> = self
-            .names(&self.dir)
+        let temporaries: Vec<PathBuf> = fs::names(&self.dir)
             .into_iter()
             .filter(|name| name.starts_with(".tmp"))
             .map(|name| self.dir.join(name))
@@ -61,7 +56,7 @@ impl Outbox {
         match entry {
             Ok(entry) => {
                 let target = free_name(&self.dir, &entry.file_name());
-                match std::fs::rename(temporary, &target) {
+                match fs::rename(temporary, &target) {
                     Ok(()) => warn!(
                         "recovered {}: a complete outbox file that an interrupted jira-send had \
                          not yet queued",
@@ -76,7 +71,7 @@ impl Outbox {
                      ({why})",
                     temporary.display()
                 );
-                if let Err(e) = std::fs::remove_file(temporary) {
+                if let Err(e) = fs::remove(temporary) {
                     warn!("cannot remove {}: {e}", temporary.display());
                 }
             }

@@ -8,7 +8,6 @@
 //! the command (`accepted` for `gate`) is empty.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use tracing::warn;
@@ -154,12 +153,7 @@ fn cell(text: &str) -> String {
 }
 
 fn append(path: &str, text: &str) {
-    let written = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .and_then(|mut file| file.write_all(text.as_bytes()));
-    if let Err(e) = written {
+    if let Err(e) = crate::fs::append(std::path::Path::new(path), text.as_bytes()) {
         warn!("cannot write the step results to {path}: {e}");
     }
 }
