@@ -35,7 +35,8 @@ fn cache_path(dir: &Path, site: &Site) -> PathBuf {
     ))
 }
 
-/// The cached cloud id of `site`, if there is a well-formed one.
+/// The cached cloud id of `site`, if there is a well-formed one. (From async code,
+/// through [`cached_off_runtime`].)
 pub fn cached(cache_dir: Option<&Path>, site: &Site) -> Option<String> {
     let path = cache_path(cache_dir?, site);
     // Trusted like the token cache: a planted file must not redirect the requests.
@@ -52,6 +53,19 @@ pub fn cached(cache_dir: Option<&Path>, site: &Site) -> Option<String> {
         return None;
     }
     Some(cached.cloud_id)
+}
+
+/// [`cached`], read off the runtime's thread.
+pub async fn cached_off_runtime(cache_dir: Option<&Path>, site: &Site) -> Option<String> {
+    let (dir, site) = (cache_dir?.to_path_buf(), site.clone());
+    fs::off_runtime(move || cached(Some(&dir), &site)).await
+}
+
+/// Drops the cached cloud id of `site`, off the runtime's thread: Jira does not know
+/// it.
+pub async fn forget_off_runtime(cache_dir: Option<&Path>, site: &Site) {
+    let (dir, site) = (cache_dir.map(Path::to_path_buf), site.clone());
+    fs::off_runtime(move || forget(dir.as_deref(), &site)).await;
 }
 
 /// Drops the cached cloud id of `site`: Jira does not know it.
@@ -95,7 +109,8 @@ pub async fn look_up_fresh(
             cloud_id: cloud_id.clone(),
         };
         let bytes = serde_json::to_vec(&cached).expect("serializes");
-        if let Err(e) = fs::write_private(&cache_path(dir, site), &bytes) {
+        let path = cache_path(dir, site);
+        if let Err(e) = fs::off_runtime(move || fs::write_private(&path, &bytes)).await {
             warn!("cannot cache the cloud id: {e}");
         }
     }

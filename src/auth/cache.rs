@@ -21,7 +21,7 @@ use tracing::{debug, warn};
 use super::token::AccessToken;
 use crate::fs;
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct TokenCache {
     path: PathBuf,
     lock_path: PathBuf,
@@ -97,12 +97,16 @@ impl TokenCache {
     /// `deadline`. `None` means no lock could be had (no writable cache directory, or the
     /// wait ran out): the caller refreshes anyway, which costs at most one extra token.
     pub async fn lock(&self, deadline: Instant) -> Option<RefreshLock> {
-        if let Some(dir) = self.lock_path.parent() {
-            fs::create_private_dir(dir).ok()?;
-        }
-        let file = fs::open_lock(&self.lock_path)
-            .map_err(|e| debug!("cannot open the lock {}: {e}", self.lock_path.display()))
-            .ok()?;
+        let lock_path = self.lock_path.clone();
+        let file = fs::off_runtime(move || {
+            if let Some(dir) = lock_path.parent() {
+                fs::create_private_dir(dir)?;
+            }
+            fs::open_lock(&lock_path)
+        })
+        .await
+        .map_err(|e| debug!("cannot open the lock {}: {e}", self.lock_path.display()))
+        .ok()?;
         loop {
             match file.try_lock() {
                 Ok(()) => return Some(RefreshLock { _file: file }),

@@ -18,6 +18,7 @@ pub use token::{AccessToken, REFRESH_MARGIN};
 use crate::answer::token::{Lifetime, MAX_LIFETIME};
 use crate::answer::{self, Answer, limit};
 use crate::error::Result;
+use crate::fs;
 use crate::http::retry::Policy;
 use crate::settings::Credentials;
 
@@ -35,7 +36,7 @@ pub struct Tokens<'a> {
 impl Tokens<'_> {
     /// A token that is fresh now: from the cache, or newly fetched.
     pub async fn get(&self) -> Result<AccessToken> {
-        if let Some(token) = self.cached_fresh() {
+        if let Some(token) = self.cached_fresh().await {
             debug!("using the cached access token");
             return Ok(token);
         }
@@ -44,7 +45,7 @@ impl Tokens<'_> {
             Some(cache) => cache.lock(self.policy.deadline).await,
             None => None,
         };
-        if let Some(token) = self.cached_fresh() {
+        if let Some(token) = self.cached_fresh().await {
             debug!("another jira-send refreshed the access token");
             return Ok(token);
         }
@@ -58,7 +59,7 @@ impl Tokens<'_> {
             Some(cache) => cache.lock(self.policy.deadline).await,
             None => None,
         };
-        if let Some(token) = self.cached_fresh().filter(|t| !t.same_as(rejected)) {
+        if let Some(token) = self.cached_fresh().await.filter(|t| !t.same_as(rejected)) {
             return Ok(token);
         }
         self.fetch_and_store().await
@@ -70,17 +71,21 @@ impl Tokens<'_> {
         self.fetch_and_store().await
     }
 
-    fn cached_fresh(&self) -> Option<AccessToken> {
-        let token = self.cache.as_ref()?.load()?;
+    /// The cached token, if it is fresh now. The cache is read off the runtime's
+    /// thread, as it is written.
+    async fn cached_fresh(&self) -> Option<AccessToken> {
+        let cache = self.cache.clone()?;
+        let token = fs::off_runtime(move || cache.load()).await?;
         token.is_fresh(self.policy.clock.now()).then_some(token)
     }
 
     async fn fetch_and_store(&self) -> Result<AccessToken> {
         let token = self.fetch().await?;
-        if let Some(cache) = &self.cache
+        if let Some(cache) = self.cache.clone()
             && token.expires_at.is_some()
         {
-            cache.store(&token);
+            let stored = token.clone();
+            fs::off_runtime(move || cache.store(&stored)).await;
         }
         Ok(token)
     }

@@ -16,8 +16,8 @@ use crate::fs::{self, limit};
 
 /// A file this process holds the lock of.
 #[derive(Debug)]
-pub struct Claimed<'a> {
-    outbox: &'a Outbox,
+pub struct Claimed {
+    outbox: Outbox,
     pub path: PathBuf,
     pub entry: Entry,
     _lock: File,
@@ -34,7 +34,7 @@ pub(super) enum Refusal {
 impl Outbox {
     /// Takes `path` for this process. `None` if another process has it, it is gone,
     /// or it is not one to deliver: then it is set aside, with a warning.
-    pub fn claim(&self, path: &Path) -> Option<Claimed<'_>> {
+    pub fn claim(&self, path: &Path) -> Option<Claimed> {
         let file = match fs::open_regular(path, false) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
@@ -62,7 +62,7 @@ impl Outbox {
         }
         match read_entry(&file) {
             Ok(entry) => Some(Claimed {
-                outbox: self,
+                outbox: self.clone(),
                 path: path.to_path_buf(),
                 entry,
                 _lock: file,
@@ -79,7 +79,7 @@ impl Outbox {
     }
 }
 
-impl Claimed<'_> {
+impl Claimed {
     /// Jira answered every request: the file goes. If Jira rejected entities, the
     /// entry is kept in `rejected/` with Jira's reasons.
     pub fn delivered(self, rejected: &[Rejection]) {

@@ -38,7 +38,7 @@ mod recover;
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -133,18 +133,19 @@ pub enum Kind {
     Ignored,
 }
 
-/// The outbox directory, and what this process set aside in it.
-#[derive(Debug)]
+/// The outbox directory, and what this process set aside in it. Clones share what
+/// was set aside: a clone goes to the thread that does the blocking file work.
+#[derive(Clone, Debug)]
 pub struct Outbox {
     dir: PathBuf,
-    set_aside: Mutex<Vec<SetAside>>,
+    set_aside: Arc<Mutex<Vec<SetAside>>>,
 }
 
 impl Outbox {
     pub fn new(dir: &Path) -> Self {
         Self {
             dir: dir.to_path_buf(),
-            set_aside: Mutex::new(Vec::new()),
+            set_aside: Arc::new(Mutex::new(Vec::new())),
         }
     }
 

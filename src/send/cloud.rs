@@ -29,7 +29,7 @@ impl Session<'_> {
             return Ok(id.clone());
         }
         let cache_dir = self.settings.cache_dir.as_deref();
-        if let Some(id) = cloud_id::cached(cache_dir, self.site) {
+        if let Some(id) = cloud_id::cached_off_runtime(cache_dir, self.site).await {
             debug!("cloud id of {} from the cache: {id}", self.site.name);
             self.cloud_id_from = CloudIdFrom::Stored;
             self.cloud_id = Some(id.clone());
@@ -88,7 +88,7 @@ impl Session<'_> {
                      and looking it up again",
                     self.site.name
                 );
-                cloud_id::forget(self.settings.cache_dir.as_deref(), self.site);
+                cloud_id::forget_off_runtime(self.settings.cache_dir.as_deref(), self.site).await;
                 let fresh = self.look_up_cloud_id().await?;
                 if fresh == stale {
                     return self.not_found_at_site(call, answer, unknown);

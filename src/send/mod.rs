@@ -181,7 +181,7 @@ pub fn deliver(settings: &Settings, env: &Env, clock: &dyn Clock, calls: Vec<Cal
                         }
                     }
                     let made = session.make(calls, deadline, interrupt).await;
-                    session.finish(earlier.and(made), outbox)
+                    session.finish(earlier.and(made), outbox).await
                 }),
         )
         .await;
@@ -238,7 +238,7 @@ pub fn flush(settings: &Settings, env: &Env, clock: &dyn Clock, outbox: &Outbox)
             let mut session = Session::new(&client, settings, env, clock, site, &credentials, deadline);
             // A file that fails keeps its remaining requests itself.
             let made = session.flush(outbox, deadline, interrupt).await;
-            let mut outcome = session.finish(made, None);
+            let mut outcome = session.finish(made, None).await;
             if outcome.error.is_some() {
                 outcome.outbox = still_queued();
             }

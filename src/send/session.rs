@@ -20,6 +20,7 @@ use crate::auth::{AccessToken, TokenCache, Tokens};
 use crate::clock::Clock;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
+use crate::fs;
 use crate::http::retry;
 use crate::outbox::{Entry, Outbox};
 use crate::settings::{Credentials, Settings, Site};
@@ -129,11 +130,20 @@ impl<'a> Session<'a> {
     }
 
     /// Delivers the outbox files of this site, oldest first, until one fails; a failed
-    /// file keeps the requests it still holds.
+    /// file keeps the requests it still holds (none are left in what this returns).
+    /// The files are read and written off the runtime's thread.
     pub(super) async fn flush(&mut self, outbox: &Outbox, deadline: Instant, interrupt: &Interrupt) -> Made {
         let mut made = Made::default();
-        for path in outbox.pending(Some(&self.site.name)) {
-            let Some(claimed) = outbox.claim(&path) else {
+        let pending = {
+            let (outbox, site) = (outbox.clone(), self.site.name.clone());
+            fs::off_runtime(move || outbox.pending(Some(&site))).await
+        };
+        for path in pending {
+            let claimed = {
+                let (outbox, path) = (outbox.clone(), path.clone());
+                fs::off_runtime(move || outbox.claim(&path)).await
+            };
+            let Some(claimed) = claimed else {
                 continue;
             };
             if claimed.entry.site != self.site.name {
@@ -156,12 +166,14 @@ impl<'a> Session<'a> {
             let mut result = self.make(calls, deadline, interrupt).await;
             let failed = result.error.is_some();
             if failed {
-                claimed.keep(
+                let (remaining, why) = (
                     std::mem::take(&mut result.unsent),
                     last_error(result.error.as_ref()),
                 );
+                fs::off_runtime(move || claimed.keep(remaining, why)).await;
             } else {
-                claimed.delivered(&result.outcome.rejected);
+                let rejected = result.outcome.rejected.clone();
+                fs::off_runtime(move || claimed.delivered(&rejected)).await;
             }
             made = made.and(result);
             if failed {
@@ -174,13 +186,13 @@ impl<'a> Session<'a> {
     /// What the site came to. What a delivery failure left unsent is saved to
     /// `outbox`; when it cannot be (no outbox, or it cannot be written), the outcome
     /// carries the requests themselves and why they could not be saved.
-    pub(super) fn finish(&self, made: Made, outbox: Option<&Outbox>) -> SiteOutcome {
+    pub(super) async fn finish(&self, made: Made, outbox: Option<&Outbox>) -> SiteOutcome {
         let undelivered = made.error.as_ref().is_some_and(|e| e.exit() == Exit::Delivery);
         let mut saved_to = None;
         let mut unsaved = None;
         if undelivered && !made.unsent.is_empty() {
             let saved = match outbox {
-                Some(outbox) => self.save(outbox, &made.unsent, made.error.as_ref()),
+                Some(outbox) => self.save(outbox, &made.unsent, made.error.as_ref()).await,
                 None => Err("no outbox directory: set --outbox-dir or --cache-dir".into()),
             };
             match saved {
@@ -209,7 +221,8 @@ impl<'a> Session<'a> {
         }
     }
 
-    fn save(&self, outbox: &Outbox, unsent: &[Call], error: Option<&Error>) -> Result<String, String> {
+    /// Saves `unsent` to a new file of `outbox`, off the runtime's thread.
+    async fn save(&self, outbox: &Outbox, unsent: &[Call], error: Option<&Error>) -> Result<String, String> {
         let entry = Entry {
             version: crate::outbox::VERSION,
             created_at: self.clock.now(),
@@ -220,7 +233,8 @@ impl<'a> Session<'a> {
             last_error: last_error(error),
             rejections: Vec::new(),
         };
-        match outbox.save(&entry) {
+        let saving = outbox.clone();
+        match fs::off_runtime(move || saving.save(&entry)).await {
             Ok(path) => {
                 warn!(
                     "{}: saved the undelivered report to {}; `jira-send flush` sends it later",

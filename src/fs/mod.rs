@@ -43,6 +43,17 @@ pub mod limit {
     pub const OUTBOX_ENTRY: u64 = 2 * PAYLOAD;
 }
 
+/// Runs the blocking file work `work` on the runtime's blocking threads, and waits
+/// for it: async code calls this for every file it reads or writes, so that a slow
+/// disk (an fsync, a large outbox file) holds up no other site's requests.
+pub async fn off_runtime<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(value) => value,
+        // The work panicked: so does its caller, as if it had run here.
+        Err(error) => std::panic::resume_unwind(error.into_panic()),
+    }
+}
+
 /// Creates `dir` (and its parents) readable by the user only.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
@@ -325,145 +336,4 @@ fn with_path(error: &io::Error, path: &Path) -> io::Error {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn private(path: &Path) -> bool {
-        let file = open_regular(path, false).unwrap();
-        check_private(&file.metadata().unwrap()).is_ok()
-    }
-
-    #[test]
-    fn writes_are_private_and_complete() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("nested/cache/file.json");
-        write_private(&path, b"first").unwrap();
-        write_private(&path, b"second").unwrap();
-        assert_eq!(read(&path, 100).unwrap(), b"second");
-        assert!(private(&path));
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode(&path), 0o600);
-            assert_eq!(mode(&dir.path().join("nested/cache")), 0o700);
-            // Nothing but the file itself is left behind.
-            assert_eq!(
-                std::fs::read_dir(dir.path().join("nested/cache"))
-                    .unwrap()
-                    .count(),
-                1
-            );
-        }
-    }
-
-    #[test]
-    fn new_files_never_replace_old_ones() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("entry.json");
-        write_new_private(&path, b"first").unwrap();
-        assert!(write_new_private(&path, b"second").is_err());
-        assert_eq!(read(&path, 100).unwrap(), b"first");
-        assert_eq!(
-            std::fs::read_dir(dir.path()).unwrap().count(),
-            1,
-            "no temporary left"
-        );
-    }
-
-    #[test]
-    fn reads_stop_at_the_limit() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        std::fs::write(&path, "12345").unwrap();
-        assert_eq!(read(&path, 5).unwrap(), b"12345");
-        let error = read(&path, 4).unwrap_err();
-        assert_eq!(error.kind(), io::ErrorKind::FileTooLarge);
-        assert!(error.to_string().contains("4 bytes"), "{error}");
-        assert!(open_bounded(&path, 4).is_err());
-        assert_eq!(
-            read_bounded(&b"123"[..], 2).unwrap_err().kind(),
-            io::ErrorKind::FileTooLarge
-        );
-        assert_eq!(size(limit::SECRET), "64 KiB");
-        assert_eq!(size(limit::PAYLOAD), "128 MiB");
-    }
-
-    #[test]
-    fn only_regular_files_are_read() {
-        let dir = tempfile::tempdir().unwrap();
-        let error = read(dir.path(), 100).unwrap_err();
-        // Windows refuses to open a directory at all; elsewhere the handle says what it is.
-        #[cfg(unix)]
-        assert!(error.to_string().contains("a directory"), "{error}");
-        let _ = error;
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn devices_and_fifos_are_refused_at_once() {
-        let error = read(Path::new("/dev/zero"), limit::PAYLOAD).unwrap_err();
-        assert!(error.to_string().contains("a device"), "{error}");
-        let dir = tempfile::tempdir().unwrap();
-        let fifo = dir.path().join("fifo");
-        rustix::fs::mkfifoat(
-            rustix::fs::CWD,
-            &fifo,
-            rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
-        )
-        .unwrap();
-        // Without O_NONBLOCK this open would wait for a writer forever.
-        let error = read(&fifo, 100).unwrap_err();
-        assert!(error.to_string().contains("FIFO"), "{error}");
-        assert!(open_regular(&fifo, true).is_err());
-    }
-
-    #[test]
-    fn a_file_is_still_itself_until_replaced() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        write_private(&path, b"one").unwrap();
-        let file = open_regular(&path, false).unwrap();
-        assert!(still_names(&path, &file).unwrap());
-        write_private(&path, b"two").unwrap();
-        assert!(!still_names(&path, &file).unwrap(), "replaced");
-        std::fs::remove_file(&path).unwrap();
-        assert!(!still_names(&path, &file).unwrap(), "deleted");
-    }
-
-    #[test]
-    fn missing_caches_are_quietly_absent() {
-        let dir = tempfile::tempdir().unwrap();
-        assert_eq!(read_private(&dir.path().join("none"), 10, "cache"), None);
-        let path = dir.path().join("c");
-        write_private(&path, b"x").unwrap();
-        assert_eq!(read_private(&path, 10, "cache"), Some(b"x".to_vec()));
-        assert_eq!(read_private(&path, 0, "cache"), None, "too large");
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn files_of_another_user_are_not_private() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        write_private(&path, b"x").unwrap();
-        assert!(private(&path));
-        // Only root may give a file away; elsewhere there is nothing to check.
-        if std::os::unix::fs::chown(&path, Some(54_321), None).is_ok() {
-            assert!(!private(&path));
-            assert_eq!(read_private(&path, 10, "cache"), None);
-        }
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn world_writable_files_are_not_private() {
-        use std::os::unix::fs::PermissionsExt as _;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        std::fs::write(&path, "x").unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
-        assert!(!private(&path));
-        assert_eq!(read_private(&path, 10, "cache"), None);
-    }
-}
+mod tests;
