@@ -2,14 +2,14 @@
 //! means the cloud id is wrong. A stored one (cache, outbox) may be stale: it is
 //! dropped and looked up again once. A configured one is the user's to fix.
 
+use tracing::{debug, info};
+
 use super::Session;
 use crate::answer::{self, Answer};
 use crate::api::{Api, Call};
 use crate::cloud_id;
 use crate::error::{Error, Result};
 use crate::http::retry;
-
-use tracing::{debug, info};
 
 /// Where a session's cloud id came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
