@@ -1,5 +1,7 @@
-//! What Jira's answer to a [`Call`] means: accepted and rejected entities, or an
-//! error that stops the calls to a site.
+//! What Jira's answer to a [`Call`] means: a submission's or a deletion's verdict
+//! (accepted and rejected entities, unknown issue keys), a gating status, what a
+//! probe says of a permission; or an error that stops the calls to a site (a refused
+//! token, a missing permission, an answer to ask again later, one that cannot be read).
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;

@@ -25,8 +25,7 @@ use crate::mask;
 
 pub use bulk::{Outcome, Rejection};
 pub use call::{
-    Gating, Permission, common_error, gating, interpret, permission, token_refused, too_large, unknown_cloud,
-    unknown_outcome, unusable,
+    Gating, Permission, gating, interpret, permission, token_refused, too_large, unknown_cloud, unusable,
 };
 
 /// The most of an answer read, by what the answer is. Past it the rest is not read:
