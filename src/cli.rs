@@ -10,11 +10,13 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::env::vars::*;
 use crate::payload::deployment::EnvironmentType;
 use crate::payload::{BuildState, DeploymentState};
+use crate::settings::{FailOn, Output};
 
 /// Tell Jira Software Cloud what your pipeline built and deployed.
 ///
@@ -70,28 +72,6 @@ pub enum Command {
     Send(SendArgs),
     /// Show the detected CI system and the resolved settings, secrets masked.
     Env(EnvArgs),
-}
-
-/// Output format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Output {
-    Text,
-    Json,
-}
-
-/// Which outcomes fail the step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FailOn {
-    /// Never fail: rejections, refused credentials and delivery failures exit 0 with a
-    /// warning.
-    Never,
-    /// Fail on errors (credentials, delivery), not on rejected entities.
-    Error,
-    /// Also fail when Jira rejects an entity.
-    Rejected,
-    /// Also fail when Jira reports issue keys it does not know.
-    UnknownKeys,
 }
 
 #[derive(Debug, Args)]
@@ -663,6 +643,64 @@ pub fn lenient_parse(args: &[String]) -> Wanted {
         dry_run: value("dry_run").is_some_and(|d| parse_bool(&d) == Ok(true)),
     }
 }
+
+/// Lets clap read a domain type: the values the command line accepts for it, each with
+/// its help. The type itself knows nothing of clap; how the command line spells its
+/// values, and explains them, is written here.
+macro_rules! value_enum {
+    ($type:ident { $($variant:ident => $name:literal $(: $help:literal)?,)* }) => {
+        impl ValueEnum for $type {
+            fn value_variants<'a>() -> &'a [Self] {
+                &[$($type::$variant),*]
+            }
+
+            fn to_possible_value(&self) -> Option<PossibleValue> {
+                Some(match self {
+                    $($type::$variant => PossibleValue::new($name)$(.help($help))?,)*
+                })
+            }
+        }
+    };
+}
+
+value_enum!(Output {
+    Text => "text",
+    Json => "json",
+});
+
+value_enum!(FailOn {
+    Never => "never": "Never fail: rejections, refused credentials and delivery failures exit 0 with a warning",
+    Error => "error": "Fail on errors (credentials, delivery), not on rejected entities",
+    Rejected => "rejected": "Also fail when Jira rejects an entity",
+    UnknownKeys => "unknown-keys": "Also fail when Jira reports issue keys it does not know",
+});
+
+value_enum!(BuildState {
+    Pending => "pending",
+    InProgress => "in_progress",
+    Successful => "successful",
+    Failed => "failed",
+    Cancelled => "cancelled",
+    Unknown => "unknown",
+});
+
+value_enum!(DeploymentState {
+    Pending => "pending",
+    InProgress => "in_progress",
+    Successful => "successful",
+    Failed => "failed",
+    Cancelled => "cancelled",
+    RolledBack => "rolled_back",
+    Unknown => "unknown",
+});
+
+value_enum!(EnvironmentType {
+    Unmapped => "unmapped",
+    Development => "development",
+    Testing => "testing",
+    Staging => "staging",
+    Production => "production",
+});
 
 /// `KEY=VALUE`, with a key Jira accepts: not empty, no `:`, not starting with `_`.
 fn parse_property(text: &str) -> Result<(String, String), String> {

@@ -24,7 +24,6 @@ pub mod logging;
 pub mod mask;
 pub mod outbox;
 pub mod payload;
-pub mod project;
 pub mod publish;
 pub mod remote;
 pub mod report;
@@ -36,9 +35,10 @@ pub mod settings;
 pub mod store;
 pub mod text;
 
-use cli::{Cli, Output};
+use cli::Cli;
 use env::Env;
 use error::Exit;
+use settings::Output;
 
 /// Runs a parsed command line against an environment snapshot.
 pub fn run(cli: &Cli, env: &Env) -> Exit {

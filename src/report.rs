@@ -7,12 +7,12 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::api::Api;
-use crate::cli::{FailOn, Output};
 use crate::error::Exit;
 use crate::keys::KeySet;
 use crate::mask;
 use crate::response::{Outcome, Rejection};
 use crate::send::Signal;
+use crate::settings::{FailOn, Output};
 
 /// The result for one Jira site.
 #[derive(Debug, Serialize)]

@@ -17,7 +17,7 @@ use serde_json::json;
 use tokio::time::Instant;
 
 use crate::api::Api;
-use crate::cli::{ApiName, DoctorArgs, Output};
+use crate::cli::{ApiName, DoctorArgs};
 use crate::clock::Clock;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
@@ -25,7 +25,7 @@ use crate::http::{self, Failure};
 use crate::outbox::Outbox;
 use crate::retry::deadline_in;
 use crate::send::{self, Call, Session};
-use crate::settings::{Credentials, Settings, Site};
+use crate::settings::{Credentials, Output, Settings, Site};
 use crate::store;
 
 /// One check's verdict.

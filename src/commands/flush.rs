@@ -6,7 +6,7 @@ use std::io::Write as _;
 use serde_json::json;
 use tracing::warn;
 
-use crate::cli::{FlushArgs, Output};
+use crate::cli::FlushArgs;
 use crate::clock::Clock;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
@@ -14,7 +14,7 @@ use crate::keys::KeySet;
 use crate::outbox::{self, Kind, Listed, Outbox, SetAside, State};
 use crate::report::{PlannedRequest, Report, SiteReport, print_json};
 use crate::send;
-use crate::settings::Settings;
+use crate::settings::{Output, Settings};
 
 pub fn run(args: &FlushArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {
     let dir = settings

@@ -20,7 +20,7 @@ use super::deployment::DeploymentKey;
 use super::finish;
 use crate::api::Api;
 use crate::api::checked_segment;
-use crate::cli::{GateArgs, Output};
+use crate::cli::GateArgs;
 use crate::clock::Clock;
 use crate::context::RunContext;
 use crate::env::Env;
@@ -30,7 +30,7 @@ use crate::keys::KeySet;
 use crate::report::Report;
 use crate::retry::deadline_in;
 use crate::send::{self, Call, Session, common_error, unknown_outcome};
-use crate::settings::Settings;
+use crate::settings::{Output, Settings};
 
 /// Jira may not have recorded a gated deployment yet right after it was sent: a 404
 /// this early in a wait means "ask again".

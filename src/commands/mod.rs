@@ -17,7 +17,7 @@ mod validate;
 use serde_json::Value;
 
 use crate::api::Api;
-use crate::cli::{Cli, Command, Output};
+use crate::cli::{Cli, Command};
 use crate::clock::Clock;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
@@ -25,7 +25,7 @@ use crate::keys::KeySet;
 use crate::report::{self, Report};
 use crate::schema;
 use crate::send::{self, Call};
-use crate::settings::Settings;
+use crate::settings::{Output, Settings};
 
 /// Runs the command `cli` names; prints its results; returns the exit code.
 pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {

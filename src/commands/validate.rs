@@ -9,10 +9,10 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::api::Api;
-use crate::cli::{Output, ValidateArgs};
+use crate::cli::ValidateArgs;
 use crate::error::{Error, Exit, Result};
 use crate::schema::{self, MAX_DEVINFO_ENTITIES, Violation};
-use crate::settings::Settings;
+use crate::settings::{Output, Settings};
 use crate::store::{self, limit};
 
 pub fn run(args: &ValidateArgs, settings: &Settings) -> Result<Exit> {

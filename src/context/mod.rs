@@ -16,8 +16,8 @@ use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::git::{Discovered, Head, Repo, short_id};
 use crate::payload::deployment::EnvironmentType;
-use crate::project::ProjectFile;
 use crate::remote::Remote;
+use crate::settings::ProjectFile;
 use crate::settings::Settings;
 
 pub use values::{Derivation, Derived, Origin};

@@ -37,7 +37,7 @@ impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Flag(flag) => write!(f, "{flag}"),
-            Self::ProjectFile => write!(f, "{}", crate::project::FILE_NAME),
+            Self::ProjectFile => write!(f, "{}", crate::settings::project::FILE_NAME),
             Self::Ci { system, source } => write!(f, "{system}: {source}"),
             Self::Remote(name) => write!(f, "git remote {name}"),
             Self::Head => write!(f, "HEAD"),

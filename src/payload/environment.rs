@@ -1,10 +1,9 @@
 //! Deployment environments: a type guessed from the name, and an id derived from it.
 
-use clap::ValueEnum;
 use serde::Serialize;
 
 /// `environment.type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EnvironmentType {
     Unmapped,

@@ -11,7 +11,6 @@ mod environment;
 pub mod flag;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use clap::ValueEnum;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use tracing::warn;
@@ -21,9 +20,8 @@ use crate::ci::CiState;
 use crate::text::{MAX_TEXT, clean};
 
 /// A build's state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-#[value(rename_all = "snake_case")]
 pub enum BuildState {
     Pending,
     InProgress,
@@ -34,9 +32,8 @@ pub enum BuildState {
 }
 
 /// A deployment's state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-#[value(rename_all = "snake_case")]
 pub enum DeploymentState {
     Pending,
     InProgress,

@@ -1,5 +1,7 @@
-//! Settings resolved from the command line and the environment, validated before
-//! anything touches the network.
+//! Settings resolved from the command line, the environment and the project file
+//! (`project`), validated before anything touches the network.
+
+pub mod project;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,10 +9,36 @@ use std::time::Duration;
 use reqwest::Url;
 use secrecy::SecretString;
 
-use crate::cli::{FailOn, GlobalArgs, Output};
+use serde::{Deserialize, Serialize};
+
+use crate::cli::GlobalArgs;
 use crate::env::{Env, host_suffix, vars};
 use crate::error::{Error, Result};
-use crate::project::ProjectFile;
+
+pub use project::ProjectFile;
+
+/// How results are printed on stdout (logs always go to stderr).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    Text,
+    Json,
+}
+
+/// Which outcomes fail the step. The project file spells them in kebab-case
+/// (`fail-on = "unknown-keys"`), and so does `jira-send env`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailOn {
+    /// Never fail: rejections, refused credentials and delivery failures exit 0 with a
+    /// warning.
+    Never,
+    /// Fail on errors (credentials, delivery), not on rejected entities.
+    Error,
+    /// Also fail when Jira rejects an entity.
+    Rejected,
+    /// Also fail when Jira reports issue keys it does not know.
+    UnknownKeys,
+}
 
 /// A Jira Cloud site.
 #[derive(Clone, Debug, PartialEq, Eq)]
