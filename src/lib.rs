@@ -33,7 +33,6 @@ pub mod schema;
 pub mod send;
 pub mod settings;
 pub mod store;
-pub mod text;
 
 use cli::Cli;
 use env::Env;

@@ -100,7 +100,7 @@ pub fn environment_id(name: &str) -> String {
         let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
         format!("env-{hex}")
     } else {
-        id.chars().take(crate::text::MAX_TEXT).collect()
+        id.chars().take(super::text::MAX_TEXT).collect()
     }
 }
 

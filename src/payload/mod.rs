@@ -9,6 +9,7 @@ pub mod deployment;
 pub mod devinfo;
 mod environment;
 pub mod flag;
+pub mod text;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
@@ -17,7 +18,7 @@ use tracing::warn;
 
 use crate::api::Api;
 use crate::ci::CiState;
-use crate::text::{MAX_TEXT, clean};
+use text::{MAX_TEXT, clean};
 
 /// A build's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
