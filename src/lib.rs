@@ -1,7 +1,7 @@
 //! jira-send: tell Jira Software Cloud what a pipeline built and deployed.
 //!
 //! Data flows one way: command line and environment → [`settings`] → issue keys
-//! ([`collect`], from [`git`] and [`ci`]) and the run's [`context`] → [`payload`] →
+//! ([`keys`], from [`git`] and [`ci`]) and the run's [`context`] → [`payload`] →
 //! [`schema`] validation → [`send`] → [`report`] → exit code.
 
 pub mod api;
@@ -10,7 +10,6 @@ pub mod ci;
 pub mod cli;
 pub mod clock;
 pub mod cloud_id;
-pub mod collect;
 mod commands;
 pub mod context;
 pub mod deployed;

@@ -8,12 +8,11 @@ use super::{nothing_to_send, required, submit};
 use crate::api::Api;
 use crate::cli::DevinfoArgs;
 use crate::clock::Clock;
-use crate::collect::{explicit_keys, grammar, walk_range};
 use crate::context::RunContext;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
 use crate::git::Repo;
-use crate::keys::{Grammar, KeySet, Source};
+use crate::keys::{Grammar, KeySet, Source, explicit_keys, grammar, walk_range};
 use crate::payload::devinfo::{
     BranchInput, CommitInput, MAX_FILES, PullRequestInput, RepositoryInput, bodies,
 };

@@ -6,11 +6,10 @@ use std::io::Write as _;
 use serde_json::{Value, json};
 
 use crate::cli::KeysArgs;
-use crate::collect::{RangeRead, collect};
 use crate::context::RunContext;
 use crate::env::Env;
 use crate::error::{Exit, Result};
-use crate::keys::KeySet;
+use crate::keys::{KeySet, RangeRead, collect};
 use crate::settings::{Output, Settings};
 
 pub fn run(args: &KeysArgs, settings: &Settings, env: &Env) -> Result<Exit> {

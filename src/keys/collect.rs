@@ -4,11 +4,11 @@
 
 use serde::Serialize;
 
+use super::{Grammar, KeySet, Source};
 use crate::cli::KeyArgs;
 use crate::context::RunContext;
 use crate::error::{Error, Result};
 use crate::git::Start;
-use crate::keys::{Grammar, KeySet, Source};
 
 /// The keys found, and the range of commits read for them.
 #[derive(Debug, Default)]
