@@ -1,6 +1,6 @@
 //! `jira-send build`: one build, sent to every site.
 
-use super::{nothing_to_send, submit};
+use super::{nothing_to_send, validate_and_send};
 use crate::api::Api;
 use crate::cli::BuildArgs;
 use crate::clock::Clock;
@@ -64,7 +64,7 @@ pub fn run(args: &BuildArgs, settings: &Settings, env: &Env, clock: &dyn Clock) 
     let envelope = Envelope::new(ctx.system(), ctx.repository().as_deref(), Some(&pipeline_id));
     let bodies = envelope.bodies(Api::Builds, &[build(&input)]);
     let report = Report::new("build", settings.dry_run, &found.keys);
-    submit(report, settings, env, clock, Api::Builds, bodies)
+    validate_and_send(report, settings, env, clock, Api::Builds, bodies)
 }
 
 /// `testInfo` from JUnit reports and `--tests-*`: the flags override the reports;

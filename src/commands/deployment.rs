@@ -2,7 +2,7 @@
 
 use tracing::warn;
 
-use super::{nothing_to_send, required, submit};
+use super::{nothing_to_send, required, validate_and_send};
 use crate::api::Api;
 use crate::cli::{DeploymentArgs, DeploymentKeyArgs};
 use crate::clock::Clock;
@@ -115,5 +115,5 @@ pub fn run(args: &DeploymentArgs, settings: &Settings, env: &Env, clock: &dyn Cl
     let envelope = Envelope::new(ctx.system(), ctx.repository().as_deref(), Some(&key.pipeline_id));
     let bodies = envelope.bodies(Api::Deployments, &[deployment(&input)]);
     let report = Report::new("deployment", settings.dry_run, &found.keys);
-    submit(report, settings, env, clock, Api::Deployments, bodies)
+    validate_and_send(report, settings, env, clock, Api::Deployments, bodies)
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{nothing_to_send, required, submit};
+use super::{nothing_to_send, required, validate_and_send};
 use crate::api::Api;
 use crate::cli::DevinfoArgs;
 use crate::clock::Clock;
@@ -141,7 +141,7 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
         }
     }
     let report = Report::new("devinfo", settings.dry_run, &all);
-    submit(report, settings, env, clock, Api::Devinfo, bodies)
+    validate_and_send(report, settings, env, clock, Api::Devinfo, bodies)
 }
 
 fn commit_input(repo: &Repo, commit: &git2::Commit<'_>, issue_keys: Vec<String>) -> Result<CommitInput> {

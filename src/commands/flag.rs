@@ -1,6 +1,6 @@
 //! `jira-send flag`: a feature flag's state in one environment.
 
-use super::{nothing_to_send, required, submit};
+use super::{nothing_to_send, required, validate_and_send};
 use crate::api::Api;
 use crate::cli::FlagArgs;
 use crate::clock::Clock;
@@ -51,5 +51,5 @@ pub fn run(args: &FlagArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
     let envelope = Envelope::new(ctx.system(), ctx.repository().as_deref(), None);
     let bodies = envelope.bodies(Api::FeatureFlags, &[flag(&input)]);
     let report = Report::new("flag", settings.dry_run, &found.keys);
-    submit(report, settings, env, clock, Api::FeatureFlags, bodies)
+    validate_and_send(report, settings, env, clock, Api::FeatureFlags, bodies)
 }

@@ -11,7 +11,7 @@ mod flag;
 mod flush;
 mod gate;
 mod keys;
-mod submit;
+mod send;
 mod validate;
 
 use serde_json::Value;
@@ -24,7 +24,7 @@ use crate::error::{Error, Exit, Result};
 use crate::keys::KeySet;
 use crate::report::{self, Report};
 use crate::schema;
-use crate::send::{self, Call};
+use crate::send::Call;
 use crate::settings::{Output, Settings};
 
 /// Runs the command `cli` names; prints its results; returns the exit code.
@@ -56,7 +56,7 @@ pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
         Command::Completions { shell } => Ok(completions(*shell)),
         Command::Keys(args) => keys::run(args, &settings, env),
         Command::Validate(args) => validate::run(args, &settings),
-        Command::Send(args) => submit::run(args, &settings, env, clock),
+        Command::Send(args) => send::run(args, &settings, env, clock),
         Command::Env(_) => env::run(&settings, env),
     });
     let exit = result.unwrap_or_else(|error| {
@@ -110,9 +110,9 @@ fn completions(shell: clap_complete::Shell) -> Exit {
     Exit::Success
 }
 
-/// Validates the bodies for `entities`, then sends them (or plans them in a dry run),
-/// and prints the report.
-fn submit(
+/// Validates request bodies a command built, then sends them (or plans them in a dry
+/// run), and prints the report.
+fn validate_and_send(
     mut report: Report<'_>,
     settings: &Settings,
     env: &Env,
@@ -138,9 +138,9 @@ fn make_calls(
     calls: Vec<Call>,
 ) -> Result<Exit> {
     if settings.dry_run {
-        report.sites = send::plan(settings, env, calls);
+        report.sites = crate::send::plan(settings, env, calls);
     } else {
-        let delivered = send::deliver(settings, env, clock, calls)?;
+        let delivered = crate::send::deliver(settings, env, clock, calls)?;
         report.sites = delivered.sites;
         report.signal = delivered.signal;
     }
