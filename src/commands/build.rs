@@ -9,7 +9,7 @@ use crate::env::{Env, vars};
 use crate::error::{Error, Exit, Result};
 use crate::keys::collect;
 use crate::payload::build::{BranchRef, BuildInput, CommitRef, TestInfo, build};
-use crate::payload::{BuildState, Envelope, Sequence};
+use crate::payload::{BuildState, Envelope, update_sequence};
 use crate::report::Report;
 use crate::settings::Settings;
 
@@ -45,7 +45,7 @@ pub fn run(args: &BuildArgs, settings: &Settings, env: &Env, clock: &dyn Clock) 
         last_updated: now,
         update_sequence_number: args
             .update_sequence_number
-            .unwrap_or_else(|| Sequence::default().next(now)),
+            .unwrap_or_else(|| update_sequence(now)),
         issue_keys: found.keys.keys().to_vec(),
         tests: tests(args)?,
         commit: ctx.commit().map(|id| CommitRef {

@@ -11,7 +11,7 @@ use crate::env::{Env, vars};
 use crate::error::{Exit, Result};
 use crate::keys::collect;
 use crate::payload::deployment::{DeploymentInput, deployment, environment_id};
-use crate::payload::{DeploymentState, Envelope, Sequence};
+use crate::payload::{DeploymentState, Envelope, update_sequence};
 use crate::report::Report;
 use crate::settings::Settings;
 
@@ -88,7 +88,7 @@ pub fn run(args: &DeploymentArgs, settings: &Settings, env: &Env, clock: &dyn Cl
         deployment_sequence_number: number,
         update_sequence_number: args
             .update_sequence_number
-            .unwrap_or_else(|| Sequence::default().next(now)),
+            .unwrap_or_else(|| update_sequence(now)),
         display_name: args
             .display_name
             .clone()

@@ -16,7 +16,7 @@ use crate::keys::{KeySet, Reader, Source, walk_range};
 use crate::payload::devinfo::{
     BranchInput, CommitInput, MAX_FILES, PullRequestInput, RepositoryInput, bodies,
 };
-use crate::payload::{Envelope, Sequence};
+use crate::payload::{Envelope, update_sequence};
 use crate::remote::Remote;
 use crate::report::Report;
 use crate::settings::Settings;
@@ -122,9 +122,7 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
             .repository_name
             .clone()
             .unwrap_or_else(|| remote.name().to_owned()),
-        update_sequence_id: args
-            .update_sequence_id
-            .unwrap_or_else(|| Sequence::default().next(now)),
+        update_sequence_id: args.update_sequence_id.unwrap_or_else(|| update_sequence(now)),
         remote,
     };
     let envelope = Envelope::new(ctx.system(), ctx.repository().as_deref(), None);

@@ -9,7 +9,7 @@ use crate::env::Env;
 use crate::error::{Exit, Result};
 use crate::keys::collect;
 use crate::payload::flag::{FlagInput, Rollout, flag};
-use crate::payload::{Envelope, Sequence};
+use crate::payload::{Envelope, update_sequence};
 use crate::report::Report;
 use crate::settings::Settings;
 
@@ -32,9 +32,7 @@ pub fn run(args: &FlagArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
         id: args.id.clone(),
         key: args.key.clone().unwrap_or_else(|| args.id.clone()),
         display_name: args.display_name.clone(),
-        update_sequence_id: args
-            .update_sequence_id
-            .unwrap_or_else(|| Sequence::default().next(now)),
+        update_sequence_id: args.update_sequence_id.unwrap_or_else(|| update_sequence(now)),
         issue_keys: found.keys.keys().to_vec(),
         enabled: args.enabled,
         default_value: args.default_value.clone(),
