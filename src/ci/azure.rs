@@ -15,7 +15,9 @@
 
 use serde::Deserialize;
 
-use super::{CiContext, CiEnvironment, PullRequest, branch_name, commit_id, first, number, state, tag_name};
+use super::{
+    CiContext, CiEnvironment, Field, PullRequest, branch_name, commit_id, first, number, state, tag_name,
+};
 use crate::env::Env;
 use crate::remote::{Remote, query_value, segment};
 
@@ -135,27 +137,27 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
-            ("system", "TF_BUILD"),
-            ("pipelineId", "SYSTEM_TEAMPROJECT/BUILD_DEFINITIONNAME"),
-            ("pipelineName", "BUILD_DEFINITIONNAME (SYSTEM_TEAMPROJECT)"),
+            (Field::System, "TF_BUILD"),
+            (Field::PipelineId, "SYSTEM_TEAMPROJECT/BUILD_DEFINITIONNAME"),
+            (Field::PipelineName, "BUILD_DEFINITIONNAME (SYSTEM_TEAMPROJECT)"),
             (
-                "pipelineUrl",
+                Field::PipelineUrl,
                 "SYSTEM_COLLECTIONURI, SYSTEM_TEAMPROJECT, SYSTEM_DEFINITIONID",
             ),
-            ("buildNumber", "BUILD_BUILDID"),
+            (Field::BuildNumber, "BUILD_BUILDID"),
             (
-                "runUrl",
+                Field::RunUrl,
                 "SYSTEM_COLLECTIONURI, SYSTEM_TEAMPROJECT, BUILD_BUILDID",
             ),
-            ("branch", branch_from),
-            ("tag", "BUILD_SOURCEBRANCH"),
-            ("commit", "BUILD_SOURCEVERSION"),
-            ("pullRequestHead", "SYSTEM_PULLREQUEST_SOURCECOMMITID"),
-            ("pullRequest", "SYSTEM_PULLREQUEST_*"),
-            ("state", "AGENT_JOBSTATUS"),
-            ("environment", "ENVIRONMENT_NAME"),
-            ("repositoryUrl", "BUILD_REPOSITORY_URI"),
-            ("event", "BUILD_REASON"),
+            (Field::Branch, branch_from),
+            (Field::Tag, "BUILD_SOURCEBRANCH"),
+            (Field::Commit, "BUILD_SOURCEVERSION"),
+            (Field::PullRequestHead, "SYSTEM_PULLREQUEST_SOURCECOMMITID"),
+            (Field::PullRequest, "SYSTEM_PULLREQUEST_*"),
+            (Field::State, "AGENT_JOBSTATUS"),
+            (Field::Environment, "ENVIRONMENT_NAME"),
+            (Field::RepositoryUrl, "BUILD_REPOSITORY_URI"),
+            (Field::Event, "BUILD_REASON"),
         ]),
     )
 }

@@ -11,7 +11,7 @@
 
 use serde::Deserialize;
 
-use super::{CiContext, CiEnvironment, CiState, PullRequest, first, number};
+use super::{CiContext, CiEnvironment, CiState, Field, PullRequest, first, number};
 use crate::env::Env;
 use crate::remote::{Remote, segment};
 
@@ -99,22 +99,25 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
-            ("system", "BITBUCKET_BUILD_NUMBER"),
-            ("pipelineId", "BITBUCKET_REPO_FULL_NAME"),
-            ("pipelineName", "BITBUCKET_REPO_FULL_NAME"),
-            ("pipelineUrl", &format!("{remote_from} (https)/pipelines")),
-            ("buildNumber", "BITBUCKET_BUILD_NUMBER"),
+            (Field::System, "BITBUCKET_BUILD_NUMBER"),
+            (Field::PipelineId, "BITBUCKET_REPO_FULL_NAME"),
+            (Field::PipelineName, "BITBUCKET_REPO_FULL_NAME"),
+            (Field::PipelineUrl, &format!("{remote_from} (https)/pipelines")),
+            (Field::BuildNumber, "BITBUCKET_BUILD_NUMBER"),
             (
-                "runUrl",
+                Field::RunUrl,
                 &format!("{remote_from} (https)/pipelines/results/BITBUCKET_BUILD_NUMBER"),
             ),
-            ("branch", branch_from),
-            ("tag", "BITBUCKET_TAG"),
-            ("commit", "BITBUCKET_COMMIT"),
-            ("pullRequest", "BITBUCKET_PR_ID, BITBUCKET_PR_DESTINATION_BRANCH"),
-            ("state", "BITBUCKET_EXIT_CODE"),
-            ("environment", "BITBUCKET_DEPLOYMENT_ENVIRONMENT"),
-            ("repositoryUrl", &format!("{remote_from} (https)")),
+            (Field::Branch, branch_from),
+            (Field::Tag, "BITBUCKET_TAG"),
+            (Field::Commit, "BITBUCKET_COMMIT"),
+            (
+                Field::PullRequest,
+                "BITBUCKET_PR_ID, BITBUCKET_PR_DESTINATION_BRANCH",
+            ),
+            (Field::State, "BITBUCKET_EXIT_CODE"),
+            (Field::Environment, "BITBUCKET_DEPLOYMENT_ENVIRONMENT"),
+            (Field::RepositoryUrl, &format!("{remote_from} (https)")),
         ]),
     )
 }

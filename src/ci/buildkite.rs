@@ -8,7 +8,7 @@
 
 use serde::Deserialize;
 
-use super::{CiContext, PullRequest, first, number};
+use super::{CiContext, Field, PullRequest, first, number};
 use crate::env::Env;
 use crate::remote::Remote;
 
@@ -75,27 +75,27 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
-            ("system", "BUILDKITE"),
+            (Field::System, "BUILDKITE"),
             (
-                "pipelineId",
+                Field::PipelineId,
                 "BUILDKITE_ORGANIZATION_SLUG/BUILDKITE_PIPELINE_SLUG",
             ),
-            ("pipelineName", "BUILDKITE_PIPELINE_NAME"),
+            (Field::PipelineName, "BUILDKITE_PIPELINE_NAME"),
             (
-                "pipelineUrl",
+                Field::PipelineUrl,
                 "BUILDKITE_ORGANIZATION_SLUG/BUILDKITE_PIPELINE_SLUG",
             ),
-            ("buildNumber", "BUILDKITE_BUILD_NUMBER"),
-            ("runUrl", "BUILDKITE_BUILD_URL"),
-            ("branch", branch_from),
-            ("tag", "BUILDKITE_TAG"),
-            ("commit", "BUILDKITE_COMMIT"),
+            (Field::BuildNumber, "BUILDKITE_BUILD_NUMBER"),
+            (Field::RunUrl, "BUILDKITE_BUILD_URL"),
+            (Field::Branch, branch_from),
+            (Field::Tag, "BUILDKITE_TAG"),
+            (Field::Commit, "BUILDKITE_COMMIT"),
             (
-                "pullRequest",
+                Field::PullRequest,
                 "BUILDKITE_PULL_REQUEST, BUILDKITE_PULL_REQUEST_BASE_BRANCH",
             ),
-            ("repositoryUrl", "BUILDKITE_REPO"),
-            ("event", "BUILDKITE_SOURCE"),
+            (Field::RepositoryUrl, "BUILDKITE_REPO"),
+            (Field::Event, "BUILDKITE_SOURCE"),
         ]),
     )
 }

@@ -6,7 +6,7 @@
 
 use serde::Deserialize;
 
-use super::{CiContext, PullRequest, first, number};
+use super::{CiContext, Field, PullRequest, first, number};
 use crate::env::Env;
 use crate::remote::Remote;
 
@@ -75,23 +75,23 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
-            ("system", "CIRCLECI"),
+            (Field::System, "CIRCLECI"),
             (
-                "pipelineId",
+                Field::PipelineId,
                 "CIRCLE_PROJECT_USERNAME/CIRCLE_PROJECT_REPONAME/CIRCLE_JOB",
             ),
             (
-                "pipelineName",
+                Field::PipelineName,
                 "CIRCLE_JOB (CIRCLE_PROJECT_USERNAME/CIRCLE_PROJECT_REPONAME)",
             ),
-            ("pipelineUrl", "CIRCLE_REPOSITORY_URL"),
-            ("buildNumber", "CIRCLE_BUILD_NUM"),
-            ("runUrl", "CIRCLE_BUILD_URL"),
-            ("branch", branch_from),
-            ("tag", "CIRCLE_TAG"),
-            ("commit", "CIRCLE_SHA1"),
-            ("pullRequest", "CIRCLE_PULL_REQUEST, CIRCLE_PR_NUMBER"),
-            ("repositoryUrl", "CIRCLE_REPOSITORY_URL"),
+            (Field::PipelineUrl, "CIRCLE_REPOSITORY_URL"),
+            (Field::BuildNumber, "CIRCLE_BUILD_NUM"),
+            (Field::RunUrl, "CIRCLE_BUILD_URL"),
+            (Field::Branch, branch_from),
+            (Field::Tag, "CIRCLE_TAG"),
+            (Field::Commit, "CIRCLE_SHA1"),
+            (Field::PullRequest, "CIRCLE_PULL_REQUEST, CIRCLE_PR_NUMBER"),
+            (Field::RepositoryUrl, "CIRCLE_REPOSITORY_URL"),
         ]),
     )
 }

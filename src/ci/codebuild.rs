@@ -15,7 +15,7 @@
 
 use serde::Deserialize;
 
-use super::{CiContext, CiState, PullRequest, branch_name, first, number, real_commit, tag_name};
+use super::{CiContext, CiState, Field, PullRequest, branch_name, first, number, real_commit, tag_name};
 use crate::env::Env;
 use crate::remote::Remote;
 
@@ -168,24 +168,24 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
-            ("system", "CODEBUILD_BUILD_ID"),
-            ("pipelineId", "CODEBUILD_BUILD_ID (the project)"),
-            ("pipelineName", "CODEBUILD_BUILD_ID (the project)"),
-            ("pipelineUrl", "CODEBUILD_BUILD_ARN, AWS_REGION"),
-            ("buildNumber", "CODEBUILD_BUILD_NUMBER"),
-            ("runUrl", "CODEBUILD_BUILD_ARN, CODEBUILD_BUILD_ID"),
-            ("branch", branch_from),
-            ("tag", tag_from),
-            ("commit", "CODEBUILD_RESOLVED_SOURCE_VERSION"),
-            ("rangeBase", "CODEBUILD_WEBHOOK_PREV_COMMIT"),
+            (Field::System, "CODEBUILD_BUILD_ID"),
+            (Field::PipelineId, "CODEBUILD_BUILD_ID (the project)"),
+            (Field::PipelineName, "CODEBUILD_BUILD_ID (the project)"),
+            (Field::PipelineUrl, "CODEBUILD_BUILD_ARN, AWS_REGION"),
+            (Field::BuildNumber, "CODEBUILD_BUILD_NUMBER"),
+            (Field::RunUrl, "CODEBUILD_BUILD_ARN, CODEBUILD_BUILD_ID"),
+            (Field::Branch, branch_from),
+            (Field::Tag, tag_from),
+            (Field::Commit, "CODEBUILD_RESOLVED_SOURCE_VERSION"),
+            (Field::RangeBase, "CODEBUILD_WEBHOOK_PREV_COMMIT"),
             (
-                "pullRequest",
+                Field::PullRequest,
                 "CODEBUILD_WEBHOOK_TRIGGER (or CODEBUILD_SOURCE_VERSION), CODEBUILD_WEBHOOK_HEAD_REF, \
                  CODEBUILD_WEBHOOK_BASE_REF",
             ),
-            ("state", "CODEBUILD_BUILD_SUCCEEDING"),
-            ("repositoryUrl", "CODEBUILD_SOURCE_REPO_URL"),
-            ("event", "CODEBUILD_WEBHOOK_EVENT"),
+            (Field::State, "CODEBUILD_BUILD_SUCCEEDING"),
+            (Field::RepositoryUrl, "CODEBUILD_SOURCE_REPO_URL"),
+            (Field::Event, "CODEBUILD_WEBHOOK_EVENT"),
         ]),
     )
 }

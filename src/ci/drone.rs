@@ -7,7 +7,7 @@
 
 use serde::Deserialize;
 
-use super::{CiContext, CiEnvironment, PullRequest, first, number, real_commit, state};
+use super::{CiContext, CiEnvironment, Field, PullRequest, first, number, real_commit, state};
 use crate::env::Env;
 
 #[derive(Debug, Default, Deserialize)]
@@ -92,19 +92,19 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
-            ("system", "DRONE"),
-            ("pipelineId", "DRONE_REPO"),
-            ("pipelineName", "DRONE_REPO"),
-            ("buildNumber", "DRONE_BUILD_NUMBER"),
-            ("runUrl", "DRONE_BUILD_LINK"),
-            ("branch", branch_from),
-            ("commit", "DRONE_COMMIT_SHA"),
-            ("rangeBase", "DRONE_COMMIT_BEFORE"),
-            ("pullRequest", "DRONE_PULL_REQUEST, DRONE_PULL_REQUEST_TITLE"),
-            ("state", "DRONE_BUILD_STATUS"),
-            ("environment", "DRONE_DEPLOY_TO"),
-            ("repositoryUrl", "DRONE_REPO_LINK"),
-            ("event", "DRONE_BUILD_EVENT"),
+            (Field::System, "DRONE"),
+            (Field::PipelineId, "DRONE_REPO"),
+            (Field::PipelineName, "DRONE_REPO"),
+            (Field::BuildNumber, "DRONE_BUILD_NUMBER"),
+            (Field::RunUrl, "DRONE_BUILD_LINK"),
+            (Field::Branch, branch_from),
+            (Field::Commit, "DRONE_COMMIT_SHA"),
+            (Field::RangeBase, "DRONE_COMMIT_BEFORE"),
+            (Field::PullRequest, "DRONE_PULL_REQUEST, DRONE_PULL_REQUEST_TITLE"),
+            (Field::State, "DRONE_BUILD_STATUS"),
+            (Field::Environment, "DRONE_DEPLOY_TO"),
+            (Field::RepositoryUrl, "DRONE_REPO_LINK"),
+            (Field::Event, "DRONE_BUILD_EVENT"),
         ]),
     )
 }
@@ -149,21 +149,21 @@ fn woodpecker(env: &Env) -> CiContext {
         sources: Default::default(),
     }
     .sourced(&[
-        ("system", "CI=woodpecker"),
-        ("pipelineId", "CI_REPO"),
-        ("pipelineName", "CI_REPO"),
-        ("buildNumber", "CI_PIPELINE_NUMBER"),
-        ("runUrl", "CI_PIPELINE_URL"),
-        ("branch", branch_from),
-        ("commit", "CI_COMMIT_SHA"),
-        ("rangeBase", "CI_PREV_COMMIT_SHA"),
+        (Field::System, "CI=woodpecker"),
+        (Field::PipelineId, "CI_REPO"),
+        (Field::PipelineName, "CI_REPO"),
+        (Field::BuildNumber, "CI_PIPELINE_NUMBER"),
+        (Field::RunUrl, "CI_PIPELINE_URL"),
+        (Field::Branch, branch_from),
+        (Field::Commit, "CI_COMMIT_SHA"),
+        (Field::RangeBase, "CI_PREV_COMMIT_SHA"),
         (
-            "pullRequest",
+            Field::PullRequest,
             "CI_COMMIT_PULL_REQUEST, CI_COMMIT_SOURCE_BRANCH, CI_COMMIT_TARGET_BRANCH",
         ),
-        ("state", "CI_PIPELINE_STATUS"),
-        ("environment", "CI_PIPELINE_DEPLOY_TARGET"),
-        ("repositoryUrl", "CI_REPO_URL"),
-        ("event", "CI_PIPELINE_EVENT"),
+        (Field::State, "CI_PIPELINE_STATUS"),
+        (Field::Environment, "CI_PIPELINE_DEPLOY_TARGET"),
+        (Field::RepositoryUrl, "CI_REPO_URL"),
+        (Field::Event, "CI_PIPELINE_EVENT"),
     ])
 }

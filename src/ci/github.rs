@@ -20,7 +20,7 @@ use serde::Deserialize;
 use tracing::warn;
 
 use super::{
-    CiContext, CiEnvironment, PullRequest, branch_name, commit_id, first, number, real_commit, state,
+    CiContext, CiEnvironment, Field, PullRequest, branch_name, commit_id, first, number, real_commit, state,
     tag_name,
 };
 use crate::env::Env;
@@ -209,25 +209,25 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
-            ("system", "GITHUB_ACTIONS"),
-            ("pipelineId", "GITHUB_REPOSITORY/GITHUB_WORKFLOW"),
-            ("pipelineName", "GITHUB_WORKFLOW (GITHUB_REPOSITORY)"),
-            ("pipelineUrl", "GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions"),
-            ("buildNumber", "GITHUB_RUN_NUMBER"),
+            (Field::System, "GITHUB_ACTIONS"),
+            (Field::PipelineId, "GITHUB_REPOSITORY/GITHUB_WORKFLOW"),
+            (Field::PipelineName, "GITHUB_WORKFLOW (GITHUB_REPOSITORY)"),
+            (Field::PipelineUrl, "GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions"),
+            (Field::BuildNumber, "GITHUB_RUN_NUMBER"),
             (
-                "runUrl",
+                Field::RunUrl,
                 "GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID",
             ),
-            ("branch", branch_from),
-            ("tag", tag_from),
-            ("commit", "GITHUB_SHA"),
-            ("pullRequestHead", "event pull_request.head.sha"),
-            ("rangeBase", base_from),
-            ("pullRequest", "event pull_request"),
-            ("state", "event deployment_status.state"),
-            ("environment", "event deployment.environment"),
-            ("repositoryUrl", "GITHUB_SERVER_URL/GITHUB_REPOSITORY"),
-            ("event", "GITHUB_EVENT_NAME"),
+            (Field::Branch, branch_from),
+            (Field::Tag, tag_from),
+            (Field::Commit, "GITHUB_SHA"),
+            (Field::PullRequestHead, "event pull_request.head.sha"),
+            (Field::RangeBase, base_from),
+            (Field::PullRequest, "event pull_request"),
+            (Field::State, "event deployment_status.state"),
+            (Field::Environment, "event deployment.environment"),
+            (Field::RepositoryUrl, "GITHUB_SERVER_URL/GITHUB_REPOSITORY"),
+            (Field::Event, "GITHUB_EVENT_NAME"),
         ]),
     )
 }

@@ -20,7 +20,9 @@
 
 use serde::Deserialize;
 
-use super::{CiContext, CiEnvironment, CiState, PullRequest, commit_id, first, number, real_commit, state};
+use super::{
+    CiContext, CiEnvironment, CiState, Field, PullRequest, commit_id, first, number, real_commit, state,
+};
 use crate::env::Env;
 
 #[derive(Debug, Default, Deserialize)]
@@ -118,32 +120,32 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
-            ("system", "GITLAB_CI"),
-            ("pipelineId", "CI_PROJECT_PATH"),
-            ("pipelineName", "CI_PROJECT_PATH"),
-            ("pipelineUrl", "CI_PROJECT_URL/-/pipelines"),
-            ("buildNumber", number_from),
-            ("runUrl", "CI_PIPELINE_URL"),
-            ("branch", branch_from),
-            ("tag", "CI_COMMIT_TAG"),
-            ("commit", "CI_COMMIT_SHA"),
-            ("pullRequestHead", "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA"),
-            ("rangeBase", base_from),
+            (Field::System, "GITLAB_CI"),
+            (Field::PipelineId, "CI_PROJECT_PATH"),
+            (Field::PipelineName, "CI_PROJECT_PATH"),
+            (Field::PipelineUrl, "CI_PROJECT_URL/-/pipelines"),
+            (Field::BuildNumber, number_from),
+            (Field::RunUrl, "CI_PIPELINE_URL"),
+            (Field::Branch, branch_from),
+            (Field::Tag, "CI_COMMIT_TAG"),
+            (Field::Commit, "CI_COMMIT_SHA"),
+            (Field::PullRequestHead, "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA"),
+            (Field::RangeBase, base_from),
             (
-                "pullRequest",
+                Field::PullRequest,
                 "CI_MERGE_REQUEST_IID, CI_MERGE_REQUEST_TITLE, CI_MERGE_REQUEST_*_BRANCH_NAME",
             ),
             (
-                "state",
+                Field::State,
                 if vars.ci_job_status.as_deref() == Some("running") {
                     "CI_JOB_STATUS (running: a script: step, after the commands before it succeeded)"
                 } else {
                     "CI_JOB_STATUS"
                 },
             ),
-            ("environment", "CI_ENVIRONMENT_NAME, CI_ENVIRONMENT_TIER"),
-            ("repositoryUrl", "CI_PROJECT_URL"),
-            ("event", "CI_PIPELINE_SOURCE"),
+            (Field::Environment, "CI_ENVIRONMENT_NAME, CI_ENVIRONMENT_TIER"),
+            (Field::RepositoryUrl, "CI_PROJECT_URL"),
+            (Field::Event, "CI_PIPELINE_SOURCE"),
         ]),
     )
 }

@@ -18,7 +18,7 @@
 
 use serde::Deserialize;
 
-use super::{CiContext, PullRequest, branch_name, first, number, real_commit};
+use super::{CiContext, Field, PullRequest, branch_name, first, number, real_commit};
 use crate::env::Env;
 
 #[derive(Debug, Default, Deserialize)]
@@ -104,21 +104,21 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
-            ("system", recognised_by),
-            ("pipelineId", "JOB_NAME"),
-            ("pipelineName", "JOB_NAME"),
-            ("pipelineUrl", "JOB_URL"),
-            ("buildNumber", "BUILD_NUMBER"),
-            ("runUrl", "BUILD_URL"),
-            ("branch", branch_from),
-            ("tag", "TAG_NAME"),
-            ("commit", "GIT_COMMIT"),
-            ("rangeBase", "GIT_PREVIOUS_SUCCESSFUL_COMMIT"),
+            (Field::System, recognised_by),
+            (Field::PipelineId, "JOB_NAME"),
+            (Field::PipelineName, "JOB_NAME"),
+            (Field::PipelineUrl, "JOB_URL"),
+            (Field::BuildNumber, "BUILD_NUMBER"),
+            (Field::RunUrl, "BUILD_URL"),
+            (Field::Branch, branch_from),
+            (Field::Tag, "TAG_NAME"),
+            (Field::Commit, "GIT_COMMIT"),
+            (Field::RangeBase, "GIT_PREVIOUS_SUCCESSFUL_COMMIT"),
             (
-                "pullRequest",
+                Field::PullRequest,
                 "CHANGE_ID, CHANGE_TITLE, CHANGE_BRANCH, CHANGE_TARGET, CHANGE_URL",
             ),
-            ("repositoryUrl", "GIT_URL"),
+            (Field::RepositoryUrl, "GIT_URL"),
         ]),
     )
 }

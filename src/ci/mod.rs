@@ -89,7 +89,104 @@ pub struct CiContext {
     /// `pull_request`, …).
     pub event: Option<String>,
     /// Where each value came from: field → variable (or event-file field).
-    pub sources: BTreeMap<&'static str, String>,
+    pub sources: BTreeMap<Field, String>,
+}
+
+/// A field of [`CiContext`], for saying where its value came from: what
+/// `CiContext::sources` is keyed by, named as the context's JSON names it.
+///
+/// Declared in the alphabetical order of their names, so that `sources` lists them
+/// in that order (as `jira-send env` always has).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Field {
+    Branch,
+    BuildNumber,
+    Commit,
+    Environment,
+    Event,
+    PipelineId,
+    PipelineName,
+    PipelineUrl,
+    PullRequest,
+    PullRequestHead,
+    RangeBase,
+    RepositoryUrl,
+    RunUrl,
+    State,
+    System,
+    Tag,
+}
+
+impl Field {
+    /// Every field, in order.
+    pub const ALL: [Self; 16] = [
+        Self::Branch,
+        Self::BuildNumber,
+        Self::Commit,
+        Self::Environment,
+        Self::Event,
+        Self::PipelineId,
+        Self::PipelineName,
+        Self::PipelineUrl,
+        Self::PullRequest,
+        Self::PullRequestHead,
+        Self::RangeBase,
+        Self::RepositoryUrl,
+        Self::RunUrl,
+        Self::State,
+        Self::System,
+        Self::Tag,
+    ];
+
+    /// The field's name in the context's JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Branch => "branch",
+            Self::BuildNumber => "buildNumber",
+            Self::Commit => "commit",
+            Self::Environment => "environment",
+            Self::Event => "event",
+            Self::PipelineId => "pipelineId",
+            Self::PipelineName => "pipelineName",
+            Self::PipelineUrl => "pipelineUrl",
+            Self::PullRequest => "pullRequest",
+            Self::PullRequestHead => "pullRequestHead",
+            Self::RangeBase => "rangeBase",
+            Self::RepositoryUrl => "repositoryUrl",
+            Self::RunUrl => "runUrl",
+            Self::State => "state",
+            Self::System => "system",
+            Self::Tag => "tag",
+        }
+    }
+
+    /// Whether `ctx` has a value for this field.
+    fn is_set(self, ctx: &CiContext) -> bool {
+        match self {
+            Self::Branch => ctx.branch.is_some(),
+            Self::BuildNumber => ctx.build_number.is_some(),
+            Self::Commit => ctx.commit.is_some(),
+            Self::Environment => ctx.environment.is_some(),
+            Self::Event => ctx.event.is_some(),
+            Self::PipelineId => ctx.pipeline_id.is_some(),
+            Self::PipelineName => ctx.pipeline_name.is_some(),
+            Self::PipelineUrl => ctx.pipeline_url.is_some(),
+            Self::PullRequest => ctx.pull_request.is_some(),
+            Self::PullRequestHead => ctx.pull_request_head.is_some(),
+            Self::RangeBase => ctx.range_base.is_some(),
+            Self::RepositoryUrl => ctx.repository_url.is_some(),
+            Self::RunUrl => ctx.run_url.is_some(),
+            Self::State => ctx.state.is_some(),
+            Self::System => true,
+            Self::Tag => ctx.tag.is_some(),
+        }
+    }
+}
+
+impl Serialize for Field {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
 }
 
 impl CiContext {
@@ -99,7 +196,7 @@ impl CiContext {
     /// A URL from a CI variable is parsed and written out again, which percent-encodes
     /// what the variable left raw (a space in a project name); one that is not an
     /// absolute http(s) URL is dropped, with a note at `-v`.
-    fn sourced(mut self, sources: &[(&'static str, &str)]) -> Self {
+    fn sourced(mut self, sources: &[(Field, &str)]) -> Self {
         let system = self.system;
         for url in [
             &mut self.pipeline_url,
@@ -111,10 +208,9 @@ impl CiContext {
         {
             *url = url.take().and_then(|u| web_link(system, &u));
         }
-        let json = serde_json::to_value(&self).unwrap_or_default();
-        for (field, source) in sources {
-            if json.get(field).is_some_and(|v| !v.is_null()) {
-                self.sources.insert(field, (*source).to_owned());
+        for &(field, source) in sources {
+            if field.is_set(&self) {
+                self.sources.insert(field, source.to_owned());
             }
         }
         self
@@ -232,6 +328,24 @@ mod unit {
         assert_eq!(state("Failed"), Some(CiState::Failed));
         assert_eq!(state("canceled"), Some(CiState::Cancelled));
         assert_eq!(state("skipped"), None);
+    }
+
+    #[test]
+    fn fields_are_the_contexts_own_and_in_the_order_of_their_names() {
+        let json = serde_json::to_value(CiContext::default()).unwrap();
+        let mut names: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .filter(|&name| name != "sources")
+            .collect();
+        names.sort_unstable();
+        let fields: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
+        assert_eq!(fields, names);
+        let mut sorted = Field::ALL;
+        sorted.sort();
+        assert_eq!(sorted, Field::ALL);
     }
 
     #[test]

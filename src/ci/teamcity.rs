@@ -22,7 +22,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::{CiContext, PullRequest, branch_name, first, number};
+use super::{CiContext, Field, PullRequest, branch_name, first, number};
 use crate::env::Env;
 use crate::remote::{Remote, query_value, segment};
 
@@ -125,16 +125,19 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
-            ("system", "TEAMCITY_VERSION"),
-            ("pipelineId", pipeline_from),
-            ("pipelineName", "TEAMCITY_PROJECT_NAME / TEAMCITY_BUILDCONF_NAME"),
-            ("pipelineUrl", "teamcity.serverUrl, teamcity.buildType.id"),
-            ("buildNumber", number_from),
-            ("runUrl", "teamcity.serverUrl, teamcity.build.id"),
-            ("branch", branch_from),
-            ("commit", "BUILD_VCS_NUMBER"),
-            ("pullRequest", "teamcity.pullRequest.*"),
-            ("repositoryUrl", "vcsroot.url"),
+            (Field::System, "TEAMCITY_VERSION"),
+            (Field::PipelineId, pipeline_from),
+            (
+                Field::PipelineName,
+                "TEAMCITY_PROJECT_NAME / TEAMCITY_BUILDCONF_NAME",
+            ),
+            (Field::PipelineUrl, "teamcity.serverUrl, teamcity.buildType.id"),
+            (Field::BuildNumber, number_from),
+            (Field::RunUrl, "teamcity.serverUrl, teamcity.build.id"),
+            (Field::Branch, branch_from),
+            (Field::Commit, "BUILD_VCS_NUMBER"),
+            (Field::PullRequest, "teamcity.pullRequest.*"),
+            (Field::RepositoryUrl, "vcsroot.url"),
         ]),
     )
 }

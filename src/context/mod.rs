@@ -119,7 +119,10 @@ impl RunContext {
             ctx.remote = ci
                 .and_then(|c| c.repository_url.as_deref())
                 .and_then(Remote::parse);
-            ctx.remote_origin = ctx.remote.as_ref().map(|_| ctx.ci_origin("repositoryUrl"));
+            ctx.remote_origin = ctx
+                .remote
+                .as_ref()
+                .map(|_| ctx.ci_origin(ci::Field::RepositoryUrl));
         }
         Ok(ctx)
     }
