@@ -15,9 +15,8 @@
 
 use serde::Deserialize;
 
-use super::{
-    CiContext, CiEnvironment, Field, PullRequest, branch_name, commit_id, first, number, state, tag_name,
-};
+use super::vars::{as_state, branch_name, commit_id, first, number, tag_name, variables};
+use super::{CiContext, CiEnvironment, CiState, Field, PullRequest};
 use crate::env::Env;
 use crate::remote::{Remote, query_value, segment};
 
@@ -37,7 +36,8 @@ struct Vars {
     system_pullrequest_targetbranch: Option<String>,
     system_pullrequest_pullrequestid: Option<String>,
     system_pullrequest_pullrequestnumber: Option<String>,
-    agent_jobstatus: Option<String>,
+    #[serde(default, deserialize_with = "as_state")]
+    agent_jobstatus: Option<CiState>,
     environment_name: Option<String>,
 }
 
@@ -48,7 +48,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
     {
         return None;
     }
-    let vars: Vars = envy::from_iter(env.iter()).unwrap_or_default();
+    let vars: Vars = variables(env, "");
     let collection = vars
         .system_collectionuri
         .as_deref()
@@ -128,7 +128,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             pull_request_head: commit_id(vars.system_pullrequest_sourcecommitid),
             range_base: None,
             pull_request,
-            state: vars.agent_jobstatus.as_deref().and_then(state),
+            state: vars.agent_jobstatus,
             environment: vars
                 .environment_name
                 .map(|name| CiEnvironment { name, tier: None }),

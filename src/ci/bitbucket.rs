@@ -11,7 +11,8 @@
 
 use serde::Deserialize;
 
-use super::{CiContext, CiEnvironment, CiState, Field, PullRequest, first, number};
+use super::vars::{first, number, variables};
+use super::{CiContext, CiEnvironment, CiState, Field, PullRequest};
 use crate::env::Env;
 use crate::remote::{Remote, segment};
 
@@ -33,7 +34,7 @@ struct Vars {
 
 pub(super) fn detect(env: &Env) -> Option<CiContext> {
     env.get("BITBUCKET_BUILD_NUMBER")?;
-    let vars: Vars = envy::from_iter(env.iter()).unwrap_or_default();
+    let vars: Vars = variables(env, "");
     let full_name = vars.bitbucket_repo_full_name.clone().or_else(|| {
         Some(format!(
             "{}/{}",

@@ -15,7 +15,8 @@
 
 use serde::Deserialize;
 
-use super::{CiContext, CiState, Field, PullRequest, branch_name, first, number, real_commit, tag_name};
+use super::vars::{as_number, branch_name, first, number, real_commit, tag_name, variables};
+use super::{CiContext, CiState, Field, PullRequest};
 use crate::env::Env;
 use crate::remote::Remote;
 
@@ -23,7 +24,8 @@ use crate::remote::Remote;
 struct Vars {
     codebuild_build_id: Option<String>,
     codebuild_build_arn: Option<String>,
-    codebuild_build_number: Option<String>,
+    #[serde(default, deserialize_with = "as_number")]
+    codebuild_build_number: Option<u64>,
     codebuild_resolved_source_version: Option<String>,
     codebuild_source_repo_url: Option<String>,
     codebuild_source_version: Option<String>,
@@ -38,7 +40,7 @@ struct Vars {
 
 pub(super) fn detect(env: &Env) -> Option<CiContext> {
     env.get("CODEBUILD_BUILD_ID")?;
-    let vars: Vars = envy::from_iter(env.iter()).unwrap_or_default();
+    let vars: Vars = variables(env, "");
     let build_id = vars.codebuild_build_id.clone().unwrap_or_default();
     let project = build_id
         .split(':')
@@ -153,7 +155,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             pipeline_name: project.clone(),
             pipeline_id: project,
             pipeline_url: console,
-            build_number: number(vars.codebuild_build_number.as_deref()),
+            build_number: vars.codebuild_build_number,
             run_url,
             branch,
             tag,

@@ -11,7 +11,8 @@
 //! names, and here the names are data (two sets for one struct), which a table says
 //! plainly; the same table names the sources `jira-send env` shows.
 
-use super::{CiContext, CiEnvironment, Field, PullRequest, first, number, real_commit, state};
+use super::vars::{first, number, real_commit, state};
+use super::{CiContext, CiEnvironment, Field, PullRequest};
 use crate::env::Env;
 
 /// One dialect's names for the variables Drone defined.

@@ -2,7 +2,8 @@
 //! (`BUILD_NUMBER`, `BUILD_URL`, `BRANCH_NAME`, `GIT_COMMIT`, …). Anything missing comes
 //! from flags and the repository, as outside CI.
 
-use super::{CiContext, Field, first, number};
+use super::vars::{first, number};
+use super::{CiContext, Field};
 use crate::env::Env;
 
 pub(super) fn detect(env: &Env) -> Option<CiContext> {

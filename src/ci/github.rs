@@ -19,10 +19,8 @@
 use serde::Deserialize;
 use tracing::warn;
 
-use super::{
-    CiContext, CiEnvironment, Field, PullRequest, branch_name, commit_id, first, number, real_commit, state,
-    tag_name,
-};
+use super::vars::{as_number, branch_name, commit_id, first, real_commit, state, tag_name, variables};
+use super::{CiContext, CiEnvironment, Field, PullRequest};
 use crate::env::Env;
 use crate::remote::{path, segment};
 
@@ -30,7 +28,8 @@ use crate::remote::{path, segment};
 struct Vars {
     repository: Option<String>,
     workflow: Option<String>,
-    run_number: Option<String>,
+    #[serde(default, deserialize_with = "as_number")]
+    run_number: Option<u64>,
     run_id: Option<String>,
     server_url: Option<String>,
     sha: Option<String>,
@@ -101,9 +100,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
     if env.get("GITHUB_ACTIONS") != Some("true") {
         return None;
     }
-    let vars: Vars = envy::prefixed("GITHUB_")
-        .from_iter(env.iter())
-        .unwrap_or_default();
+    let vars: Vars = variables(env, "GITHUB_");
     let event = vars.event_path.as_deref().map(read_event).unwrap_or_default();
 
     let server = vars.server_url.as_deref().unwrap_or("https://github.com");
@@ -194,7 +191,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             pipeline_id,
             pipeline_name,
             pipeline_url: repository_url.as_ref().map(|r| format!("{r}/actions")),
-            build_number: number(vars.run_number.as_deref()),
+            build_number: vars.run_number,
             run_url,
             branch,
             tag,

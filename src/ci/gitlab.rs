@@ -20,17 +20,18 @@
 
 use serde::Deserialize;
 
-use super::{
-    CiContext, CiEnvironment, CiState, Field, PullRequest, commit_id, first, number, real_commit, state,
-};
+use super::vars::{as_number, commit_id, first, number, real_commit, state, variables};
+use super::{CiContext, CiEnvironment, CiState, Field, PullRequest};
 use crate::env::Env;
 
 #[derive(Debug, Default, Deserialize)]
 struct Vars {
     ci_project_path: Option<String>,
     ci_project_url: Option<String>,
-    ci_pipeline_iid: Option<String>,
-    ci_pipeline_id: Option<String>,
+    #[serde(default, deserialize_with = "as_number")]
+    ci_pipeline_iid: Option<u64>,
+    #[serde(default, deserialize_with = "as_number")]
+    ci_pipeline_id: Option<u64>,
     ci_pipeline_url: Option<String>,
     ci_pipeline_source: Option<String>,
     ci_commit_sha: Option<String>,
@@ -54,8 +55,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
     if env.get("GITLAB_CI") != Some("true") {
         return None;
     }
-    // envy lowercases variable names, so `CI_PROJECT_PATH` fills `ci_project_path`.
-    let vars: Vars = envy::from_iter(env.iter()).unwrap_or_default();
+    let vars: Vars = variables(env, "");
 
     let pull_request = vars.ci_merge_request_iid.as_deref().map(|iid| PullRequest {
         number: number(Some(iid)),
@@ -84,9 +84,9 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
                 .flatten(),
         ),
     ]);
-    let (build_number, number_from) = match number(vars.ci_pipeline_iid.as_deref()) {
+    let (build_number, number_from) = match vars.ci_pipeline_iid {
         Some(n) => (Some(n), "CI_PIPELINE_IID"),
-        None => (number(vars.ci_pipeline_id.as_deref()), "CI_PIPELINE_ID"),
+        None => (vars.ci_pipeline_id, "CI_PIPELINE_ID"),
     };
     let (range_base, base_from) = first([
         (

@@ -2,8 +2,9 @@
 //! variables.
 //!
 //! Each system lives in its own file: a `detect` function that recognises the system
-//! and fills a [`CiContext`]. Adding a system is one new file plus one line in
-//! `SYSTEMS`.
+//! and fills a [`CiContext`], saying for each value which variable it came from
+//! ([`Field`]). Adding a system is one new file plus one line in `SYSTEMS`; `vars`
+//! reads variables (envy) and the values every vendor shapes alike.
 //!
 //! The rules every system follows, because peers got them wrong (see
 //! `../shared/notes/peers.md`): the pipeline id is stable across runs (repository plus
@@ -21,6 +22,8 @@ mod github;
 mod gitlab;
 mod jenkins;
 mod teamcity;
+mod vars;
+
 #[cfg(test)]
 mod tests;
 
@@ -217,14 +220,6 @@ impl CiContext {
     }
 }
 
-/// The first candidate with a value, and the name of where it came from.
-fn first<'a>(candidates: impl IntoIterator<Item = (&'a str, Option<String>)>) -> (Option<String>, &'a str) {
-    candidates
-        .into_iter()
-        .find_map(|(name, value)| Some((Some(value.filter(|v| !v.is_empty())?), name)))
-        .unwrap_or((None, ""))
-}
-
 /// The pull or merge request a run builds.
 #[derive(Clone, Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -258,26 +253,6 @@ pub enum CiState {
     Cancelled,
 }
 
-/// Parses a run number; CI systems hand them out as decimal strings.
-fn number(value: Option<&str>) -> Option<u64> {
-    value?.trim().parse().ok()
-}
-
-/// A run's outcome from the words CI systems use for it. `running` is in progress
-/// here; a system where a running job's step means more says so itself (GitLab).
-fn state(word: &str) -> Option<CiState> {
-    match word.to_ascii_lowercase().as_str() {
-        "success" | "succeeded" | "successful" | "passed" | "succeededwithissues" => {
-            Some(CiState::Successful)
-        }
-        "failed" | "failure" | "error" | "errored" => Some(CiState::Failed),
-        "canceled" | "cancelled" | "aborted" | "killed" => Some(CiState::Cancelled),
-        "running" | "started" | "in_progress" => Some(CiState::InProgress),
-        "pending" | "queued" | "waiting" => Some(CiState::Pending),
-        _ => None,
-    }
-}
-
 /// `url` as a link Jira accepts: absolute, http(s), percent-encoded.
 fn web_link(system: &str, url: &str) -> Option<String> {
     match url::Url::parse(url.trim()) {
@@ -289,27 +264,6 @@ fn web_link(system: &str, url: &str) -> Option<String> {
     }
 }
 
-/// `refs/heads/main` → `main`; other names unchanged.
-fn branch_name(reference: &str) -> &str {
-    reference.strip_prefix("refs/heads/").unwrap_or(reference)
-}
-
-/// `refs/tags/v1` → `v1`.
-fn tag_name(reference: &str) -> Option<&str> {
-    reference.strip_prefix("refs/tags/")
-}
-
-/// A full commit id (40 or 64 hex digits) that is not the all-zero "no commit" value:
-/// what the run may report as the commit built.
-fn commit_id(sha: Option<String>) -> Option<String> {
-    real_commit(sha).filter(|s| matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-/// A commit id that is not the all-zero "no commit" value.
-fn real_commit(sha: Option<String>) -> Option<String> {
-    sha.filter(|s| !s.is_empty() && !s.bytes().all(|b| b == b'0'))
-}
-
 #[cfg(test)]
 mod unit {
     use super::*;
@@ -318,16 +272,6 @@ mod unit {
     fn outside_ci_nothing_is_detected() {
         let env: Env = [("HOME", "/home/me"), ("PATH", "/bin")].into_iter().collect();
         assert!(detect(&env).is_none());
-    }
-
-    #[test]
-    fn states_are_read_from_common_words() {
-        assert_eq!(state("success"), Some(CiState::Successful));
-        assert_eq!(state("Succeeded"), Some(CiState::Successful));
-        assert_eq!(state("SucceededWithIssues"), Some(CiState::Successful));
-        assert_eq!(state("Failed"), Some(CiState::Failed));
-        assert_eq!(state("canceled"), Some(CiState::Cancelled));
-        assert_eq!(state("skipped"), None);
     }
 
     #[test]
@@ -346,13 +290,5 @@ mod unit {
         let mut sorted = Field::ALL;
         sorted.sort();
         assert_eq!(sorted, Field::ALL);
-    }
-
-    #[test]
-    fn all_zero_commits_are_no_commit() {
-        assert_eq!(real_commit(Some("0".repeat(40))), None);
-        assert_eq!(real_commit(Some("abc".into())), Some("abc".into()));
-        assert_eq!(commit_id(Some("abc".into())), None);
-        assert_eq!(commit_id(Some("a".repeat(40))), Some("a".repeat(40)));
     }
 }

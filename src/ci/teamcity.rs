@@ -22,13 +22,15 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::{CiContext, Field, PullRequest, branch_name, first, number};
+use super::vars::{as_number, branch_name, first, number, variables};
+use super::{CiContext, Field, PullRequest};
 use crate::env::Env;
 use crate::remote::{Remote, query_value, segment};
 
 #[derive(Debug, Default, Deserialize)]
 struct Vars {
-    build_number: Option<String>,
+    #[serde(default, deserialize_with = "as_number")]
+    build_number: Option<u64>,
     build_vcs_number: Option<String>,
     teamcity_project_name: Option<String>,
     teamcity_buildconf_name: Option<String>,
@@ -37,7 +39,7 @@ struct Vars {
 
 pub(super) fn detect(env: &Env) -> Option<CiContext> {
     env.get("TEAMCITY_VERSION")?;
-    let vars: Vars = envy::from_iter(env.iter()).unwrap_or_default();
+    let vars: Vars = variables(env, "");
     let build = vars
         .teamcity_build_properties_file
         .as_deref()
@@ -63,7 +65,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             },
         ),
     ]);
-    let (build_number, number_from) = match number(vars.build_number.as_deref()) {
+    let (build_number, number_from) = match vars.build_number {
         Some(n) => (Some(n), "BUILD_NUMBER"),
         None => (number(build_id.as_deref()), "teamcity.build.id"),
     };
