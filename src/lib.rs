@@ -36,29 +36,14 @@ pub mod store;
 use cli::Cli;
 use env::Env;
 use error::Exit;
-use settings::Output;
 
 /// Runs a parsed command line against an environment snapshot.
 pub fn run(cli: &Cli, env: &Env) -> Exit {
     commands::run(cli, env, &clock::SystemClock)
 }
 
-/// Handles a command line clap could not parse (or `--help`/`--version`): prints
-/// clap's message, and under `--output json` also the JSON object the command prints
-/// whatever the outcome, with clap's whole message as its `error`. Writes the step
-/// outputs, like any other run.
+/// Reports a command line clap could not parse (or `--help`/`--version`): see
+/// `commands::refused`.
 pub fn cli_error(error: &clap::Error, args: &[String], env: &Env) -> Exit {
-    let _ = error.print();
-    if !error.use_stderr() {
-        return Exit::Success;
-    }
-    let wanted = cli::lenient_parse(args);
-    if wanted.output == Some(Output::Json) {
-        let message = error.render().to_string();
-        let message = message.trim().trim_start_matches("error: ");
-        let json = commands::failure_json(wanted.command.as_deref(), wanted.dry_run, message, Exit::Usage);
-        report::print_json(&json);
-    }
-    publish::publish_exit(env, Exit::Usage);
-    Exit::Usage
+    commands::refused(error, args, env)
 }

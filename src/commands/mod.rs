@@ -72,10 +72,30 @@ pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
     exit
 }
 
+/// Handles a command line clap could not parse (or `--help`/`--version`): prints
+/// clap's message, and under `--output json` also the JSON object the command prints
+/// whatever the outcome, with clap's whole message as its `error`. Writes the step
+/// outputs, like any other run.
+pub fn refused(error: &clap::Error, args: &[String], env: &Env) -> Exit {
+    let _ = error.print();
+    if !error.use_stderr() {
+        return Exit::Success;
+    }
+    let wanted = crate::cli::lenient_parse(args);
+    if wanted.output == Some(Output::Json) {
+        let message = error.render().to_string();
+        let message = message.trim().trim_start_matches("error: ");
+        let json = failure_json(wanted.command.as_deref(), wanted.dry_run, message, Exit::Usage);
+        report::print_json(&json);
+    }
+    crate::publish::publish_exit(env, Exit::Usage);
+    Exit::Usage
+}
+
 /// The JSON object of a run that failed before its command could report (a usage
 /// error, a bad setting): the shape the command's own output has, with `error` and
 /// `exitCode`, so a script reads one shape per command whatever happens.
-pub fn failure_json(command: Option<&str>, dry_run: bool, error: &str, exit: Exit) -> Value {
+fn failure_json(command: Option<&str>, dry_run: bool, error: &str, exit: Exit) -> Value {
     if command == Some("keys") {
         return keys::json(&KeySet::default(), None, Some(error), exit);
     }
