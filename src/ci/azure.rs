@@ -53,10 +53,10 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         .system_collectionuri
         .as_deref()
         .map(|c| c.trim_end_matches('/').to_owned());
-    let project_url = match (&collection, &vars.system_teamproject) {
-        (Some(c), Some(p)) => Some(format!("{c}/{}", segment(p))),
-        _ => None,
-    };
+    let project_url = collection
+        .as_ref()
+        .zip(vars.system_teamproject.as_ref())
+        .map(|(c, p)| format!("{c}/{}", segment(p)));
     let (pipeline_id, pipeline_name) = match (&vars.system_teamproject, &vars.build_definitionname) {
         (Some(project), Some(definition)) => (
             Some(format!("{project}/{definition}")),
@@ -64,14 +64,14 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         ),
         (_, definition) => (definition.clone(), definition.clone()),
     };
-    let run_url = match (&project_url, &vars.build_buildid) {
-        (Some(p), Some(id)) => Some(format!("{p}/_build/results?buildId={}", query_value(id))),
-        _ => None,
-    };
-    let pipeline_url = match (&project_url, &vars.system_definitionid) {
-        (Some(p), Some(id)) => Some(format!("{p}/_build?definitionId={}", query_value(id))),
-        _ => None,
-    };
+    let run_url = project_url
+        .as_ref()
+        .zip(vars.build_buildid.as_ref())
+        .map(|(p, id)| format!("{p}/_build/results?buildId={}", query_value(id)));
+    let pipeline_url = project_url
+        .as_ref()
+        .zip(vars.system_definitionid.as_ref())
+        .map(|(p, id)| format!("{p}/_build?definitionId={}", query_value(id)));
     let pr_id = vars
         .system_pullrequest_pullrequestnumber
         .clone()

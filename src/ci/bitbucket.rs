@@ -54,10 +54,10 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
     ]);
     let remote = remote.as_deref().and_then(Remote::parse);
     let repository_url = remote.as_ref().map(Remote::web_url);
-    let run_url = match (&repository_url, &vars.bitbucket_build_number) {
-        (Some(repo), Some(n)) => Some(format!("{repo}/pipelines/results/{}", segment(n))),
-        _ => None,
-    };
+    let run_url = repository_url
+        .as_ref()
+        .zip(vars.bitbucket_build_number.as_ref())
+        .map(|(repo, n)| format!("{repo}/pipelines/results/{}", segment(n)));
     let pull_request = vars.bitbucket_pr_id.as_deref().map(|id| PullRequest {
         number: number(Some(id)),
         title: None,

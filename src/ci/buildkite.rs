@@ -36,10 +36,11 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         return None;
     }
     let vars: Vars = variables(env, "");
-    let pipeline_id = match (&vars.buildkite_organization_slug, &vars.buildkite_pipeline_slug) {
-        (Some(org), Some(pipeline)) => Some(format!("{org}/{pipeline}")),
-        _ => None,
-    };
+    let pipeline_id = vars
+        .buildkite_organization_slug
+        .as_ref()
+        .zip(vars.buildkite_pipeline_slug.as_ref())
+        .map(|(org, pipeline)| format!("{org}/{pipeline}"));
     let remote = vars.buildkite_repo.as_deref().and_then(Remote::parse);
     let pr_number = vars.buildkite_pull_request;
     let pull_request = pr_number.map(|n| PullRequest {

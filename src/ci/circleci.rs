@@ -33,10 +33,11 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         return None;
     }
     let vars: Vars = variables(env, "");
-    let project = match (&vars.circle_project_username, &vars.circle_project_reponame) {
-        (Some(user), Some(repo)) => Some(format!("{user}/{repo}")),
-        _ => None,
-    };
+    let project = vars
+        .circle_project_username
+        .as_ref()
+        .zip(vars.circle_project_reponame.as_ref())
+        .map(|(user, repo)| format!("{user}/{repo}"));
     let (pipeline_id, pipeline_name) = match (&project, &vars.circle_job) {
         (Some(project), Some(job)) => (
             Some(format!("{project}/{job}")),

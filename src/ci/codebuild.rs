@@ -106,41 +106,31 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         url: remote.as_ref().map(|r| r.pull_request_url(n)),
         author: None,
     });
+    // A webhook build names its branch or tag in the trigger (`branch/…`, `tag/…`); a
+    // build started by hand, in what it was started for.
+    let trigger = |kind: &str| {
+        vars.codebuild_webhook_trigger
+            .as_deref()
+            .and_then(|t| t.strip_prefix(kind))
+            .map(str::to_owned)
+    };
+    let by_hand = source
+        .as_ref()
+        .filter(|_| vars.codebuild_webhook_trigger.is_none());
     let (branch, branch_from) = first([
         (
             "CODEBUILD_WEBHOOK_HEAD_REF",
             head.filter(|h| !h.starts_with("refs/")),
         ),
-        (
-            "CODEBUILD_WEBHOOK_TRIGGER",
-            vars.codebuild_webhook_trigger
-                .as_deref()
-                .and_then(|t| t.strip_prefix("branch/"))
-                .map(str::to_owned),
-        ),
+        ("CODEBUILD_WEBHOOK_TRIGGER", trigger("branch/")),
         (
             "CODEBUILD_SOURCE_VERSION",
-            match &source {
-                Some(SourceVersion::Branch(b)) if vars.codebuild_webhook_trigger.is_none() => Some(b.clone()),
-                _ => None,
-            },
+            by_hand.and_then(SourceVersion::branch),
         ),
     ]);
     let (tag, tag_from) = first([
-        (
-            "CODEBUILD_WEBHOOK_TRIGGER",
-            vars.codebuild_webhook_trigger
-                .as_deref()
-                .and_then(|t| t.strip_prefix("tag/"))
-                .map(str::to_owned),
-        ),
-        (
-            "CODEBUILD_SOURCE_VERSION",
-            match &source {
-                Some(SourceVersion::Tag(t)) if vars.codebuild_webhook_trigger.is_none() => Some(t.clone()),
-                _ => None,
-            },
-        ),
+        ("CODEBUILD_WEBHOOK_TRIGGER", trigger("tag/")),
+        ("CODEBUILD_SOURCE_VERSION", by_hand.and_then(SourceVersion::tag)),
     ]);
     let state = vars.codebuild_build_succeeding.as_deref().map(|s| {
         if s.trim() == "1" {
@@ -202,6 +192,22 @@ enum SourceVersion {
 }
 
 impl SourceVersion {
+    /// The branch, when it names one.
+    fn branch(&self) -> Option<String> {
+        match self {
+            Self::Branch(name) => Some(name.clone()),
+            _ => None,
+        }
+    }
+
+    /// The tag, when it names one.
+    fn tag(&self) -> Option<String> {
+        match self {
+            Self::Tag(name) => Some(name.clone()),
+            _ => None,
+        }
+    }
+
     /// `resolved` (`CODEBUILD_RESOLVED_SOURCE_VERSION`, the commit built) tells an
     /// abbreviated commit id from a name.
     fn parse(version: &str, resolved: Option<&str>) -> Self {

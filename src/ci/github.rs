@@ -112,10 +112,10 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         ),
         (repo, workflow) => (repo.clone(), repo.clone().or_else(|| workflow.clone())),
     };
-    let run_url = match (&repository_url, &vars.run_id) {
-        (Some(repo), Some(run)) => Some(format!("{repo}/actions/runs/{}", segment(run))),
-        _ => None,
-    };
+    let run_url = repository_url
+        .as_ref()
+        .zip(vars.run_id.as_ref())
+        .map(|(repo, run)| format!("{repo}/actions/runs/{}", segment(run)));
 
     let Event {
         before,
