@@ -150,34 +150,55 @@ fn the_window_absorbs_clock_skew() {
     assert!(!ours.contains(&old), "old is reachable from the base");
 }
 
-#[test]
-fn random_histories_with_skewed_clocks_agree_with_libgit2() {
-    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-    let mut next = move |n: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % n
-    };
-    for _ in 0..25 {
-        let mut g = Graph::new();
-        g.commit(&[], 1000);
-        for i in 1..40 {
-            let first = next(i as u64) as usize;
+/// A small deterministic generator (xorshift64): the same graphs on every run.
+struct Rng(u64);
+
+impl Rng {
+    /// A number below `n`.
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+impl Graph {
+    /// `commits` commits, each with one or (one in four) two earlier parents, a minute
+    /// apart but one in `one_in` off by up to `max_skew` seconds either way.
+    fn random(rng: &mut Rng, commits: usize, one_in: u64, max_skew: i64) -> Self {
+        let mut g = Self::new();
+        let start = 1000 + max_skew;
+        g.commit(&[], start);
+        for i in 1..commits {
+            let first = rng.below(i as u64) as usize;
             let mut parents = vec![first];
-            if next(4) == 0 {
-                let second = next(i as u64) as usize;
+            if rng.below(4) == 0 {
+                let second = rng.below(i as u64) as usize;
                 if second != first {
                     parents.push(second);
                 }
             }
-            // Mostly increasing dates, one in five off by up to an hour either way.
-            let skew = if next(5) == 0 { next(7200) as i64 - 3600 } else { 0 };
-            g.commit(&parents, 1000 + i as i64 * 60 + skew);
+            let skew = if rng.below(one_in) == 0 {
+                rng.below(2 * max_skew as u64) as i64 - max_skew
+            } else {
+                0
+            };
+            g.commit(&parents, start + i as i64 * 60 + skew);
         }
+        g
+    }
+}
+
+#[test]
+fn random_histories_with_skewed_clocks_agree_with_libgit2() {
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    for _ in 0..25 {
+        // Mostly increasing dates, one in five off by up to an hour either way.
+        let g = Graph::random(&mut rng, 40, 5, 3600);
         for _ in 0..6 {
-            let head = next(40) as usize;
-            let base = next(41) as usize;
+            let head = rng.below(40) as usize;
+            let base = rng.below(41) as usize;
             let base = (base < 40).then_some(base);
             let (ours, theirs) = g.both(head, base);
             assert_eq!(ours, theirs, "{head} minus {base:?}");
@@ -216,39 +237,15 @@ fn skew_wider_than_the_window_reads_too_much_never_too_little() {
 
 #[test]
 fn random_histories_with_skew_wider_than_the_window_miss_nothing() {
-    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut next = move |n: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % n
-    };
-    // Commits a minute apart; one in three off by up to 400 minutes either way,
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    // Three windows of commits; one in three off by up to 400 minutes either way,
     // several windows' worth.
     const COMMITS: usize = 3 * WINDOW;
-    const SKEW: i64 = 400 * 60;
     for _ in 0..6 {
-        let mut g = Graph::new();
-        g.commit(&[], 1000);
-        for i in 1..COMMITS {
-            let first = next(i as u64) as usize;
-            let mut parents = vec![first];
-            if next(4) == 0 {
-                let second = next(i as u64) as usize;
-                if second != first {
-                    parents.push(second);
-                }
-            }
-            let skew = if next(3) == 0 {
-                next(2 * SKEW as u64) as i64 - SKEW
-            } else {
-                0
-            };
-            g.commit(&parents, 100_000 + i as i64 * 60 + skew);
-        }
+        let g = Graph::random(&mut rng, COMMITS, 3, 400 * 60);
         for _ in 0..8 {
-            let head = next(COMMITS as u64) as usize;
-            let base = next(COMMITS as u64) as usize;
+            let head = rng.below(COMMITS as u64) as usize;
+            let base = rng.below(COMMITS as u64) as usize;
             let (ours, _) = g.both(head, Some(base));
             let exact = g.exact(head, base);
             let missed: Vec<&usize> = exact.iter().filter(|c| !ours.contains(c)).collect();
