@@ -5,6 +5,7 @@ use clap::Args;
 
 use super::values::{parse_bool, parse_max_commits, parse_percentage};
 use crate::env::vars::*;
+use crate::keys;
 use crate::payload::deployment::EnvironmentType;
 use crate::payload::{BuildState, DeploymentState};
 
@@ -41,6 +42,21 @@ pub struct KeyArgs {
     #[arg(long, env = JIRA_SEND_IGNORE_CASE, value_parser = parse_bool,
           num_args = 0, default_missing_value = "true")]
     pub ignore_case: bool,
+}
+
+impl KeyArgs {
+    /// The options as key collection takes them.
+    pub fn options(&self) -> keys::Options {
+        keys::Options {
+            issue_keys: self.issue_keys.clone(),
+            branch: self.branch.clone(),
+            since: self.since.clone(),
+            since_tag: self.since_tag.clone(),
+            max_commits: self.max_commits,
+            projects: self.projects.clone(),
+            ignore_case: self.ignore_case,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

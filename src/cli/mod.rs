@@ -21,7 +21,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::env::vars::*;
-use crate::settings::{FailOn, Output};
+use crate::settings::{self, FailOn, Output};
 use values::{parse_bool, parse_duration};
 
 pub use entities::{BuildArgs, DeploymentArgs, DeploymentKeyArgs, DevinfoArgs, FlagArgs, KeyArgs, KeysArgs};
@@ -181,6 +181,31 @@ pub struct GlobalArgs {
     /// Only errors on stderr.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+}
+
+impl GlobalArgs {
+    /// The options as settings take them.
+    pub fn options(&self) -> settings::Options {
+        settings::Options {
+            sites: self.sites.clone(),
+            cloud_id: self.cloud_id.clone(),
+            client_id: self.client_id.clone(),
+            client_secret_file: self.client_secret_file.clone(),
+            api_url: self.api_url.clone(),
+            token_url: self.token_url.clone(),
+            cache_dir: self.cache_dir.clone(),
+            outbox_dir: self.outbox_dir.clone(),
+            dry_run: self.dry_run,
+            output: self.output,
+            fail_on: self.fail_on,
+            timeout: self.timeout,
+            request_timeout: self.request_timeout,
+            retry_delay: self.retry_delay,
+            ca_file: self.ca_file.clone(),
+            no_flush: self.no_flush,
+            repo: self.repo.clone(),
+        }
+    }
 }
 
 #[cfg(test)]

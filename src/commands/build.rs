@@ -15,7 +15,7 @@ use crate::settings::Settings;
 
 pub fn run(args: &BuildArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {
     let ctx = RunContext::gather(settings, env)?;
-    let found = collect(&args.keys, &ctx)?;
+    let found = collect(&args.keys.options(), &ctx)?;
     if found.keys.is_empty() {
         return nothing_to_send("build", settings, env, &found.keys, found.nothing_found());
     }

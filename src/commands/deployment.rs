@@ -58,7 +58,7 @@ pub fn run(args: &DeploymentArgs, settings: &Settings, env: &Env, clock: &dyn Cl
     // The key is resolved before the keys are read: a deployment step without an
     // environment is misconfigured whether or not this run has issue keys.
     let key = DeploymentKey::resolve(&args.key, &ctx)?;
-    let found = collect(&args.keys, &ctx)?;
+    let found = collect(&args.keys.options(), &ctx)?;
     if found.keys.is_empty() && args.services.is_empty() {
         return nothing_to_send("deployment", settings, env, &found.keys, found.nothing_found());
     }

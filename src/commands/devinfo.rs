@@ -23,13 +23,11 @@ use crate::settings::Settings;
 
 pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {
     let ctx = RunContext::gather(settings, env)?;
+    let options = args.keys.options();
     if ctx.is_empty_repository() {
         let notice = "the git repository has no commits yet, so there is no development information to \
                       send";
-        let keys = Reader::new(&args.keys, &ctx)?
-            .named()
-            .cloned()
-            .unwrap_or_default();
+        let keys = Reader::new(&options, &ctx)?.named().cloned().unwrap_or_default();
         return nothing_to_send("devinfo", settings, env, &keys, notice.into());
     }
     if !ctx.in_repository() {
@@ -53,12 +51,12 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
             .into()
     })?;
 
-    let reader = Reader::new(&args.keys, &ctx)?;
+    let reader = Reader::new(&options, &ctx)?;
     // Every key found, for the report; and the keys of the branch: its name's and its
     // commits'.
     let mut all = reader.named().cloned().unwrap_or_default();
     let mut branch_keys = KeySet::default();
-    let branch = ctx.branch(args.keys.branch.as_deref());
+    let branch = ctx.branch(options.branch.as_deref());
     if let Some(name) = &branch {
         reader.scan(&mut all, name.as_bytes(), || Source::Branch);
         reader.scan(&mut branch_keys, name.as_bytes(), || Source::Branch);
@@ -67,7 +65,7 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
     let mut commits = Vec::new();
     // Each commit is read again for its diff, and so is its parent.
     crate::git::cache_commits();
-    walk_range(&args.keys, &ctx, |id, raw| {
+    walk_range(&options, &ctx, |id, raw| {
         let keys = reader.keys_in([(crate::git::message(raw), Source::Commit(id))]);
         if keys.is_empty() {
             return Ok(());

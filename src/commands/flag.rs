@@ -22,7 +22,7 @@ pub fn run(args: &FlagArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
             .or_else(|| ci_environment.as_ref().map(|e| e.name.clone())),
         || "--environment is required: the flag's state is reported per environment".into(),
     )?;
-    let found = collect(&args.keys, &ctx)?;
+    let found = collect(&args.keys.options(), &ctx)?;
     if found.keys.is_empty() {
         return nothing_to_send("flag", settings, env, &found.keys, found.nothing_found());
     }

@@ -14,7 +14,7 @@ use crate::settings::{Output, Settings};
 
 pub fn run(args: &KeysArgs, settings: &Settings, env: &Env) -> Result<Exit> {
     let ctx = RunContext::gather(settings, env)?;
-    let found = collect(&args.keys, &ctx)?;
+    let found = collect(&args.keys.options(), &ctx)?;
     let exit = Exit::Success;
     let text = match settings.output {
         Output::Json => {

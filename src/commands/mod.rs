@@ -44,7 +44,7 @@ pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
         Command::Send(_) => "send",
         Command::Env(_) => "env",
     };
-    let result = Settings::resolve(&cli.global, env).and_then(|settings| match &cli.command {
+    let result = Settings::resolve(&cli.global.options(), env).and_then(|settings| match &cli.command {
         Command::Build(args) => build::run(args, &settings, env, clock),
         Command::Deployment(args) => deployment::run(args, &settings, env, clock),
         Command::Devinfo(args) => devinfo::run(args, &settings, env, clock),

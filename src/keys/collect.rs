@@ -5,10 +5,26 @@
 use serde::Serialize;
 
 use super::{Grammar, KeySet, Source};
-use crate::cli::KeyArgs;
 use crate::context::RunContext;
 use crate::error::{Error, Result};
 use crate::git::Start;
+
+/// Where a run's keys come from, as the command line (or its variables) says.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// `--issue-key`: these keys and no others.
+    pub issue_keys: Vec<String>,
+    /// `--branch`, instead of the detected one.
+    pub branch: Option<String>,
+    /// `--since`: the range starts at this revision.
+    pub since: Option<String>,
+    /// `--since-tag`: the range starts at the newest tag matching this glob.
+    pub since_tag: Option<String>,
+    pub max_commits: usize,
+    /// `--projects`: only these projects' keys (else the project file's list).
+    pub projects: Vec<String>,
+    pub ignore_case: bool,
+}
 
 /// The keys found, and the range of commits read for them.
 #[derive(Debug, Default)]
@@ -41,7 +57,7 @@ impl Reader {
     /// The keys named with `--issue-key`, checked against the grammar (the allow-list
     /// does not apply: the caller was explicit); else the grammar `args` ask for, whose
     /// allow-list is `--projects`, else the project file's.
-    pub fn new(args: &KeyArgs, ctx: &RunContext) -> Result<Self> {
+    pub fn new(args: &Options, ctx: &RunContext) -> Result<Self> {
         Ok(match explicit_keys(args)? {
             Some(keys) => Self::Named(keys),
             None => Self::Scan(grammar(args, ctx)),
@@ -82,7 +98,7 @@ impl Reader {
 
 /// Every key of the run: `--issue-key`'s alone, else the branch's, the pull request
 /// title's and those of the commits in the range, in that order.
-pub fn collect(args: &KeyArgs, ctx: &RunContext) -> Result<Found> {
+pub fn collect(args: &Options, ctx: &RunContext) -> Result<Found> {
     let grammar = match Reader::new(args, ctx)? {
         Reader::Named(keys) => {
             return Ok(Found {
@@ -114,7 +130,7 @@ pub fn collect(args: &KeyArgs, ctx: &RunContext) -> Result<Found> {
 
 /// The grammar `args` ask for; the allow-list is `--projects`, else the project
 /// file's.
-fn grammar(args: &KeyArgs, ctx: &RunContext) -> Grammar {
+fn grammar(args: &Options, ctx: &RunContext) -> Grammar {
     let projects = if args.projects.is_empty() {
         &ctx.project.projects
     } else {
@@ -125,7 +141,7 @@ fn grammar(args: &KeyArgs, ctx: &RunContext) -> Grammar {
 
 /// The keys named with `--issue-key`, checked against the grammar; `None` when none
 /// were named. The allow-list does not apply: the caller was explicit.
-fn explicit_keys(args: &KeyArgs) -> Result<Option<KeySet>> {
+fn explicit_keys(args: &Options) -> Result<Option<KeySet>> {
     let named: Vec<&str> = args
         .issue_keys
         .iter()
@@ -162,7 +178,7 @@ fn pull_request_title(ctx: &RunContext) -> Option<&str> {
 /// Walks the commits of the range `args` and the CI describe, newest first: `visit`
 /// gets each commit's id and raw object (see [`crate::git::message`]).
 pub fn walk_range(
-    args: &KeyArgs,
+    args: &Options,
     ctx: &RunContext,
     visit: impl FnMut(git2::Oid, &[u8]) -> Result<()>,
 ) -> Result<RangeRead> {

@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-pub use collect::{Found, RangeRead, Reader, collect, walk_range};
+pub use collect::{Found, Options, RangeRead, Reader, collect, walk_range};
 pub use grammar::Grammar;
 
 /// Where a key was found.

@@ -13,7 +13,6 @@ use std::time::Duration;
 use reqwest::Url;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::GlobalArgs;
 use crate::env::{Env, vars};
 use crate::error::{Error, Result};
 
@@ -45,6 +44,30 @@ pub enum FailOn {
     UnknownKeys,
 }
 
+/// The global options as given, by flag or variable (the command line fills this),
+/// before they are resolved and checked.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub sites: Vec<String>,
+    pub cloud_id: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret_file: Option<PathBuf>,
+    pub api_url: String,
+    pub token_url: String,
+    pub cache_dir: Option<PathBuf>,
+    pub outbox_dir: Option<PathBuf>,
+    pub dry_run: bool,
+    pub output: Output,
+    /// `None`: the project file's, else the default.
+    pub fail_on: Option<FailOn>,
+    pub timeout: Duration,
+    pub request_timeout: Duration,
+    pub retry_delay: Duration,
+    pub ca_file: Option<PathBuf>,
+    pub no_flush: bool,
+    pub repo: Option<PathBuf>,
+}
+
 /// Global settings.
 #[derive(Debug)]
 pub struct Settings {
@@ -74,7 +97,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Self> {
+    pub fn resolve(args: &Options, env: &Env) -> Result<Self> {
         let mut sites: Vec<Site> = Vec::new();
         for text in args.sites.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
             let site = parse_site(text)?;
@@ -170,7 +193,7 @@ impl Settings {
 
 /// Every cloud id given (`--cloud-id`, `JIRA_CLOUD_ID`, `JIRA_CLOUD_ID_<HOST>`) must be
 /// one: it goes into the path of requests that carry the bearer token.
-fn check_cloud_ids(args: &GlobalArgs, env: &Env) -> Result<()> {
+fn check_cloud_ids(args: &Options, env: &Env) -> Result<()> {
     let given = args
         .cloud_id
         .iter()
@@ -195,7 +218,7 @@ mod tests {
 
     /// Settings for `sites`, from defaults alone.
     pub(super) fn settings(sites: &[&str]) -> Settings {
-        let args = GlobalArgs {
+        let args = Options {
             sites: sites.iter().map(|s| s.to_string()).collect(),
             cloud_id: None,
             client_id: None,
@@ -213,8 +236,6 @@ mod tests {
             retry_delay: Duration::from_millis(1),
             ca_file: None,
             no_flush: false,
-            verbose: 0,
-            quiet: false,
         };
         Settings::resolve(&args, &Env::default()).unwrap()
     }
