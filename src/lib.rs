@@ -1,7 +1,7 @@
 //! jira-send: tell Jira Software Cloud what a pipeline built and deployed.
 //!
 //! Data flows one way: command line and environment → [`settings`] → issue keys
-//! ([`collect`], from [`git`] and [`ci`]) and the run's [`context`] → [`payload`] →
+//! ([`keys`], from [`git`] and [`ci`]) and the run's [`context`] → [`payload`] →
 //! [`schema`] validation → [`send`] → [`report`] → exit code.
 
 pub mod answer;
@@ -11,7 +11,6 @@ pub mod ci;
 pub mod cli;
 pub mod clock;
 pub mod cloud_id;
-pub mod collect;
 mod commands;
 pub mod context;
 pub mod deployed;
@@ -27,15 +26,13 @@ pub mod mask;
 pub mod outbox;
 pub mod payload;
 pub mod plural;
-pub mod project;
 pub mod remote;
 pub mod report;
 pub mod schema;
 pub mod send;
 pub mod settings;
-pub mod text;
 
-use cli::{Cli, Output};
+use cli::Cli;
 use env::Env;
 use error::Exit;
 
@@ -44,22 +41,8 @@ pub fn run(cli: &Cli, env: &Env) -> Exit {
     commands::run(cli, env, &clock::SystemClock)
 }
 
-/// Handles a command line clap could not parse (or `--help`/`--version`): prints
-/// clap's message, and under `--output json` also the JSON object the command prints
-/// whatever the outcome, with clap's whole message as its `error`. Writes the step
-/// outputs, like any other run.
+/// Reports a command line clap could not parse (or `--help`/`--version`): see
+/// `commands::refused`.
 pub fn cli_error(error: &clap::Error, args: &[String], env: &Env) -> Exit {
-    let _ = error.print();
-    if !error.use_stderr() {
-        return Exit::Success;
-    }
-    let wanted = cli::lenient_parse(args);
-    if wanted.output == Some(Output::Json) {
-        let message = error.render().to_string();
-        let message = message.trim().trim_start_matches("error: ");
-        let json = commands::failure_json(wanted.command.as_deref(), wanted.dry_run, message, Exit::Usage);
-        report::print_json(&json);
-    }
-    report::github::publish_exit(env, Exit::Usage);
-    Exit::Usage
+    commands::refused(error, args, env)
 }

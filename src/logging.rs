@@ -13,15 +13,16 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::cli::GlobalArgs;
 use crate::env::{Env, vars};
 
-pub fn init(args: &GlobalArgs, env: &Env) {
+/// Starts logging at the level `-q` (`quiet`) and `-v` (`verbose`, counted) ask for,
+/// unless a filter variable says otherwise.
+pub fn init(quiet: bool, verbose: u8, env: &Env) {
     let filter = env
         .get(vars::JIRA_SEND_LOG)
         .or_else(|| env.get("RUST_LOG"))
         .and_then(|f| EnvFilter::try_new(f).ok())
-        .unwrap_or_else(|| EnvFilter::new(default_filter(args.quiet, args.verbose)));
+        .unwrap_or_else(|| EnvFilter::new(default_filter(quiet, verbose)));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

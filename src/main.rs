@@ -18,7 +18,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return jira_send::cli_error(&error, &args, &env).into(),
     };
-    jira_send::logging::init(&cli.global, &env);
+    jira_send::logging::init(cli.global.quiet, cli.global.verbose, &env);
     jira_send::run(&cli, &env).into()
 }
 

@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::api::Api;
 use crate::error::{Error, Result, Violation};
 use crate::payload::deployment::MAX_ASSOCIATION_VALUES;
-use crate::text::is_allowed;
+use crate::payload::text::is_allowed;
 
 /// Entities (commits, branches, pull requests) across all repositories of one
 /// devinfo request.

@@ -15,7 +15,8 @@
 
 use serde::Deserialize;
 
-use super::{CiContext, CiEnvironment, PullRequest, branch_name, commit_id, first, number, state, tag_name};
+use super::vars::{as_state, branch_name, commit_id, first, number, tag_name, variables};
+use super::{CiContext, CiEnvironment, CiState, Field, PullRequest};
 use crate::env::Env;
 use crate::remote::{Remote, query_value, segment};
 
@@ -35,7 +36,8 @@ struct Vars {
     system_pullrequest_targetbranch: Option<String>,
     system_pullrequest_pullrequestid: Option<String>,
     system_pullrequest_pullrequestnumber: Option<String>,
-    agent_jobstatus: Option<String>,
+    #[serde(default, deserialize_with = "as_state")]
+    agent_jobstatus: Option<CiState>,
     environment_name: Option<String>,
 }
 
@@ -46,15 +48,15 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
     {
         return None;
     }
-    let vars: Vars = envy::from_iter(env.iter()).unwrap_or_default();
+    let vars: Vars = variables(env, "");
     let collection = vars
         .system_collectionuri
         .as_deref()
         .map(|c| c.trim_end_matches('/').to_owned());
-    let project_url = match (&collection, &vars.system_teamproject) {
-        (Some(c), Some(p)) => Some(format!("{c}/{}", segment(p))),
-        _ => None,
-    };
+    let project_url = collection
+        .as_ref()
+        .zip(vars.system_teamproject.as_ref())
+        .map(|(c, p)| format!("{c}/{}", segment(p)));
     let (pipeline_id, pipeline_name) = match (&vars.system_teamproject, &vars.build_definitionname) {
         (Some(project), Some(definition)) => (
             Some(format!("{project}/{definition}")),
@@ -62,14 +64,14 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         ),
         (_, definition) => (definition.clone(), definition.clone()),
     };
-    let run_url = match (&project_url, &vars.build_buildid) {
-        (Some(p), Some(id)) => Some(format!("{p}/_build/results?buildId={}", query_value(id))),
-        _ => None,
-    };
-    let pipeline_url = match (&project_url, &vars.system_definitionid) {
-        (Some(p), Some(id)) => Some(format!("{p}/_build?definitionId={}", query_value(id))),
-        _ => None,
-    };
+    let run_url = project_url
+        .as_ref()
+        .zip(vars.build_buildid.as_ref())
+        .map(|(p, id)| format!("{p}/_build/results?buildId={}", query_value(id)));
+    let pipeline_url = project_url
+        .as_ref()
+        .zip(vars.system_definitionid.as_ref())
+        .map(|(p, id)| format!("{p}/_build?definitionId={}", query_value(id)));
     let pr_id = vars
         .system_pullrequest_pullrequestnumber
         .clone()
@@ -126,7 +128,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             pull_request_head: commit_id(vars.system_pullrequest_sourcecommitid),
             range_base: None,
             pull_request,
-            state: vars.agent_jobstatus.as_deref().and_then(state),
+            state: vars.agent_jobstatus,
             environment: vars
                 .environment_name
                 .map(|name| CiEnvironment { name, tier: None }),
@@ -135,27 +137,27 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
-            ("system", "TF_BUILD"),
-            ("pipelineId", "SYSTEM_TEAMPROJECT/BUILD_DEFINITIONNAME"),
-            ("pipelineName", "BUILD_DEFINITIONNAME (SYSTEM_TEAMPROJECT)"),
+            (Field::System, "TF_BUILD"),
+            (Field::PipelineId, "SYSTEM_TEAMPROJECT/BUILD_DEFINITIONNAME"),
+            (Field::PipelineName, "BUILD_DEFINITIONNAME (SYSTEM_TEAMPROJECT)"),
             (
-                "pipelineUrl",
+                Field::PipelineUrl,
                 "SYSTEM_COLLECTIONURI, SYSTEM_TEAMPROJECT, SYSTEM_DEFINITIONID",
             ),
-            ("buildNumber", "BUILD_BUILDID"),
+            (Field::BuildNumber, "BUILD_BUILDID"),
             (
-                "runUrl",
+                Field::RunUrl,
                 "SYSTEM_COLLECTIONURI, SYSTEM_TEAMPROJECT, BUILD_BUILDID",
             ),
-            ("branch", branch_from),
-            ("tag", "BUILD_SOURCEBRANCH"),
-            ("commit", "BUILD_SOURCEVERSION"),
-            ("pullRequestHead", "SYSTEM_PULLREQUEST_SOURCECOMMITID"),
-            ("pullRequest", "SYSTEM_PULLREQUEST_*"),
-            ("state", "AGENT_JOBSTATUS"),
-            ("environment", "ENVIRONMENT_NAME"),
-            ("repositoryUrl", "BUILD_REPOSITORY_URI"),
-            ("event", "BUILD_REASON"),
+            (Field::Branch, branch_from),
+            (Field::Tag, "BUILD_SOURCEBRANCH"),
+            (Field::Commit, "BUILD_SOURCEVERSION"),
+            (Field::PullRequestHead, "SYSTEM_PULLREQUEST_SOURCECOMMITID"),
+            (Field::PullRequest, "SYSTEM_PULLREQUEST_*"),
+            (Field::State, "AGENT_JOBSTATUS"),
+            (Field::Environment, "ENVIRONMENT_NAME"),
+            (Field::RepositoryUrl, "BUILD_REPOSITORY_URI"),
+            (Field::Event, "BUILD_REASON"),
         ]),
     )
 }

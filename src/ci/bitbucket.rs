@@ -11,7 +11,8 @@
 
 use serde::Deserialize;
 
-use super::{CiContext, CiEnvironment, CiState, PullRequest, first, number};
+use super::vars::{first, number, variables};
+use super::{CiContext, CiEnvironment, CiState, Field, PullRequest};
 use crate::env::Env;
 use crate::remote::{Remote, segment};
 
@@ -33,7 +34,7 @@ struct Vars {
 
 pub(super) fn detect(env: &Env) -> Option<CiContext> {
     env.get("BITBUCKET_BUILD_NUMBER")?;
-    let vars: Vars = envy::from_iter(env.iter()).unwrap_or_default();
+    let vars: Vars = variables(env, "");
     let full_name = vars.bitbucket_repo_full_name.clone().or_else(|| {
         Some(format!(
             "{}/{}",
@@ -53,10 +54,10 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
     ]);
     let remote = remote.as_deref().and_then(Remote::parse);
     let repository_url = remote.as_ref().map(Remote::web_url);
-    let run_url = match (&repository_url, &vars.bitbucket_build_number) {
-        (Some(repo), Some(n)) => Some(format!("{repo}/pipelines/results/{}", segment(n))),
-        _ => None,
-    };
+    let run_url = repository_url
+        .as_ref()
+        .zip(vars.bitbucket_build_number.as_ref())
+        .map(|(repo, n)| format!("{repo}/pipelines/results/{}", segment(n)));
     let pull_request = vars.bitbucket_pr_id.as_deref().map(|id| PullRequest {
         number: number(Some(id)),
         title: None,
@@ -99,22 +100,25 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
-            ("system", "BITBUCKET_BUILD_NUMBER"),
-            ("pipelineId", "BITBUCKET_REPO_FULL_NAME"),
-            ("pipelineName", "BITBUCKET_REPO_FULL_NAME"),
-            ("pipelineUrl", &format!("{remote_from} (https)/pipelines")),
-            ("buildNumber", "BITBUCKET_BUILD_NUMBER"),
+            (Field::System, "BITBUCKET_BUILD_NUMBER"),
+            (Field::PipelineId, "BITBUCKET_REPO_FULL_NAME"),
+            (Field::PipelineName, "BITBUCKET_REPO_FULL_NAME"),
+            (Field::PipelineUrl, &format!("{remote_from} (https)/pipelines")),
+            (Field::BuildNumber, "BITBUCKET_BUILD_NUMBER"),
             (
-                "runUrl",
+                Field::RunUrl,
                 &format!("{remote_from} (https)/pipelines/results/BITBUCKET_BUILD_NUMBER"),
             ),
-            ("branch", branch_from),
-            ("tag", "BITBUCKET_TAG"),
-            ("commit", "BITBUCKET_COMMIT"),
-            ("pullRequest", "BITBUCKET_PR_ID, BITBUCKET_PR_DESTINATION_BRANCH"),
-            ("state", "BITBUCKET_EXIT_CODE"),
-            ("environment", "BITBUCKET_DEPLOYMENT_ENVIRONMENT"),
-            ("repositoryUrl", &format!("{remote_from} (https)")),
+            (Field::Branch, branch_from),
+            (Field::Tag, "BITBUCKET_TAG"),
+            (Field::Commit, "BITBUCKET_COMMIT"),
+            (
+                Field::PullRequest,
+                "BITBUCKET_PR_ID, BITBUCKET_PR_DESTINATION_BRANCH",
+            ),
+            (Field::State, "BITBUCKET_EXIT_CODE"),
+            (Field::Environment, "BITBUCKET_DEPLOYMENT_ENVIRONMENT"),
+            (Field::RepositoryUrl, &format!("{remote_from} (https)")),
         ]),
     )
 }

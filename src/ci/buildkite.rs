@@ -8,7 +8,8 @@
 
 use serde::Deserialize;
 
-use super::{CiContext, PullRequest, first, number};
+use super::vars::{as_number, first, variables};
+use super::{CiContext, Field, PullRequest};
 use crate::env::Env;
 use crate::remote::Remote;
 
@@ -17,12 +18,14 @@ struct Vars {
     buildkite_organization_slug: Option<String>,
     buildkite_pipeline_slug: Option<String>,
     buildkite_pipeline_name: Option<String>,
-    buildkite_build_number: Option<String>,
+    #[serde(default, deserialize_with = "as_number")]
+    buildkite_build_number: Option<u64>,
     buildkite_build_url: Option<String>,
     buildkite_branch: Option<String>,
     buildkite_tag: Option<String>,
     buildkite_commit: Option<String>,
-    buildkite_pull_request: Option<String>,
+    #[serde(default, deserialize_with = "as_number")]
+    buildkite_pull_request: Option<u64>,
     buildkite_pull_request_base_branch: Option<String>,
     buildkite_repo: Option<String>,
     buildkite_source: Option<String>,
@@ -32,13 +35,14 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
     if env.get("BUILDKITE") != Some("true") {
         return None;
     }
-    let vars: Vars = envy::from_iter(env.iter()).unwrap_or_default();
-    let pipeline_id = match (&vars.buildkite_organization_slug, &vars.buildkite_pipeline_slug) {
-        (Some(org), Some(pipeline)) => Some(format!("{org}/{pipeline}")),
-        _ => None,
-    };
+    let vars: Vars = variables(env, "");
+    let pipeline_id = vars
+        .buildkite_organization_slug
+        .as_ref()
+        .zip(vars.buildkite_pipeline_slug.as_ref())
+        .map(|(org, pipeline)| format!("{org}/{pipeline}"));
     let remote = vars.buildkite_repo.as_deref().and_then(Remote::parse);
-    let pr_number = number(vars.buildkite_pull_request.as_deref());
+    let pr_number = vars.buildkite_pull_request;
     let pull_request = pr_number.map(|n| PullRequest {
         number: Some(n),
         title: None,
@@ -60,7 +64,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
                 .map(|p| format!("https://buildkite.com/{}", crate::remote::path(p))),
             pipeline_name: vars.buildkite_pipeline_name.or_else(|| pipeline_id.clone()),
             pipeline_id,
-            build_number: number(vars.buildkite_build_number.as_deref()),
+            build_number: vars.buildkite_build_number,
             run_url: vars.buildkite_build_url,
             branch,
             tag,
@@ -75,27 +79,27 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
-            ("system", "BUILDKITE"),
+            (Field::System, "BUILDKITE"),
             (
-                "pipelineId",
+                Field::PipelineId,
                 "BUILDKITE_ORGANIZATION_SLUG/BUILDKITE_PIPELINE_SLUG",
             ),
-            ("pipelineName", "BUILDKITE_PIPELINE_NAME"),
+            (Field::PipelineName, "BUILDKITE_PIPELINE_NAME"),
             (
-                "pipelineUrl",
+                Field::PipelineUrl,
                 "BUILDKITE_ORGANIZATION_SLUG/BUILDKITE_PIPELINE_SLUG",
             ),
-            ("buildNumber", "BUILDKITE_BUILD_NUMBER"),
-            ("runUrl", "BUILDKITE_BUILD_URL"),
-            ("branch", branch_from),
-            ("tag", "BUILDKITE_TAG"),
-            ("commit", "BUILDKITE_COMMIT"),
+            (Field::BuildNumber, "BUILDKITE_BUILD_NUMBER"),
+            (Field::RunUrl, "BUILDKITE_BUILD_URL"),
+            (Field::Branch, branch_from),
+            (Field::Tag, "BUILDKITE_TAG"),
+            (Field::Commit, "BUILDKITE_COMMIT"),
             (
-                "pullRequest",
+                Field::PullRequest,
                 "BUILDKITE_PULL_REQUEST, BUILDKITE_PULL_REQUEST_BASE_BRANCH",
             ),
-            ("repositoryUrl", "BUILDKITE_REPO"),
-            ("event", "BUILDKITE_SOURCE"),
+            (Field::RepositoryUrl, "BUILDKITE_REPO"),
+            (Field::Event, "BUILDKITE_SOURCE"),
         ]),
     )
 }

@@ -6,7 +6,8 @@
 
 use serde::Deserialize;
 
-use super::{CiContext, PullRequest, first, number};
+use super::vars::{as_number, first, number, variables};
+use super::{CiContext, Field, PullRequest};
 use crate::env::Env;
 use crate::remote::Remote;
 
@@ -15,13 +16,15 @@ struct Vars {
     circle_project_username: Option<String>,
     circle_project_reponame: Option<String>,
     circle_job: Option<String>,
-    circle_build_num: Option<String>,
+    #[serde(default, deserialize_with = "as_number")]
+    circle_build_num: Option<u64>,
     circle_build_url: Option<String>,
     circle_branch: Option<String>,
     circle_tag: Option<String>,
     circle_sha1: Option<String>,
     circle_pull_request: Option<String>,
-    circle_pr_number: Option<String>,
+    #[serde(default, deserialize_with = "as_number")]
+    circle_pr_number: Option<u64>,
     circle_repository_url: Option<String>,
 }
 
@@ -29,11 +32,12 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
     if env.get("CIRCLECI") != Some("true") {
         return None;
     }
-    let vars: Vars = envy::from_iter(env.iter()).unwrap_or_default();
-    let project = match (&vars.circle_project_username, &vars.circle_project_reponame) {
-        (Some(user), Some(repo)) => Some(format!("{user}/{repo}")),
-        _ => None,
-    };
+    let vars: Vars = variables(env, "");
+    let project = vars
+        .circle_project_username
+        .as_ref()
+        .zip(vars.circle_project_reponame.as_ref())
+        .map(|(user, repo)| format!("{user}/{repo}"));
     let (pipeline_id, pipeline_name) = match (&project, &vars.circle_job) {
         (Some(project), Some(job)) => (
             Some(format!("{project}/{job}")),
@@ -44,7 +48,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
     let remote = vars.circle_repository_url.as_deref().and_then(Remote::parse);
     // CIRCLE_PULL_REQUEST is the pull request's page; its last segment its number.
     let pull_request = vars.circle_pull_request.as_ref().map(|url| PullRequest {
-        number: number(vars.circle_pr_number.as_deref()).or_else(|| number(url.rsplit('/').next())),
+        number: vars.circle_pr_number.or_else(|| number(url.rsplit('/').next())),
         title: None,
         source_branch: vars.circle_branch.clone(),
         target_branch: None,
@@ -60,7 +64,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             pipeline_url: remote
                 .as_ref()
                 .map(|r| format!("https://app.circleci.com/pipelines/{}", circle_slug(r))),
-            build_number: number(vars.circle_build_num.as_deref()),
+            build_number: vars.circle_build_num,
             run_url: vars.circle_build_url,
             branch,
             tag: vars.circle_tag,
@@ -75,23 +79,23 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
-            ("system", "CIRCLECI"),
+            (Field::System, "CIRCLECI"),
             (
-                "pipelineId",
+                Field::PipelineId,
                 "CIRCLE_PROJECT_USERNAME/CIRCLE_PROJECT_REPONAME/CIRCLE_JOB",
             ),
             (
-                "pipelineName",
+                Field::PipelineName,
                 "CIRCLE_JOB (CIRCLE_PROJECT_USERNAME/CIRCLE_PROJECT_REPONAME)",
             ),
-            ("pipelineUrl", "CIRCLE_REPOSITORY_URL"),
-            ("buildNumber", "CIRCLE_BUILD_NUM"),
-            ("runUrl", "CIRCLE_BUILD_URL"),
-            ("branch", branch_from),
-            ("tag", "CIRCLE_TAG"),
-            ("commit", "CIRCLE_SHA1"),
-            ("pullRequest", "CIRCLE_PULL_REQUEST, CIRCLE_PR_NUMBER"),
-            ("repositoryUrl", "CIRCLE_REPOSITORY_URL"),
+            (Field::PipelineUrl, "CIRCLE_REPOSITORY_URL"),
+            (Field::BuildNumber, "CIRCLE_BUILD_NUM"),
+            (Field::RunUrl, "CIRCLE_BUILD_URL"),
+            (Field::Branch, branch_from),
+            (Field::Tag, "CIRCLE_TAG"),
+            (Field::Commit, "CIRCLE_SHA1"),
+            (Field::PullRequest, "CIRCLE_PULL_REQUEST, CIRCLE_PR_NUMBER"),
+            (Field::RepositoryUrl, "CIRCLE_REPOSITORY_URL"),
         ]),
     )
 }

@@ -15,7 +15,8 @@
 
 use serde::Deserialize;
 
-use super::{CiContext, CiState, PullRequest, branch_name, first, number, real_commit, tag_name};
+use super::vars::{as_number, branch_name, first, number, real_commit, tag_name, variables};
+use super::{CiContext, CiState, Field, PullRequest};
 use crate::env::Env;
 use crate::remote::Remote;
 
@@ -23,7 +24,8 @@ use crate::remote::Remote;
 struct Vars {
     codebuild_build_id: Option<String>,
     codebuild_build_arn: Option<String>,
-    codebuild_build_number: Option<String>,
+    #[serde(default, deserialize_with = "as_number")]
+    codebuild_build_number: Option<u64>,
     codebuild_resolved_source_version: Option<String>,
     codebuild_source_repo_url: Option<String>,
     codebuild_source_version: Option<String>,
@@ -38,7 +40,7 @@ struct Vars {
 
 pub(super) fn detect(env: &Env) -> Option<CiContext> {
     env.get("CODEBUILD_BUILD_ID")?;
-    let vars: Vars = envy::from_iter(env.iter()).unwrap_or_default();
+    let vars: Vars = variables(env, "");
     let build_id = vars.codebuild_build_id.clone().unwrap_or_default();
     let project = build_id
         .split(':')
@@ -104,41 +106,31 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         url: remote.as_ref().map(|r| r.pull_request_url(n)),
         author: None,
     });
+    // A webhook build names its branch or tag in the trigger (`branch/…`, `tag/…`); a
+    // build started by hand, in what it was started for.
+    let trigger = |kind: &str| {
+        vars.codebuild_webhook_trigger
+            .as_deref()
+            .and_then(|t| t.strip_prefix(kind))
+            .map(str::to_owned)
+    };
+    let by_hand = source
+        .as_ref()
+        .filter(|_| vars.codebuild_webhook_trigger.is_none());
     let (branch, branch_from) = first([
         (
             "CODEBUILD_WEBHOOK_HEAD_REF",
             head.filter(|h| !h.starts_with("refs/")),
         ),
-        (
-            "CODEBUILD_WEBHOOK_TRIGGER",
-            vars.codebuild_webhook_trigger
-                .as_deref()
-                .and_then(|t| t.strip_prefix("branch/"))
-                .map(str::to_owned),
-        ),
+        ("CODEBUILD_WEBHOOK_TRIGGER", trigger("branch/")),
         (
             "CODEBUILD_SOURCE_VERSION",
-            match &source {
-                Some(SourceVersion::Branch(b)) if vars.codebuild_webhook_trigger.is_none() => Some(b.clone()),
-                _ => None,
-            },
+            by_hand.and_then(SourceVersion::branch),
         ),
     ]);
     let (tag, tag_from) = first([
-        (
-            "CODEBUILD_WEBHOOK_TRIGGER",
-            vars.codebuild_webhook_trigger
-                .as_deref()
-                .and_then(|t| t.strip_prefix("tag/"))
-                .map(str::to_owned),
-        ),
-        (
-            "CODEBUILD_SOURCE_VERSION",
-            match &source {
-                Some(SourceVersion::Tag(t)) if vars.codebuild_webhook_trigger.is_none() => Some(t.clone()),
-                _ => None,
-            },
-        ),
+        ("CODEBUILD_WEBHOOK_TRIGGER", trigger("tag/")),
+        ("CODEBUILD_SOURCE_VERSION", by_hand.and_then(SourceVersion::tag)),
     ]);
     let state = vars.codebuild_build_succeeding.as_deref().map(|s| {
         if s.trim() == "1" {
@@ -153,7 +145,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             pipeline_name: project.clone(),
             pipeline_id: project,
             pipeline_url: console,
-            build_number: number(vars.codebuild_build_number.as_deref()),
+            build_number: vars.codebuild_build_number,
             run_url,
             branch,
             tag,
@@ -168,24 +160,24 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
-            ("system", "CODEBUILD_BUILD_ID"),
-            ("pipelineId", "CODEBUILD_BUILD_ID (the project)"),
-            ("pipelineName", "CODEBUILD_BUILD_ID (the project)"),
-            ("pipelineUrl", "CODEBUILD_BUILD_ARN, AWS_REGION"),
-            ("buildNumber", "CODEBUILD_BUILD_NUMBER"),
-            ("runUrl", "CODEBUILD_BUILD_ARN, CODEBUILD_BUILD_ID"),
-            ("branch", branch_from),
-            ("tag", tag_from),
-            ("commit", "CODEBUILD_RESOLVED_SOURCE_VERSION"),
-            ("rangeBase", "CODEBUILD_WEBHOOK_PREV_COMMIT"),
+            (Field::System, "CODEBUILD_BUILD_ID"),
+            (Field::PipelineId, "CODEBUILD_BUILD_ID (the project)"),
+            (Field::PipelineName, "CODEBUILD_BUILD_ID (the project)"),
+            (Field::PipelineUrl, "CODEBUILD_BUILD_ARN, AWS_REGION"),
+            (Field::BuildNumber, "CODEBUILD_BUILD_NUMBER"),
+            (Field::RunUrl, "CODEBUILD_BUILD_ARN, CODEBUILD_BUILD_ID"),
+            (Field::Branch, branch_from),
+            (Field::Tag, tag_from),
+            (Field::Commit, "CODEBUILD_RESOLVED_SOURCE_VERSION"),
+            (Field::RangeBase, "CODEBUILD_WEBHOOK_PREV_COMMIT"),
             (
-                "pullRequest",
+                Field::PullRequest,
                 "CODEBUILD_WEBHOOK_TRIGGER (or CODEBUILD_SOURCE_VERSION), CODEBUILD_WEBHOOK_HEAD_REF, \
                  CODEBUILD_WEBHOOK_BASE_REF",
             ),
-            ("state", "CODEBUILD_BUILD_SUCCEEDING"),
-            ("repositoryUrl", "CODEBUILD_SOURCE_REPO_URL"),
-            ("event", "CODEBUILD_WEBHOOK_EVENT"),
+            (Field::State, "CODEBUILD_BUILD_SUCCEEDING"),
+            (Field::RepositoryUrl, "CODEBUILD_SOURCE_REPO_URL"),
+            (Field::Event, "CODEBUILD_WEBHOOK_EVENT"),
         ]),
     )
 }
@@ -200,6 +192,22 @@ enum SourceVersion {
 }
 
 impl SourceVersion {
+    /// The branch, when it names one.
+    fn branch(&self) -> Option<String> {
+        match self {
+            Self::Branch(name) => Some(name.clone()),
+            _ => None,
+        }
+    }
+
+    /// The tag, when it names one.
+    fn tag(&self) -> Option<String> {
+        match self {
+            Self::Tag(name) => Some(name.clone()),
+            _ => None,
+        }
+    }
+
     /// `resolved` (`CODEBUILD_RESOLVED_SOURCE_VERSION`, the commit built) tells an
     /// abbreviated commit id from a name.
     fn parse(version: &str, resolved: Option<&str>) -> Self {

@@ -2,7 +2,8 @@
 //! (`BUILD_NUMBER`, `BUILD_URL`, `BRANCH_NAME`, `GIT_COMMIT`, …). Anything missing comes
 //! from flags and the repository, as outside CI.
 
-use super::{CiContext, first, number};
+use super::vars::{first, number};
+use super::{CiContext, Field};
 use crate::env::Env;
 
 pub(super) fn detect(env: &Env) -> Option<CiContext> {
@@ -34,11 +35,11 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             ..CiContext::default()
         }
         .sourced(&[
-            ("system", "CI"),
-            ("buildNumber", build_from),
-            ("runUrl", url_from),
-            ("branch", branch_from),
-            ("commit", commit_from),
+            (Field::System, "CI"),
+            (Field::BuildNumber, build_from),
+            (Field::RunUrl, url_from),
+            (Field::Branch, branch_from),
+            (Field::Commit, commit_from),
         ]),
     )
 }

@@ -19,10 +19,8 @@
 use serde::Deserialize;
 use tracing::warn;
 
-use super::{
-    CiContext, CiEnvironment, PullRequest, branch_name, commit_id, first, number, real_commit, state,
-    tag_name,
-};
+use super::vars::{as_number, branch_name, commit_id, first, real_commit, state, tag_name, variables};
+use super::{CiContext, CiEnvironment, Field, PullRequest};
 use crate::env::Env;
 use crate::remote::{path, segment};
 
@@ -30,7 +28,8 @@ use crate::remote::{path, segment};
 struct Vars {
     repository: Option<String>,
     workflow: Option<String>,
-    run_number: Option<String>,
+    #[serde(default, deserialize_with = "as_number")]
+    run_number: Option<u64>,
     run_id: Option<String>,
     server_url: Option<String>,
     sha: Option<String>,
@@ -101,9 +100,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
     if env.get("GITHUB_ACTIONS") != Some("true") {
         return None;
     }
-    let vars: Vars = envy::prefixed("GITHUB_")
-        .from_iter(env.iter())
-        .unwrap_or_default();
+    let vars: Vars = variables(env, "GITHUB_");
     let event = vars.event_path.as_deref().map(read_event).unwrap_or_default();
 
     let server = vars.server_url.as_deref().unwrap_or("https://github.com");
@@ -115,10 +112,10 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         ),
         (repo, workflow) => (repo.clone(), repo.clone().or_else(|| workflow.clone())),
     };
-    let run_url = match (&repository_url, &vars.run_id) {
-        (Some(repo), Some(run)) => Some(format!("{repo}/actions/runs/{}", segment(run))),
-        _ => None,
-    };
+    let run_url = repository_url
+        .as_ref()
+        .zip(vars.run_id.as_ref())
+        .map(|(repo, run)| format!("{repo}/actions/runs/{}", segment(run)));
 
     let Event {
         before,
@@ -194,7 +191,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             pipeline_id,
             pipeline_name,
             pipeline_url: repository_url.as_ref().map(|r| format!("{r}/actions")),
-            build_number: number(vars.run_number.as_deref()),
+            build_number: vars.run_number,
             run_url,
             branch,
             tag,
@@ -209,25 +206,25 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
-            ("system", "GITHUB_ACTIONS"),
-            ("pipelineId", "GITHUB_REPOSITORY/GITHUB_WORKFLOW"),
-            ("pipelineName", "GITHUB_WORKFLOW (GITHUB_REPOSITORY)"),
-            ("pipelineUrl", "GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions"),
-            ("buildNumber", "GITHUB_RUN_NUMBER"),
+            (Field::System, "GITHUB_ACTIONS"),
+            (Field::PipelineId, "GITHUB_REPOSITORY/GITHUB_WORKFLOW"),
+            (Field::PipelineName, "GITHUB_WORKFLOW (GITHUB_REPOSITORY)"),
+            (Field::PipelineUrl, "GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions"),
+            (Field::BuildNumber, "GITHUB_RUN_NUMBER"),
             (
-                "runUrl",
+                Field::RunUrl,
                 "GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID",
             ),
-            ("branch", branch_from),
-            ("tag", tag_from),
-            ("commit", "GITHUB_SHA"),
-            ("pullRequestHead", "event pull_request.head.sha"),
-            ("rangeBase", base_from),
-            ("pullRequest", "event pull_request"),
-            ("state", "event deployment_status.state"),
-            ("environment", "event deployment.environment"),
-            ("repositoryUrl", "GITHUB_SERVER_URL/GITHUB_REPOSITORY"),
-            ("event", "GITHUB_EVENT_NAME"),
+            (Field::Branch, branch_from),
+            (Field::Tag, tag_from),
+            (Field::Commit, "GITHUB_SHA"),
+            (Field::PullRequestHead, "event pull_request.head.sha"),
+            (Field::RangeBase, base_from),
+            (Field::PullRequest, "event pull_request"),
+            (Field::State, "event deployment_status.state"),
+            (Field::Environment, "event deployment.environment"),
+            (Field::RepositoryUrl, "GITHUB_SERVER_URL/GITHUB_REPOSITORY"),
+            (Field::Event, "GITHUB_EVENT_NAME"),
         ]),
     )
 }

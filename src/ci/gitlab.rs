@@ -20,15 +20,18 @@
 
 use serde::Deserialize;
 
-use super::{CiContext, CiEnvironment, CiState, PullRequest, commit_id, first, number, real_commit, state};
+use super::vars::{as_number, commit_id, first, number, real_commit, state, variables};
+use super::{CiContext, CiEnvironment, CiState, Field, PullRequest};
 use crate::env::Env;
 
 #[derive(Debug, Default, Deserialize)]
 struct Vars {
     ci_project_path: Option<String>,
     ci_project_url: Option<String>,
-    ci_pipeline_iid: Option<String>,
-    ci_pipeline_id: Option<String>,
+    #[serde(default, deserialize_with = "as_number")]
+    ci_pipeline_iid: Option<u64>,
+    #[serde(default, deserialize_with = "as_number")]
+    ci_pipeline_id: Option<u64>,
     ci_pipeline_url: Option<String>,
     ci_pipeline_source: Option<String>,
     ci_commit_sha: Option<String>,
@@ -52,8 +55,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
     if env.get("GITLAB_CI") != Some("true") {
         return None;
     }
-    // envy lowercases variable names, so `CI_PROJECT_PATH` fills `ci_project_path`.
-    let vars: Vars = envy::from_iter(env.iter()).unwrap_or_default();
+    let vars: Vars = variables(env, "");
 
     let pull_request = vars.ci_merge_request_iid.as_deref().map(|iid| PullRequest {
         number: number(Some(iid)),
@@ -82,9 +84,9 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
                 .flatten(),
         ),
     ]);
-    let (build_number, number_from) = match number(vars.ci_pipeline_iid.as_deref()) {
+    let (build_number, number_from) = match vars.ci_pipeline_iid {
         Some(n) => (Some(n), "CI_PIPELINE_IID"),
-        None => (number(vars.ci_pipeline_id.as_deref()), "CI_PIPELINE_ID"),
+        None => (vars.ci_pipeline_id, "CI_PIPELINE_ID"),
     };
     let (range_base, base_from) = first([
         (
@@ -118,32 +120,32 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
-            ("system", "GITLAB_CI"),
-            ("pipelineId", "CI_PROJECT_PATH"),
-            ("pipelineName", "CI_PROJECT_PATH"),
-            ("pipelineUrl", "CI_PROJECT_URL/-/pipelines"),
-            ("buildNumber", number_from),
-            ("runUrl", "CI_PIPELINE_URL"),
-            ("branch", branch_from),
-            ("tag", "CI_COMMIT_TAG"),
-            ("commit", "CI_COMMIT_SHA"),
-            ("pullRequestHead", "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA"),
-            ("rangeBase", base_from),
+            (Field::System, "GITLAB_CI"),
+            (Field::PipelineId, "CI_PROJECT_PATH"),
+            (Field::PipelineName, "CI_PROJECT_PATH"),
+            (Field::PipelineUrl, "CI_PROJECT_URL/-/pipelines"),
+            (Field::BuildNumber, number_from),
+            (Field::RunUrl, "CI_PIPELINE_URL"),
+            (Field::Branch, branch_from),
+            (Field::Tag, "CI_COMMIT_TAG"),
+            (Field::Commit, "CI_COMMIT_SHA"),
+            (Field::PullRequestHead, "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA"),
+            (Field::RangeBase, base_from),
             (
-                "pullRequest",
+                Field::PullRequest,
                 "CI_MERGE_REQUEST_IID, CI_MERGE_REQUEST_TITLE, CI_MERGE_REQUEST_*_BRANCH_NAME",
             ),
             (
-                "state",
+                Field::State,
                 if vars.ci_job_status.as_deref() == Some("running") {
                     "CI_JOB_STATUS (running: a script: step, after the commands before it succeeded)"
                 } else {
                     "CI_JOB_STATUS"
                 },
             ),
-            ("environment", "CI_ENVIRONMENT_NAME, CI_ENVIRONMENT_TIER"),
-            ("repositoryUrl", "CI_PROJECT_URL"),
-            ("event", "CI_PIPELINE_SOURCE"),
+            (Field::Environment, "CI_ENVIRONMENT_NAME, CI_ENVIRONMENT_TIER"),
+            (Field::RepositoryUrl, "CI_PROJECT_URL"),
+            (Field::Event, "CI_PIPELINE_SOURCE"),
         ]),
     )
 }

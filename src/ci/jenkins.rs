@@ -18,14 +18,16 @@
 
 use serde::Deserialize;
 
-use super::{CiContext, PullRequest, branch_name, first, number, real_commit};
+use super::vars::{as_number, branch_name, first, number, real_commit, variables};
+use super::{CiContext, Field, PullRequest};
 use crate::env::Env;
 
 #[derive(Debug, Default, Deserialize)]
 struct Vars {
     job_name: Option<String>,
     job_url: Option<String>,
-    build_number: Option<String>,
+    #[serde(default, deserialize_with = "as_number")]
+    build_number: Option<u64>,
     build_url: Option<String>,
     git_commit: Option<String>,
     git_branch: Option<String>,
@@ -44,7 +46,7 @@ struct Vars {
 
 pub(super) fn detect(env: &Env) -> Option<CiContext> {
     let recognised_by = recognise(env)?;
-    let vars: Vars = envy::from_iter(env.iter()).unwrap_or_default();
+    let vars: Vars = variables(env, "");
     if vars.build_url.is_none() {
         tracing::info!(
             "Jenkins gives no BUILD_URL (its URL is not set in Manage Jenkins → System), so no page \
@@ -85,7 +87,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             pipeline_id: vars.job_name.clone(),
             pipeline_name: vars.job_name,
             pipeline_url: vars.job_url,
-            build_number: number(vars.build_number.as_deref()),
+            build_number: vars.build_number,
             run_url: vars.build_url,
             branch,
             tag,
@@ -104,21 +106,21 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
-            ("system", recognised_by),
-            ("pipelineId", "JOB_NAME"),
-            ("pipelineName", "JOB_NAME"),
-            ("pipelineUrl", "JOB_URL"),
-            ("buildNumber", "BUILD_NUMBER"),
-            ("runUrl", "BUILD_URL"),
-            ("branch", branch_from),
-            ("tag", "TAG_NAME"),
-            ("commit", "GIT_COMMIT"),
-            ("rangeBase", "GIT_PREVIOUS_SUCCESSFUL_COMMIT"),
+            (Field::System, recognised_by),
+            (Field::PipelineId, "JOB_NAME"),
+            (Field::PipelineName, "JOB_NAME"),
+            (Field::PipelineUrl, "JOB_URL"),
+            (Field::BuildNumber, "BUILD_NUMBER"),
+            (Field::RunUrl, "BUILD_URL"),
+            (Field::Branch, branch_from),
+            (Field::Tag, "TAG_NAME"),
+            (Field::Commit, "GIT_COMMIT"),
+            (Field::RangeBase, "GIT_PREVIOUS_SUCCESSFUL_COMMIT"),
             (
-                "pullRequest",
+                Field::PullRequest,
                 "CHANGE_ID, CHANGE_TITLE, CHANGE_BRANCH, CHANGE_TARGET, CHANGE_URL",
             ),
-            ("repositoryUrl", "GIT_URL"),
+            (Field::RepositoryUrl, "GIT_URL"),
         ]),
     )
 }

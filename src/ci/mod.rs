@@ -2,8 +2,9 @@
 //! variables.
 //!
 //! Each system lives in its own file: a `detect` function that recognises the system
-//! and fills a [`CiContext`]. Adding a system is one new file plus one line in
-//! `SYSTEMS`.
+//! and fills a [`CiContext`], saying for each value which variable it came from
+//! ([`Field`]). Adding a system is one new file plus one line in `SYSTEMS`; `vars`
+//! reads variables (envy) and the values every vendor shapes alike.
 //!
 //! The rules every system follows, because peers got them wrong (see
 //! `../shared/notes/peers.md`): the pipeline id is stable across runs (repository plus
@@ -21,6 +22,8 @@ mod github;
 mod gitlab;
 mod jenkins;
 mod teamcity;
+mod vars;
+
 #[cfg(test)]
 mod tests;
 
@@ -89,7 +92,104 @@ pub struct CiContext {
     /// `pull_request`, …).
     pub event: Option<String>,
     /// Where each value came from: field → variable (or event-file field).
-    pub sources: BTreeMap<&'static str, String>,
+    pub sources: BTreeMap<Field, String>,
+}
+
+/// A field of [`CiContext`], for saying where its value came from: what
+/// `CiContext::sources` is keyed by, named as the context's JSON names it.
+///
+/// Declared in the alphabetical order of their names, so that `sources` lists them
+/// in that order (as `jira-send env` always has).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Field {
+    Branch,
+    BuildNumber,
+    Commit,
+    Environment,
+    Event,
+    PipelineId,
+    PipelineName,
+    PipelineUrl,
+    PullRequest,
+    PullRequestHead,
+    RangeBase,
+    RepositoryUrl,
+    RunUrl,
+    State,
+    System,
+    Tag,
+}
+
+impl Field {
+    /// Every field, in order.
+    pub const ALL: [Self; 16] = [
+        Self::Branch,
+        Self::BuildNumber,
+        Self::Commit,
+        Self::Environment,
+        Self::Event,
+        Self::PipelineId,
+        Self::PipelineName,
+        Self::PipelineUrl,
+        Self::PullRequest,
+        Self::PullRequestHead,
+        Self::RangeBase,
+        Self::RepositoryUrl,
+        Self::RunUrl,
+        Self::State,
+        Self::System,
+        Self::Tag,
+    ];
+
+    /// The field's name in the context's JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Branch => "branch",
+            Self::BuildNumber => "buildNumber",
+            Self::Commit => "commit",
+            Self::Environment => "environment",
+            Self::Event => "event",
+            Self::PipelineId => "pipelineId",
+            Self::PipelineName => "pipelineName",
+            Self::PipelineUrl => "pipelineUrl",
+            Self::PullRequest => "pullRequest",
+            Self::PullRequestHead => "pullRequestHead",
+            Self::RangeBase => "rangeBase",
+            Self::RepositoryUrl => "repositoryUrl",
+            Self::RunUrl => "runUrl",
+            Self::State => "state",
+            Self::System => "system",
+            Self::Tag => "tag",
+        }
+    }
+
+    /// Whether `ctx` has a value for this field.
+    fn is_set(self, ctx: &CiContext) -> bool {
+        match self {
+            Self::Branch => ctx.branch.is_some(),
+            Self::BuildNumber => ctx.build_number.is_some(),
+            Self::Commit => ctx.commit.is_some(),
+            Self::Environment => ctx.environment.is_some(),
+            Self::Event => ctx.event.is_some(),
+            Self::PipelineId => ctx.pipeline_id.is_some(),
+            Self::PipelineName => ctx.pipeline_name.is_some(),
+            Self::PipelineUrl => ctx.pipeline_url.is_some(),
+            Self::PullRequest => ctx.pull_request.is_some(),
+            Self::PullRequestHead => ctx.pull_request_head.is_some(),
+            Self::RangeBase => ctx.range_base.is_some(),
+            Self::RepositoryUrl => ctx.repository_url.is_some(),
+            Self::RunUrl => ctx.run_url.is_some(),
+            Self::State => ctx.state.is_some(),
+            Self::System => true,
+            Self::Tag => ctx.tag.is_some(),
+        }
+    }
+}
+
+impl Serialize for Field {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
 }
 
 impl CiContext {
@@ -99,7 +199,7 @@ impl CiContext {
     /// A URL from a CI variable is parsed and written out again, which percent-encodes
     /// what the variable left raw (a space in a project name); one that is not an
     /// absolute http(s) URL is dropped, with a note at `-v`.
-    fn sourced(mut self, sources: &[(&'static str, &str)]) -> Self {
+    fn sourced(mut self, sources: &[(Field, &str)]) -> Self {
         let system = self.system;
         for url in [
             &mut self.pipeline_url,
@@ -111,22 +211,13 @@ impl CiContext {
         {
             *url = url.take().and_then(|u| web_link(system, &u));
         }
-        let json = serde_json::to_value(&self).unwrap_or_default();
-        for (field, source) in sources {
-            if json.get(field).is_some_and(|v| !v.is_null()) {
-                self.sources.insert(field, (*source).to_owned());
+        for &(field, source) in sources {
+            if field.is_set(&self) {
+                self.sources.insert(field, source.to_owned());
             }
         }
         self
     }
-}
-
-/// The first candidate with a value, and the name of where it came from.
-fn first<'a>(candidates: impl IntoIterator<Item = (&'a str, Option<String>)>) -> (Option<String>, &'a str) {
-    candidates
-        .into_iter()
-        .find_map(|(name, value)| Some((Some(value.filter(|v| !v.is_empty())?), name)))
-        .unwrap_or((None, ""))
 }
 
 /// The pull or merge request a run builds.
@@ -162,26 +253,6 @@ pub enum CiState {
     Cancelled,
 }
 
-/// Parses a run number; CI systems hand them out as decimal strings.
-fn number(value: Option<&str>) -> Option<u64> {
-    value?.trim().parse().ok()
-}
-
-/// A run's outcome from the words CI systems use for it. `running` is in progress
-/// here; a system where a running job's step means more says so itself (GitLab).
-fn state(word: &str) -> Option<CiState> {
-    match word.to_ascii_lowercase().as_str() {
-        "success" | "succeeded" | "successful" | "passed" | "succeededwithissues" => {
-            Some(CiState::Successful)
-        }
-        "failed" | "failure" | "error" | "errored" => Some(CiState::Failed),
-        "canceled" | "cancelled" | "aborted" | "killed" => Some(CiState::Cancelled),
-        "running" | "started" | "in_progress" => Some(CiState::InProgress),
-        "pending" | "queued" | "waiting" => Some(CiState::Pending),
-        _ => None,
-    }
-}
-
 /// `url` as a link Jira accepts: absolute, http(s), percent-encoded.
 fn web_link(system: &str, url: &str) -> Option<String> {
     match url::Url::parse(url.trim()) {
@@ -191,27 +262,6 @@ fn web_link(system: &str, url: &str) -> Option<String> {
             None
         }
     }
-}
-
-/// `refs/heads/main` → `main`; other names unchanged.
-fn branch_name(reference: &str) -> &str {
-    reference.strip_prefix("refs/heads/").unwrap_or(reference)
-}
-
-/// `refs/tags/v1` → `v1`.
-fn tag_name(reference: &str) -> Option<&str> {
-    reference.strip_prefix("refs/tags/")
-}
-
-/// A full commit id (40 or 64 hex digits) that is not the all-zero "no commit" value:
-/// what the run may report as the commit built.
-fn commit_id(sha: Option<String>) -> Option<String> {
-    real_commit(sha).filter(|s| matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-/// A commit id that is not the all-zero "no commit" value.
-fn real_commit(sha: Option<String>) -> Option<String> {
-    sha.filter(|s| !s.is_empty() && !s.bytes().all(|b| b == b'0'))
 }
 
 #[cfg(test)]
@@ -225,20 +275,20 @@ mod unit {
     }
 
     #[test]
-    fn states_are_read_from_common_words() {
-        assert_eq!(state("success"), Some(CiState::Successful));
-        assert_eq!(state("Succeeded"), Some(CiState::Successful));
-        assert_eq!(state("SucceededWithIssues"), Some(CiState::Successful));
-        assert_eq!(state("Failed"), Some(CiState::Failed));
-        assert_eq!(state("canceled"), Some(CiState::Cancelled));
-        assert_eq!(state("skipped"), None);
-    }
-
-    #[test]
-    fn all_zero_commits_are_no_commit() {
-        assert_eq!(real_commit(Some("0".repeat(40))), None);
-        assert_eq!(real_commit(Some("abc".into())), Some("abc".into()));
-        assert_eq!(commit_id(Some("abc".into())), None);
-        assert_eq!(commit_id(Some("a".repeat(40))), Some("a".repeat(40)));
+    fn fields_are_the_contexts_own_and_in_the_order_of_their_names() {
+        let json = serde_json::to_value(CiContext::default()).unwrap();
+        let mut names: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .filter(|&name| name != "sources")
+            .collect();
+        names.sort_unstable();
+        let fields: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
+        assert_eq!(fields, names);
+        let mut sorted = Field::ALL;
+        sorted.sort();
+        assert_eq!(sorted, Field::ALL);
     }
 }

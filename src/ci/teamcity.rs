@@ -22,13 +22,15 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::{CiContext, PullRequest, branch_name, first, number};
+use super::vars::{as_number, branch_name, first, number, variables};
+use super::{CiContext, Field, PullRequest};
 use crate::env::Env;
 use crate::remote::{Remote, query_value, segment};
 
 #[derive(Debug, Default, Deserialize)]
 struct Vars {
-    build_number: Option<String>,
+    #[serde(default, deserialize_with = "as_number")]
+    build_number: Option<u64>,
     build_vcs_number: Option<String>,
     teamcity_project_name: Option<String>,
     teamcity_buildconf_name: Option<String>,
@@ -37,7 +39,7 @@ struct Vars {
 
 pub(super) fn detect(env: &Env) -> Option<CiContext> {
     env.get("TEAMCITY_VERSION")?;
-    let vars: Vars = envy::from_iter(env.iter()).unwrap_or_default();
+    let vars: Vars = variables(env, "");
     let build = vars
         .teamcity_build_properties_file
         .as_deref()
@@ -53,28 +55,31 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
         .map(|s| s.trim_end_matches('/').to_owned());
     let build_type = build.get("teamcity.buildType.id").cloned();
 
+    // `Project / Configuration`, as TeamCity shows a build configuration.
+    let configuration = vars
+        .teamcity_project_name
+        .as_ref()
+        .zip(vars.teamcity_buildconf_name.as_ref())
+        .map(|(p, c)| format!("{p} / {c}"));
     let (pipeline_id, pipeline_from) = first([
         ("teamcity.buildType.id", build_type.clone()),
         (
             "TEAMCITY_PROJECT_NAME / TEAMCITY_BUILDCONF_NAME",
-            match (&vars.teamcity_project_name, &vars.teamcity_buildconf_name) {
-                (Some(p), Some(c)) => Some(format!("{p} / {c}")),
-                _ => None,
-            },
+            configuration.clone(),
         ),
     ]);
-    let (build_number, number_from) = match number(vars.build_number.as_deref()) {
+    let (build_number, number_from) = match vars.build_number {
         Some(n) => (Some(n), "BUILD_NUMBER"),
         None => (number(build_id.as_deref()), "teamcity.build.id"),
     };
-    let run_url = match (&server, &build_id) {
-        (Some(server), Some(id)) => Some(format!("{server}/viewLog.html?buildId={}", query_value(id))),
-        _ => None,
-    };
-    let pipeline_url = match (&server, &build_type) {
-        (Some(server), Some(id)) => Some(format!("{server}/buildConfiguration/{}", segment(id))),
-        _ => None,
-    };
+    let run_url = server
+        .as_ref()
+        .zip(build_id.as_ref())
+        .map(|(server, id)| format!("{server}/viewLog.html?buildId={}", query_value(id)));
+    let pipeline_url = server
+        .as_ref()
+        .zip(build_type.as_ref())
+        .map(|(server, id)| format!("{server}/buildConfiguration/{}", segment(id)));
     // A parameter from either file: configuration parameters are in the first.
     let param = |name: &str| config.get(name).or_else(|| build.get(name)).cloned();
     let remote = param("vcsroot.url").as_deref().and_then(Remote::parse);
@@ -104,10 +109,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
     Some(
         CiContext {
             system: "TeamCity",
-            pipeline_name: match (&vars.teamcity_project_name, &vars.teamcity_buildconf_name) {
-                (Some(p), Some(c)) => Some(format!("{p} / {c}")),
-                _ => pipeline_id.clone(),
-            },
+            pipeline_name: configuration.or_else(|| pipeline_id.clone()),
             pipeline_id,
             pipeline_url,
             build_number,
@@ -125,16 +127,19 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             sources: Default::default(),
         }
         .sourced(&[
-            ("system", "TEAMCITY_VERSION"),
-            ("pipelineId", pipeline_from),
-            ("pipelineName", "TEAMCITY_PROJECT_NAME / TEAMCITY_BUILDCONF_NAME"),
-            ("pipelineUrl", "teamcity.serverUrl, teamcity.buildType.id"),
-            ("buildNumber", number_from),
-            ("runUrl", "teamcity.serverUrl, teamcity.build.id"),
-            ("branch", branch_from),
-            ("commit", "BUILD_VCS_NUMBER"),
-            ("pullRequest", "teamcity.pullRequest.*"),
-            ("repositoryUrl", "vcsroot.url"),
+            (Field::System, "TEAMCITY_VERSION"),
+            (Field::PipelineId, pipeline_from),
+            (
+                Field::PipelineName,
+                "TEAMCITY_PROJECT_NAME / TEAMCITY_BUILDCONF_NAME",
+            ),
+            (Field::PipelineUrl, "teamcity.serverUrl, teamcity.buildType.id"),
+            (Field::BuildNumber, number_from),
+            (Field::RunUrl, "teamcity.serverUrl, teamcity.build.id"),
+            (Field::Branch, branch_from),
+            (Field::Commit, "BUILD_VCS_NUMBER"),
+            (Field::PullRequest, "teamcity.pullRequest.*"),
+            (Field::RepositoryUrl, "vcsroot.url"),
         ]),
     )
 }

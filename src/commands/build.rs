@@ -1,21 +1,21 @@
 //! `jira-send build`: one build, sent to every site.
 
-use super::{nothing_to_send, submit};
+use super::{nothing_to_send, validate_and_send};
 use crate::api::Api;
 use crate::cli::BuildArgs;
 use crate::clock::Clock;
-use crate::collect::collect;
 use crate::context::RunContext;
 use crate::env::{Env, vars};
 use crate::error::{Error, Exit, Result};
+use crate::keys::collect;
 use crate::payload::build::{BranchRef, BuildInput, CommitRef, TestInfo, build};
-use crate::payload::{BuildState, Envelope, Sequence};
+use crate::payload::{BuildState, Envelope, update_sequence};
 use crate::report::Report;
 use crate::settings::Settings;
 
 pub fn run(args: &BuildArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {
     let ctx = RunContext::gather(settings, env)?;
-    let found = collect(&args.keys, &ctx)?;
+    let found = collect(&args.keys.options(), &ctx)?;
     if found.keys.is_empty() {
         return nothing_to_send("build", settings, env, &found.keys, found.nothing_found());
     }
@@ -45,7 +45,7 @@ pub fn run(args: &BuildArgs, settings: &Settings, env: &Env, clock: &dyn Clock) 
         last_updated: now,
         update_sequence_number: args
             .update_sequence_number
-            .unwrap_or_else(|| Sequence::default().next(now)),
+            .unwrap_or_else(|| update_sequence(now)),
         issue_keys: found.keys.keys().to_vec(),
         tests: tests(args)?,
         commit: ctx.commit().map(|id| CommitRef {
@@ -64,7 +64,7 @@ pub fn run(args: &BuildArgs, settings: &Settings, env: &Env, clock: &dyn Clock) 
     let envelope = Envelope::new(ctx.system(), ctx.repository().as_deref(), Some(&pipeline_id));
     let bodies = envelope.bodies(Api::Builds, &[build(&input)]);
     let report = Report::new("build", settings.dry_run, &found.keys);
-    submit(report, settings, env, clock, Api::Builds, bodies)
+    validate_and_send(report, settings, env, clock, Api::Builds, bodies)
 }
 
 /// `testInfo` from JUnit reports and `--tests-*`: the flags override the reports;

@@ -2,16 +2,16 @@
 
 use tracing::warn;
 
-use super::{nothing_to_send, required, submit};
+use super::{nothing_to_send, required, validate_and_send};
 use crate::api::Api;
 use crate::cli::{DeploymentArgs, DeploymentKeyArgs};
 use crate::clock::Clock;
-use crate::collect::collect;
 use crate::context::RunContext;
 use crate::env::{Env, vars};
 use crate::error::{Exit, Result};
+use crate::keys::collect;
 use crate::payload::deployment::{DeploymentInput, deployment, environment_id};
-use crate::payload::{DeploymentState, Envelope, Sequence};
+use crate::payload::{DeploymentState, Envelope, update_sequence};
 use crate::report::Report;
 use crate::settings::Settings;
 
@@ -58,7 +58,7 @@ pub fn run(args: &DeploymentArgs, settings: &Settings, env: &Env, clock: &dyn Cl
     // The key is resolved before the keys are read: a deployment step without an
     // environment is misconfigured whether or not this run has issue keys.
     let key = DeploymentKey::resolve(&args.key, &ctx)?;
-    let found = collect(&args.keys, &ctx)?;
+    let found = collect(&args.keys.options(), &ctx)?;
     if found.keys.is_empty() && args.services.is_empty() {
         return nothing_to_send("deployment", settings, env, &found.keys, found.nothing_found());
     }
@@ -88,7 +88,7 @@ pub fn run(args: &DeploymentArgs, settings: &Settings, env: &Env, clock: &dyn Cl
         deployment_sequence_number: number,
         update_sequence_number: args
             .update_sequence_number
-            .unwrap_or_else(|| Sequence::default().next(now)),
+            .unwrap_or_else(|| update_sequence(now)),
         display_name: args
             .display_name
             .clone()
@@ -115,5 +115,5 @@ pub fn run(args: &DeploymentArgs, settings: &Settings, env: &Env, clock: &dyn Cl
     let envelope = Envelope::new(ctx.system(), ctx.repository().as_deref(), Some(&key.pipeline_id));
     let bodies = envelope.bodies(Api::Deployments, &[deployment(&input)]);
     let report = Report::new("deployment", settings.dry_run, &found.keys);
-    submit(report, settings, env, clock, Api::Deployments, bodies)
+    validate_and_send(report, settings, env, clock, Api::Deployments, bodies)
 }

@@ -4,30 +4,30 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{nothing_to_send, required, submit};
+use super::{nothing_to_send, required, validate_and_send};
 use crate::api::Api;
 use crate::cli::DevinfoArgs;
 use crate::clock::Clock;
-use crate::collect::{explicit_keys, grammar, walk_range};
 use crate::context::RunContext;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
 use crate::git::Repo;
-use crate::keys::{Grammar, KeySet, Source};
+use crate::keys::{KeySet, Reader, Source, walk_range};
 use crate::payload::devinfo::{
     BranchInput, CommitInput, MAX_FILES, PullRequestInput, RepositoryInput, bodies,
 };
-use crate::payload::{Envelope, Sequence};
+use crate::payload::{Envelope, update_sequence};
 use crate::remote::Remote;
 use crate::report::Report;
 use crate::settings::Settings;
 
 pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {
     let ctx = RunContext::gather(settings, env)?;
+    let options = args.keys.options();
     if ctx.is_empty_repository() {
         let notice = "the git repository has no commits yet, so there is no development information to \
                       send";
-        let keys = explicit_keys(&args.keys)?.unwrap_or_default();
+        let keys = Reader::new(&options, &ctx)?.named().cloned().unwrap_or_default();
         return nothing_to_send("devinfo", settings, env, &keys, notice.into());
     }
     if !ctx.in_repository() {
@@ -51,28 +51,27 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
             .into()
     })?;
 
-    let explicit = explicit_keys(&args.keys)?;
-    let grammar = grammar(&args.keys, &ctx);
+    let reader = Reader::new(&options, &ctx)?;
     // Every key found, for the report; and the keys of the branch: its name's and its
     // commits'.
-    let mut all = explicit.clone().unwrap_or_default();
+    let mut all = reader.named().cloned().unwrap_or_default();
     let mut branch_keys = KeySet::default();
-    let branch = ctx.branch(args.keys.branch.as_deref());
-    if let (None, Some(name)) = (&explicit, &branch) {
-        all.scan(&grammar, name.as_bytes(), || Source::Branch);
-        branch_keys.scan(&grammar, name.as_bytes(), || Source::Branch);
+    let branch = ctx.branch(options.branch.as_deref());
+    if let Some(name) = &branch {
+        reader.scan(&mut all, name.as_bytes(), || Source::Branch);
+        reader.scan(&mut branch_keys, name.as_bytes(), || Source::Branch);
     }
 
     let mut commits = Vec::new();
     // Each commit is read again for its diff, and so is its parent.
     crate::git::cache_commits();
-    walk_range(&args.keys, &ctx, |id, raw| {
-        let keys = keys_of(explicit.as_ref(), &grammar, crate::git::message(raw), id);
+    walk_range(&options, &ctx, |id, raw| {
+        let keys = reader.keys_in([(crate::git::message(raw), Source::Commit(id))]);
         if keys.is_empty() {
             return Ok(());
         }
         for key in &keys {
-            if explicit.is_none() {
+            if reader.named().is_none() {
                 all.add(key.as_bytes(), || Source::Commit(id));
             }
             branch_keys.add(key.as_bytes(), || Source::Commit(id));
@@ -88,7 +87,7 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
                 Some(commit) => commit.clone(),
                 None => {
                     let commit = repo.commit(head.id)?;
-                    let own = keys_of(explicit.as_ref(), &grammar, commit.message_bytes(), head.id);
+                    let own = reader.keys_in([(commit.message_bytes(), Source::Commit(head.id))]);
                     // A commit entity needs at least one key; HEAD without its own
                     // carries its branch's.
                     let keys = if own.is_empty() {
@@ -107,7 +106,7 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
         }
         _ => None,
     };
-    let pull_request = pull_request(&ctx, explicit.as_ref(), &grammar, &mut all, now);
+    let pull_request = pull_request(&ctx, &reader, &mut all, now);
 
     if commits.is_empty() && branch.is_none() && pull_request.is_none() {
         let notice = "no commit, branch or pull request of this run carries an issue key; nothing \
@@ -121,9 +120,7 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
             .repository_name
             .clone()
             .unwrap_or_else(|| remote.name().to_owned()),
-        update_sequence_id: args
-            .update_sequence_id
-            .unwrap_or_else(|| Sequence::default().next(now)),
+        update_sequence_id: args.update_sequence_id.unwrap_or_else(|| update_sequence(now)),
         remote,
     };
     let envelope = Envelope::new(ctx.system(), ctx.repository().as_deref(), None);
@@ -140,19 +137,7 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
         }
     }
     let report = Report::new("devinfo", settings.dry_run, &all);
-    submit(report, settings, env, clock, Api::Devinfo, bodies)
-}
-
-/// A commit's keys: the named ones, or those in its message.
-fn keys_of(explicit: Option<&KeySet>, grammar: &Grammar, message: &[u8], id: git2::Oid) -> Vec<String> {
-    match explicit {
-        Some(keys) => keys.keys().to_vec(),
-        None => {
-            let mut keys = KeySet::default();
-            keys.scan(grammar, message, || Source::Commit(id));
-            keys.keys().to_vec()
-        }
-    }
+    validate_and_send(report, settings, env, clock, Api::Devinfo, bodies)
 }
 
 fn commit_input(repo: &Repo, commit: &git2::Commit<'_>, issue_keys: Vec<String>) -> Result<CommitInput> {
@@ -176,26 +161,19 @@ fn commit_input(repo: &Repo, commit: &git2::Commit<'_>, issue_keys: Vec<String>)
 /// keys were named) and the CI gives its page.
 fn pull_request(
     ctx: &RunContext,
-    explicit: Option<&KeySet>,
-    grammar: &Grammar,
+    reader: &Reader,
     all: &mut KeySet,
     now: DateTime<Utc>,
 ) -> Option<PullRequestInput> {
     let ci = ctx.ci.as_ref()?;
     let pr = ci.pull_request.as_ref()?;
     let source = pr.source_branch.clone().or_else(|| ci.branch.clone())?;
-    let keys = match explicit {
-        Some(keys) => keys.keys().to_vec(),
-        None => {
-            let mut keys = KeySet::default();
-            if let Some(title) = &pr.title {
-                keys.scan(grammar, title.as_bytes(), || Source::PullRequestTitle);
-                all.scan(grammar, title.as_bytes(), || Source::PullRequestTitle);
-            }
-            keys.scan(grammar, source.as_bytes(), || Source::Branch);
-            keys.keys().to_vec()
-        }
-    };
+    let title = pr.title.as_deref().map(str::as_bytes);
+    if let Some(title) = title {
+        reader.scan(all, title, || Source::PullRequestTitle);
+    }
+    let texts = title.map(|t| (t, Source::PullRequestTitle));
+    let keys = reader.keys_in(texts.into_iter().chain([(source.as_bytes(), Source::Branch)]));
     if keys.is_empty() {
         return None;
     }

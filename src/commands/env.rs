@@ -8,15 +8,13 @@
 
 use std::io::Write as _;
 
-use clap::ValueEnum as _;
 use serde_json::{Value, json};
 
-use crate::cli::Output;
 use crate::cloud_id;
 use crate::context::RunContext;
 use crate::env::Env;
 use crate::error::{Exit, Result};
-use crate::settings::Settings;
+use crate::settings::{Output, Settings};
 
 pub fn run(settings: &Settings, env: &Env) -> Result<Exit> {
     let (ci, derived) = match RunContext::gather(settings, env) {
@@ -60,7 +58,7 @@ pub fn run(settings: &Settings, env: &Env) -> Result<Exit> {
         "cacheDir": dir(&settings.cache_dir),
         "outboxDir": dir(&settings.outbox_dir),
         "dryRun": settings.dry_run,
-        "failOn": settings.fail_on.to_possible_value().map(|v| v.get_name().to_owned()),
+        "failOn": settings.fail_on,
         "timeout": humantime::format_duration(settings.timeout).to_string(),
         "repo": dir(&settings.repo),
     });

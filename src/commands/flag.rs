@@ -1,15 +1,15 @@
 //! `jira-send flag`: a feature flag's state in one environment.
 
-use super::{nothing_to_send, required, submit};
+use super::{nothing_to_send, required, validate_and_send};
 use crate::api::Api;
 use crate::cli::FlagArgs;
 use crate::clock::Clock;
-use crate::collect::collect;
 use crate::context::RunContext;
 use crate::env::Env;
 use crate::error::{Exit, Result};
+use crate::keys::collect;
 use crate::payload::flag::{FlagInput, Rollout, flag};
-use crate::payload::{Envelope, Sequence};
+use crate::payload::{Envelope, update_sequence};
 use crate::report::Report;
 use crate::settings::Settings;
 
@@ -22,7 +22,7 @@ pub fn run(args: &FlagArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
             .or_else(|| ci_environment.as_ref().map(|e| e.name.clone())),
         || "--environment is required: the flag's state is reported per environment".into(),
     )?;
-    let found = collect(&args.keys, &ctx)?;
+    let found = collect(&args.keys.options(), &ctx)?;
     if found.keys.is_empty() {
         return nothing_to_send("flag", settings, env, &found.keys, found.nothing_found());
     }
@@ -32,9 +32,7 @@ pub fn run(args: &FlagArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
         id: args.id.clone(),
         key: args.key.clone().unwrap_or_else(|| args.id.clone()),
         display_name: args.display_name.clone(),
-        update_sequence_id: args
-            .update_sequence_id
-            .unwrap_or_else(|| Sequence::default().next(now)),
+        update_sequence_id: args.update_sequence_id.unwrap_or_else(|| update_sequence(now)),
         issue_keys: found.keys.keys().to_vec(),
         enabled: args.enabled,
         default_value: args.default_value.clone(),
@@ -51,5 +49,5 @@ pub fn run(args: &FlagArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
     let envelope = Envelope::new(ctx.system(), ctx.repository().as_deref(), None);
     let bodies = envelope.bodies(Api::FeatureFlags, &[flag(&input)]);
     let report = Report::new("flag", settings.dry_run, &found.keys);
-    submit(report, settings, env, clock, Api::FeatureFlags, bodies)
+    validate_and_send(report, settings, env, clock, Api::FeatureFlags, bodies)
 }

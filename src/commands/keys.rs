@@ -5,17 +5,16 @@ use std::io::Write as _;
 
 use serde_json::{Value, json};
 
-use crate::cli::{KeysArgs, Output};
-use crate::collect::{RangeRead, collect};
+use crate::cli::KeysArgs;
 use crate::context::RunContext;
 use crate::env::Env;
 use crate::error::{Exit, Result};
-use crate::keys::KeySet;
-use crate::settings::Settings;
+use crate::keys::{KeySet, RangeRead, collect};
+use crate::settings::{Output, Settings};
 
 pub fn run(args: &KeysArgs, settings: &Settings, env: &Env) -> Result<Exit> {
     let ctx = RunContext::gather(settings, env)?;
-    let found = collect(&args.keys, &ctx)?;
+    let found = collect(&args.keys.options(), &ctx)?;
     let exit = Exit::Success;
     let text = match settings.output {
         Output::Json => {

@@ -11,21 +11,20 @@ mod flag;
 mod flush;
 mod gate;
 mod keys;
-mod submit;
+mod send;
 mod validate;
 
 use serde_json::Value;
 
 use crate::api::{Api, Call};
-use crate::cli::{Cli, Command, Output};
+use crate::cli::{Cli, Command};
 use crate::clock::Clock;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
 use crate::keys::KeySet;
 use crate::report::{self, Report};
 use crate::schema;
-use crate::send;
-use crate::settings::Settings;
+use crate::settings::{Output, Settings};
 
 /// Runs the command `cli` names; prints its results; returns the exit code.
 pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
@@ -44,7 +43,7 @@ pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
         Command::Send(_) => "send",
         Command::Env(_) => "env",
     };
-    let result = Settings::resolve(&cli.global, env).and_then(|settings| match &cli.command {
+    let result = Settings::resolve(&cli.global.options(), env).and_then(|settings| match &cli.command {
         Command::Build(args) => build::run(args, &settings, env, clock),
         Command::Deployment(args) => deployment::run(args, &settings, env, clock),
         Command::Devinfo(args) => devinfo::run(args, &settings, env, clock),
@@ -56,7 +55,7 @@ pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
         Command::Completions { shell } => Ok(completions(*shell)),
         Command::Keys(args) => keys::run(args, &settings, env),
         Command::Validate(args) => validate::run(args, &settings),
-        Command::Send(args) => submit::run(args, &settings, env, clock),
+        Command::Send(args) => send::run(args, &settings, env, clock),
         Command::Env(_) => env::run(&settings, env),
     });
     let exit = result.unwrap_or_else(|error| {
@@ -72,10 +71,30 @@ pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
     exit
 }
 
+/// Handles a command line clap could not parse (or `--help`/`--version`): prints
+/// clap's message, and under `--output json` also the JSON object the command prints
+/// whatever the outcome, with clap's whole message as its `error`. Writes the step
+/// outputs, like any other run.
+pub fn refused(error: &clap::Error, args: &[String], env: &Env) -> Exit {
+    let _ = error.print();
+    if !error.use_stderr() {
+        return Exit::Success;
+    }
+    let wanted = crate::cli::lenient_parse(args);
+    if wanted.output == Some(Output::Json) {
+        let message = error.render().to_string();
+        let message = message.trim().trim_start_matches("error: ");
+        let json = failure_json(wanted.command.as_deref(), wanted.dry_run, message, Exit::Usage);
+        report::print_json(&json);
+    }
+    report::github::publish_exit(env, Exit::Usage);
+    Exit::Usage
+}
+
 /// The JSON object of a run that failed before its command could report (a usage
 /// error, a bad setting): the shape the command's own output has, with `error` and
 /// `exitCode`, so a script reads one shape per command whatever happens.
-pub fn failure_json(command: Option<&str>, dry_run: bool, error: &str, exit: Exit) -> Value {
+fn failure_json(command: Option<&str>, dry_run: bool, error: &str, exit: Exit) -> Value {
     if command == Some("keys") {
         return keys::json(&KeySet::default(), None, Some(error), exit);
     }
@@ -110,9 +129,9 @@ fn completions(shell: clap_complete::Shell) -> Exit {
     Exit::Success
 }
 
-/// Validates the bodies for `entities`, then sends them (or plans them in a dry run),
-/// and prints the report.
-fn submit(
+/// Validates request bodies a command built, then sends them (or plans them in a dry
+/// run), and prints the report.
+fn validate_and_send(
     mut report: Report<'_>,
     settings: &Settings,
     env: &Env,
@@ -138,9 +157,9 @@ fn make_calls(
     calls: Vec<Call>,
 ) -> Result<Exit> {
     if settings.dry_run {
-        report.planned(send::plan(settings, env, calls));
+        report.planned(crate::send::plan(settings, env, calls));
     } else {
-        report.delivered(send::deliver(settings, env, clock, calls)?);
+        report.delivered(crate::send::deliver(settings, env, clock, calls)?);
     }
     Ok(finish(report, settings, env))
 }

@@ -9,11 +9,11 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::api::Api;
-use crate::cli::{Output, ValidateArgs};
+use crate::cli::ValidateArgs;
 use crate::error::{Error, Exit, Result, Violation};
 use crate::fs::{self, limit};
 use crate::schema::{self, MAX_DEVINFO_ENTITIES};
-use crate::settings::Settings;
+use crate::settings::{Output, Settings};
 
 pub fn run(args: &ValidateArgs, settings: &Settings) -> Result<Exit> {
     let name = args.file.display().to_string();

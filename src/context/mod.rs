@@ -16,8 +16,8 @@ use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::git::{Discovered, Head, Repo, short_id};
 use crate::payload::deployment::EnvironmentType;
-use crate::project::ProjectFile;
 use crate::remote::Remote;
+use crate::settings::ProjectFile;
 use crate::settings::Settings;
 
 pub use values::{Derivation, Derived, Origin};
@@ -119,7 +119,10 @@ impl RunContext {
             ctx.remote = ci
                 .and_then(|c| c.repository_url.as_deref())
                 .and_then(Remote::parse);
-            ctx.remote_origin = ctx.remote.as_ref().map(|_| ctx.ci_origin("repositoryUrl"));
+            ctx.remote_origin = ctx
+                .remote
+                .as_ref()
+                .map(|_| ctx.ci_origin(ci::Field::RepositoryUrl));
         }
         Ok(ctx)
     }

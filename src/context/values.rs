@@ -9,6 +9,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::{NoHistory, RunContext};
+use crate::ci::Field;
 use crate::error::{Error, Result};
 use crate::remote::Remote;
 
@@ -37,7 +38,7 @@ impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Flag(flag) => write!(f, "{flag}"),
-            Self::ProjectFile => write!(f, "{}", crate::project::FILE_NAME),
+            Self::ProjectFile => write!(f, "{}", crate::settings::project::FILE_NAME),
             Self::Ci { system, source } => write!(f, "{system}: {source}"),
             Self::Remote(name) => write!(f, "git remote {name}"),
             Self::Head => write!(f, "HEAD"),
@@ -88,13 +89,13 @@ pub struct Derivation {
 
 impl RunContext {
     /// Where the CI's value for `field` came from.
-    pub(super) fn ci_origin(&self, field: &str) -> Origin {
+    pub(super) fn ci_origin(&self, field: Field) -> Origin {
         let ci = self.ci.as_ref();
         Origin::Ci {
             system: ci.map_or("CI", |c| c.system),
             source: ci
-                .and_then(|c| c.sources.get(field).cloned())
-                .unwrap_or_else(|| field.to_owned()),
+                .and_then(|c| c.sources.get(&field).cloned())
+                .unwrap_or_else(|| field.name().to_owned()),
         }
     }
 
@@ -107,7 +108,7 @@ impl RunContext {
     fn derive_branch(&self, flag: Option<&str>) -> Option<Derived<String>> {
         let ci = self.ci.as_ref();
         derived(flag.map(str::to_owned), || Origin::Flag("--branch"))
-            .or_else(|| derived(ci?.branch.clone(), || self.ci_origin("branch")))
+            .or_else(|| derived(ci?.branch.clone(), || self.ci_origin(Field::Branch)))
             .or_else(|| {
                 // A tag build has no branch, whatever HEAD says.
                 if ci.is_some_and(|c| c.tag.is_some()) {
@@ -131,10 +132,10 @@ impl RunContext {
     fn derive_commit(&self) -> Option<Derived<String>> {
         let ci = self.ci.as_ref();
         derived(ci.and_then(|c| c.pull_request_head.clone()), || {
-            self.ci_origin("pullRequestHead")
+            self.ci_origin(Field::PullRequestHead)
         })
         .or_else(|| derived(self.head.as_ref().map(|h| h.id.to_string()), || Origin::Head))
-        .or_else(|| derived(ci?.commit.clone(), || self.ci_origin("commit")))
+        .or_else(|| derived(ci?.commit.clone(), || self.ci_origin(Field::Commit)))
     }
 
     /// The commit, abbreviated.
@@ -146,7 +147,7 @@ impl RunContext {
     /// the CI reports, else the first parent of the CI's test merge.
     pub fn range_start(&self) -> Option<Derived<String>> {
         derived(self.ci.as_ref().and_then(|c| c.range_base.clone()), || {
-            self.ci_origin("rangeBase")
+            self.ci_origin(Field::RangeBase)
         })
         .or_else(|| derived(self.merge_target.map(|id| id.to_string()), || Origin::MergeTarget))
     }
@@ -173,7 +174,7 @@ impl RunContext {
 
     fn derive_repository_url(&self) -> Option<Derived<String>> {
         derived(self.ci.as_ref().and_then(|c| c.repository_url.clone()), || {
-            self.ci_origin("repositoryUrl")
+            self.ci_origin(Field::RepositoryUrl)
         })
         .or_else(|| {
             let from = self.remote_origin.clone()?;
@@ -194,7 +195,7 @@ impl RunContext {
             .or_else(|| derived(self.project.pipeline_id.clone(), || Origin::ProjectFile))
             .or_else(|| {
                 derived(self.ci.as_ref()?.pipeline_id.clone(), || {
-                    self.ci_origin("pipelineId")
+                    self.ci_origin(Field::PipelineId)
                 })
             })
             .or_else(|| self.derive_repository())
@@ -210,7 +211,7 @@ impl RunContext {
             .or_else(|| derived(self.project.pipeline_name.clone(), || Origin::ProjectFile))
             .or_else(|| {
                 derived(self.ci.as_ref()?.pipeline_name.clone(), || {
-                    self.ci_origin("pipelineName")
+                    self.ci_origin(Field::PipelineName)
                 })
             })
     }
@@ -239,7 +240,11 @@ impl RunContext {
 
     fn derive_run_url(&self, flag: Option<&str>) -> Option<Derived<String>> {
         derived(flag.map(str::to_owned), || Origin::Flag("--url"))
-            .or_else(|| derived(self.ci.as_ref()?.run_url.clone(), || self.ci_origin("runUrl")))
+            .or_else(|| {
+                derived(self.ci.as_ref()?.run_url.clone(), || {
+                    self.ci_origin(Field::RunUrl)
+                })
+            })
             .or_else(|| self.derive_repository_url())
     }
 
@@ -256,7 +261,7 @@ impl RunContext {
         derived(flag.map(str::to_owned), || Origin::Flag("--pipeline-url"))
             .or_else(|| {
                 derived(self.ci.as_ref()?.pipeline_url.clone(), || {
-                    self.ci_origin("pipelineUrl")
+                    self.ci_origin(Field::PipelineUrl)
                 })
             })
             .or_else(|| self.derive_repository_url())
@@ -270,13 +275,15 @@ impl RunContext {
             repository: self.derive_repository(),
             repository_url: self.derive_repository_url(),
             branch: self.derive_branch(None),
-            tag: derived(ci.and_then(|c| c.tag.clone()), || self.ci_origin("tag")),
+            tag: derived(ci.and_then(|c| c.tag.clone()), || self.ci_origin(Field::Tag)),
             commit: self.derive_commit(),
             checkout: self.checkout.map(|id| id.to_string()),
             range_start: self.range_start(),
             pipeline_id: self.derive_pipeline_id(None),
             pipeline_name: self.derive_pipeline_name(None),
-            build_number: derived(ci.and_then(|c| c.build_number), || self.ci_origin("buildNumber")),
+            build_number: derived(ci.and_then(|c| c.build_number), || {
+                self.ci_origin(Field::BuildNumber)
+            }),
             pipeline_url: self.derive_pipeline_url(None).or_else(|| run_url.clone()),
             run_url,
             history: self.no_history.as_ref().map(NoHistory::explain),

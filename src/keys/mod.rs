@@ -1,6 +1,8 @@
-//! Issue keys: the grammar that finds them, and the ordered, deduplicated set of the
-//! keys a run found, with where each came from.
+//! Issue keys: the grammar that finds them, the ordered, deduplicated set of the keys
+//! a run found, with where each came from, and their collection from a run's sources
+//! (`collect`).
 
+mod collect;
 mod grammar;
 
 use std::collections::HashMap;
@@ -8,6 +10,7 @@ use std::fmt;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
+pub use collect::{Found, Options, RangeRead, Reader, collect, walk_range};
 pub use grammar::Grammar;
 
 /// Where a key was found.

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::text::{MAX_TEXT, clean, clean_url};
 use super::{BuildState, cap_keys, timestamp};
-use crate::text::{MAX_TEXT, clean, clean_url};
 
 /// A build carries at most 100 issue keys.
 pub const MAX_ISSUE_KEYS: usize = 100;

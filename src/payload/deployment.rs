@@ -6,8 +6,8 @@ use serde_json::Value;
 use tracing::warn;
 
 pub use super::environment::{EnvironmentType, environment_id};
+use super::text::{MAX_TEXT, clean, clean_url};
 use super::{DeploymentState, timestamp};
-use crate::text::{MAX_TEXT, clean, clean_url};
 
 /// Association values across all association types of one deployment.
 pub const MAX_ASSOCIATION_VALUES: usize = 500;

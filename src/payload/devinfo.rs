@@ -9,11 +9,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::text::{MAX_TEXT, clean, clean_url};
 use super::{Envelope, timestamp};
 use crate::api::Api;
 use crate::git::{ChangeType, Changes};
 use crate::remote::Remote;
-use crate::text::{MAX_TEXT, clean, clean_url};
 
 /// Per repository and request: commits, branches, pull requests each.
 pub const MAX_PER_TYPE: usize = 400;

@@ -1,10 +1,9 @@
 //! Deployment environments: a type guessed from the name, and an id derived from it.
 
-use clap::ValueEnum;
 use serde::Serialize;
 
 /// `environment.type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EnvironmentType {
     Unmapped,
@@ -101,7 +100,7 @@ pub fn environment_id(name: &str) -> String {
         let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
         format!("env-{hex}")
     } else {
-        id.chars().take(crate::text::MAX_TEXT).collect()
+        id.chars().take(super::text::MAX_TEXT).collect()
     }
 }
 

@@ -5,8 +5,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::deployment::EnvironmentType;
+use super::text::{MAX_TEXT, clean, clean_url};
 use super::{cap_keys, timestamp};
-use crate::text::{MAX_TEXT, clean, clean_url};
 
 /// A flag carries at most 100 issue keys.
 pub const MAX_ISSUE_KEYS: usize = 100;

@@ -9,21 +9,20 @@ pub mod deployment;
 pub mod devinfo;
 mod environment;
 pub mod flag;
+pub mod text;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use clap::ValueEnum;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use tracing::warn;
 
 use crate::api::Api;
 use crate::ci::CiState;
-use crate::text::{MAX_TEXT, clean};
+use text::{MAX_TEXT, clean};
 
 /// A build's state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-#[value(rename_all = "snake_case")]
 pub enum BuildState {
     Pending,
     InProgress,
@@ -34,9 +33,8 @@ pub enum BuildState {
 }
 
 /// A deployment's state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-#[value(rename_all = "snake_case")]
 pub enum DeploymentState {
     Pending,
     InProgress,
@@ -47,47 +45,35 @@ pub enum DeploymentState {
     Unknown,
 }
 
-impl From<CiState> for BuildState {
-    fn from(state: CiState) -> Self {
-        match state {
-            CiState::Pending => Self::Pending,
-            CiState::InProgress => Self::InProgress,
-            CiState::Successful => Self::Successful,
-            CiState::Failed => Self::Failed,
-            CiState::Cancelled => Self::Cancelled,
+/// A CI system's outcome in each API's words: the APIs share the CI's five states.
+macro_rules! from_ci_state {
+    ($($state:ty),*) => {$(
+        impl From<CiState> for $state {
+            fn from(state: CiState) -> Self {
+                match state {
+                    CiState::Pending => Self::Pending,
+                    CiState::InProgress => Self::InProgress,
+                    CiState::Successful => Self::Successful,
+                    CiState::Failed => Self::Failed,
+                    CiState::Cancelled => Self::Cancelled,
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl From<CiState> for DeploymentState {
-    fn from(state: CiState) -> Self {
-        match state {
-            CiState::Pending => Self::Pending,
-            CiState::InProgress => Self::InProgress,
-            CiState::Successful => Self::Successful,
-            CiState::Failed => Self::Failed,
-            CiState::Cancelled => Self::Cancelled,
-        }
-    }
-}
+from_ci_state!(BuildState, DeploymentState);
 
-/// `updateSequenceNumber` / `updateSequenceId` values: epoch milliseconds, strictly
-/// increasing within one invocation.
+/// `updateSequenceNumber` / `updateSequenceId` of what an invocation sends: the epoch
+/// milliseconds it was built at.
 ///
-/// Jira ignores an update whose number is not greater than the stored one, so two
-/// updates in the same millisecond (or second, as some peers use) would lose the
-/// second. A retried request reuses the body it was built with, number included, so a
-/// duplicate delivery is harmless.
-#[derive(Debug, Default)]
-pub struct Sequence {
-    last: i64,
-}
-
-impl Sequence {
-    pub fn next(&mut self, now: DateTime<Utc>) -> i64 {
-        self.last = now.timestamp_millis().max(self.last + 1);
-        self.last
-    }
+/// Jira ignores an update whose number is not greater than the stored one. An
+/// invocation sends each entity once, so its build time orders it after every earlier
+/// run's; milliseconds, not seconds (as some peers use), so that two runs in the same
+/// second do not lose the second. A retried request reuses the body it was built with,
+/// number included, so a duplicate delivery is harmless.
+pub fn update_sequence(now: DateTime<Utc>) -> i64 {
+    now.timestamp_millis()
 }
 
 /// RFC 3339 with milliseconds, as Jira's examples: `2018-01-20T23:27:25.000Z`.
@@ -191,13 +177,11 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
-    fn sequence_is_strictly_increasing_in_milliseconds() {
+    fn sequence_is_in_milliseconds() {
         let now = Utc.timestamp_millis_opt(1_700_000_000_123).unwrap();
-        let mut seq = Sequence::default();
-        assert_eq!(seq.next(now), 1_700_000_000_123);
-        assert_eq!(seq.next(now), 1_700_000_000_124);
+        assert_eq!(update_sequence(now), 1_700_000_000_123);
         let later = Utc.timestamp_millis_opt(1_700_000_001_000).unwrap();
-        assert_eq!(seq.next(later), 1_700_000_001_000);
+        assert_eq!(update_sequence(later), 1_700_000_001_000);
     }
 
     #[test]

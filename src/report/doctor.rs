@@ -5,8 +5,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{print_json, print_text};
-use crate::cli::Output;
 use crate::error::{Error, Exit};
+use crate::settings::Output;
 
 /// One check's verdict.
 #[derive(Debug, Serialize)]

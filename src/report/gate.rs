@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use super::{print_json, print_text};
-use crate::cli::Output;
 use crate::error::Exit;
+use crate::settings::Output;
 
 /// The last gating status read.
 #[derive(Debug)]

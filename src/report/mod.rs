@@ -19,11 +19,11 @@ use serde_json::Value;
 use crate::answer::{Outcome, Rejection};
 use crate::api::Api;
 use crate::api::Request;
-use crate::cli::FailOn;
 use crate::error::Exit;
 use crate::keys::KeySet;
 use crate::mask;
 use crate::send::{Delivered, Signal, SiteOutcome, SitePlan};
+use crate::settings::FailOn;
 
 /// The result for one Jira site.
 #[derive(Debug, Serialize)]

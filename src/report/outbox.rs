@@ -4,11 +4,11 @@
 use serde_json::json;
 
 use super::{Report, github, print_json, print_text};
-use crate::cli::Output;
 use crate::env::Env;
 use crate::error::Exit;
 use crate::outbox::{self, Kind, Listed, SetAside, State};
 use crate::plural::count;
+use crate::settings::Output;
 use crate::settings::Settings;
 
 /// Finishes, prints and publishes the report of a flush; returns its exit code. A file

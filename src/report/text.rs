@@ -5,9 +5,9 @@ use serde_json::Value;
 
 use super::{Report, Requests, SiteReport, print_text};
 use crate::api::Api;
-use crate::cli::Output;
 use crate::mask;
 use crate::plural::count;
+use crate::settings::Output;
 
 impl Report<'_> {
     /// Prints the report on stdout, secrets masked. Requests that could be neither

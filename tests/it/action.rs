@@ -14,7 +14,7 @@ use std::process::Command;
 use serde_json::json;
 use serde_norway::Value as Yaml;
 
-use crate::common::{FakeJira, TestRepo, jira_send, stderr};
+use crate::common::{FakeJira, TestRepo, stderr};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -448,11 +448,10 @@ async fn every_command_writes_the_declared_outputs() {
     ];
     for (what, args, code, expected) in runs {
         let outputs = home.path().join(format!("outputs-{what}"));
-        let output = jira_send(home.path())
+        let output = jira
+            .jira_send(home.path())
             .current_dir(repo.path())
-            .envs(FakeJira::credentials())
             .env("GITHUB_OUTPUT", &outputs)
-            .args(jira.args())
             .args(&args)
             .output()
             .unwrap();

@@ -11,12 +11,7 @@ async fn three_invocations_in_a_row_make_one_token_request() {
     let jira = FakeJira::start().await;
     let home = tempfile::tempdir().unwrap();
     for _ in 0..3 {
-        let output = jira_send(home.path())
-            .envs(FakeJira::credentials())
-            .args(jira.args())
-            .args(SIMPLE_BUILD)
-            .output()
-            .unwrap();
+        let output = jira.simple_build(home.path());
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     }
     assert_eq!(jira.tokens_issued(), 1);
@@ -81,12 +76,7 @@ async fn a_401_gets_one_fresh_token_and_one_retry() {
     let jira = FakeJira::start().await;
     jira.unauthorized.store(1, std::sync::atomic::Ordering::SeqCst);
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .args(jira.args())
-        .args(SIMPLE_BUILD)
-        .output()
-        .unwrap();
+    let output = jira.simple_build(home.path());
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(jira.tokens_issued(), 2);
     let requests = jira.requests("/jira/builds/").await;
@@ -103,12 +93,7 @@ async fn a_second_401_is_an_authentication_failure() {
     let jira = FakeJira::start().await;
     jira.unauthorized.store(2, std::sync::atomic::Ordering::SeqCst);
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .args(jira.args())
-        .args(SIMPLE_BUILD)
-        .output()
-        .unwrap();
+    let output = jira.simple_build(home.path());
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
     assert_eq!(jira.tokens_issued(), 2, "exactly one renewal");
 }
@@ -144,12 +129,7 @@ async fn refused_credentials_exit_3() {
 async fn the_token_request_is_the_documented_json() {
     let jira = FakeJira::start().await;
     let home = tempfile::tempdir().unwrap();
-    jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .args(jira.args())
-        .args(SIMPLE_BUILD)
-        .output()
-        .unwrap();
+    jira.simple_build(home.path());
     let request = &jira.requests("/oauth/token").await[0];
     assert_eq!(request.headers["content-type"], "application/json");
     let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();

@@ -27,15 +27,14 @@ async fn a_github_actions_build_is_sent_end_to_end() {
     let jira = FakeJira::start().await;
     let (repo, base) = feature_repo();
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
+    let output = jira
+        .jira_send(home.path())
         .current_dir(repo.path())
         .envs(github_push(
             "feature/ABC-123-login",
             Some(&base.to_string()),
             home.path(),
         ))
-        .envs(FakeJira::credentials())
-        .args(jira.args())
         .args(["build", "--output", "json"])
         .output()
         .unwrap();
@@ -98,9 +97,7 @@ async fn a_rejected_build_exits_1_unless_fail_on_forgives_it() {
     jira.reject_numbers.lock().unwrap().push(7);
     let home = tempfile::tempdir().unwrap();
     let run = |fail_on: &str| {
-        jira_send(home.path())
-            .envs(FakeJira::credentials())
-            .args(jira.args())
+        jira.jira_send(home.path())
             .args([
                 "build",
                 "--issue-key",
@@ -134,9 +131,7 @@ async fn unknown_keys_fail_only_under_fail_on_unknown_keys() {
     jira.unknown_keys.lock().unwrap().push("ABC-1".into());
     let home = tempfile::tempdir().unwrap();
     let run = |fail_on: &str| {
-        jira_send(home.path())
-            .envs(FakeJira::credentials())
-            .args(jira.args())
+        jira.jira_send(home.path())
             .args(SIMPLE_BUILD)
             .args(["--fail-on", fail_on])
             .output()
@@ -292,15 +287,11 @@ async fn sites_are_served_concurrently() {
         .mount(&second_site)
         .await;
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .env("JIRA_SITE", format!("{},{}", first_site.uri(), second_site.uri()))
-        .args([
-            "--api-url",
-            &jira.uri(),
-            "--token-url",
-            &format!("{}/oauth/token", jira.uri()),
-        ])
+    let output = jira
+        .jira_send_to_sites(
+            home.path(),
+            &format!("{},{}", first_site.uri(), second_site.uri()),
+        )
         .args([
             "--request-timeout",
             "300s",
@@ -327,15 +318,8 @@ async fn the_worst_site_decides_the_exit_code() {
     let closed = ClosedPort::new();
     // The second site's tenant_info cannot be reached: delivery failure (4); the first
     // rejects (1); the rejection is worse, because it cannot be retried.
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .env("JIRA_SITE", format!("{},{}", jira.uri(), closed.uri()))
-        .args([
-            "--api-url",
-            &jira.uri(),
-            "--token-url",
-            &format!("{}/oauth/token", jira.uri()),
-        ])
+    let output = jira
+        .jira_send_to_sites(home.path(), &format!("{},{}", jira.uri(), closed.uri()))
         .args([
             "build",
             "--pipeline-id",
@@ -384,15 +368,8 @@ async fn a_missing_permission_is_named() {
         .mount(&forbidden)
         .await;
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .args([
-            "--site",
-            &jira.uri(),
-            "--token-url",
-            &format!("{}/oauth/token", jira.uri()),
-        ])
-        .args(["--api-url", &forbidden.uri()])
+    let output = jira
+        .jira_send_with_api(home.path(), &forbidden.uri())
         .args(SIMPLE_BUILD)
         .output()
         .unwrap();
@@ -409,9 +386,8 @@ async fn secrets_never_appear_in_any_output() {
     let jira = FakeJira::start().await;
     let home = tempfile::tempdir().unwrap();
     for extra in [&["-vv"][..], &["-vvv"], &["-vv", "--output", "json"]] {
-        let output = jira_send(home.path())
-            .envs(FakeJira::credentials())
-            .args(jira.args())
+        let output = jira
+            .jira_send(home.path())
             .args(extra)
             .args(SIMPLE_BUILD)
             .output()
@@ -433,9 +409,8 @@ async fn secrets_never_appear_in_any_output() {
 async fn test_counts_reach_the_payload() {
     let jira = FakeJira::start().await;
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .args(jira.args())
+    let output = jira
+        .jira_send(home.path())
         .args(SIMPLE_BUILD)
         .args([
             "--tests-total",
@@ -515,9 +490,8 @@ async fn a_payload_file_of_any_size_is_sent_in_requests_within_the_limit() {
     body["properties"] = json!({"source": "backfill"});
     let file = home.path().join("builds.json");
     std::fs::write(&file, body.to_string()).unwrap();
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .args(jira.args())
+    let output = jira
+        .jira_send(home.path())
         .args(["send", "--output", "json"])
         .arg(&file)
         .output()
@@ -539,9 +513,8 @@ async fn a_payload_file_of_any_size_is_sent_in_requests_within_the_limit() {
     let mut broken = many_builds(150);
     broken["builds"][120]["state"] = json!("done");
     std::fs::write(&file, broken.to_string()).unwrap();
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .args(jira.args())
+    let output = jira
+        .jira_send(home.path())
         .arg("send")
         .arg(&file)
         .output()

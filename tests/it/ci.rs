@@ -10,40 +10,16 @@ use serde_json::{Value, json};
 use crate::common::{TestRepo, jira_send, json, stderr};
 use crate::spec::assert_official_accepts;
 
-/// The commit ids a recorded job names (see `src/ci/recorded/README.md`).
-#[derive(Clone, Copy)]
-pub struct Commits {
-    pub head: Oid,
-    pub merge: Oid,
-    pub base: Oid,
-    pub before: Oid,
-}
+/// How the recorded jobs are read: the unit tests' own reader.
+#[path = "../../src/ci/tests/jobs.rs"]
+mod recorded_jobs;
+
+/// The commit ids a recorded job names, here a real repository's.
+type Commits = recorded_jobs::Commits<Oid>;
 
 /// The recorded job `name`, its files copied into `dir`, its placeholders filled.
 pub fn recorded(name: &str, dir: &Path, commits: Commits) -> Vec<(String, String)> {
-    let recorded = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ci/recorded");
-    let fill = |text: &str| {
-        text.replace("${DIR}", dir.to_str().unwrap())
-            .replace("${HEAD}", &commits.head.to_string())
-            .replace("${MERGE}", &commits.merge.to_string())
-            .replace("${BASE}", &commits.base.to_string())
-            .replace("${BEFORE}", &commits.before.to_string())
-    };
-    for entry in std::fs::read_dir(&recorded).unwrap() {
-        let path = entry.unwrap().path();
-        let file = path.file_name().unwrap().to_str().unwrap().to_owned();
-        if file.starts_with(&format!("{name}.")) && !file.ends_with(".env") {
-            std::fs::write(dir.join(&file), fill(&std::fs::read_to_string(&path).unwrap())).unwrap();
-        }
-    }
-    fill(&std::fs::read_to_string(recorded.join(format!("{name}.env"))).unwrap())
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let (k, v) = l.split_once('=').unwrap();
-            (k.to_owned(), v.to_owned())
-        })
-        .collect()
+    recorded_jobs::load(name, dir, &commits)
 }
 
 /// A pull request of three commits, and a CI's test merge of it into a target branch
@@ -467,12 +443,8 @@ fn env_shows_each_derived_value_and_its_origin() {
         base: head,
         before: head,
     };
-    let recorded_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ci/recorded");
-    for entry in std::fs::read_dir(recorded_dir).unwrap() {
-        let file = entry.unwrap().file_name().into_string().unwrap();
-        let Some(name) = file.strip_suffix(".env") else {
-            continue;
-        };
+    for name in recorded_jobs::names() {
+        let name = name.as_str();
         let dir = tempfile::tempdir().unwrap();
         let derived = env(&recorded(name, dir.path(), commits));
         let from = |field: &str| derived[field]["from"].as_str().unwrap_or_default().to_owned();

@@ -7,10 +7,9 @@ async fn assert_usage_error(args: &[&str], expected: &str) {
     let repo = TestRepo::new("feature/ABC-1");
     repo.commit("ABC-1 work");
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
+    let output = jira
+        .jira_send(home.path())
         .current_dir(repo.path())
-        .envs(FakeJira::credentials())
-        .args(jira.args())
         .args(args)
         .output()
         .unwrap();
@@ -263,9 +262,8 @@ fn a_yes_no_error_lists_every_spelling() {
 async fn one_site_named_twice_gets_the_report_once() {
     let jira = FakeJira::start().await;
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .args(jira.args())
+    let output = jira
+        .jira_send(home.path())
         .args(["--site", &format!("{}/", jira.uri())])
         .args(SIMPLE_BUILD)
         .args(["--output", "json"])

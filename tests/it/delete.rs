@@ -7,9 +7,8 @@ use crate::common::{FakeJira, jira_send, json, stderr};
 async fn deleted(args: &[&str]) -> (String, Option<String>, serde_json::Value) {
     let jira = FakeJira::start().await;
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .args(jira.args())
+    let output = jira
+        .jira_send(home.path())
         .arg("delete")
         .args(args)
         .args(["--output", "json"])
@@ -116,12 +115,7 @@ async fn a_delete_without_a_key_or_property_is_a_usage_error() {
         &["delete", "build", "--property", "_hidden=1"],
         &["delete", "build", "--property", "novalue"],
     ] {
-        let output = jira_send(home.path())
-            .envs(FakeJira::credentials())
-            .args(jira.args())
-            .args(args)
-            .output()
-            .unwrap();
+        let output = jira.jira_send(home.path()).args(args).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
     }
     assert!(jira.server.received_requests().await.unwrap().is_empty());

@@ -1,7 +1,7 @@
 use pretty_assertions::assert_eq;
 use serde_json::json;
 
-use crate::common::{FakeJira, TestRepo, github_push, jira_send, json, stderr};
+use crate::common::{FakeJira, TestRepo, github_push, json, stderr};
 use crate::spec::assert_official_accepts;
 
 #[tokio::test]
@@ -13,11 +13,10 @@ async fn a_deployment_to_production_eu_is_typed_and_has_a_stable_environment_id(
     let home = tempfile::tempdir().unwrap();
     let mut environment_ids = Vec::new();
     for run in 0..2 {
-        let output = jira_send(home.path())
+        let output = jira
+            .jira_send(home.path())
             .current_dir(repo.path())
             .envs(github_push("main", Some(&base.to_string()), home.path()))
-            .envs(FakeJira::credentials())
-            .args(jira.args())
             .args(["deployment", "--environment", "Production EU", "--output", "json"])
             .output()
             .unwrap();
@@ -52,9 +51,8 @@ async fn a_deployment_to_production_eu_is_typed_and_has_a_stable_environment_id(
 async fn a_gated_deployment_asks_jira_to_gate_it() {
     let jira = FakeJira::start().await;
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .args(jira.args())
+    let output = jira
+        .jira_send(home.path())
         .args([
             "deployment",
             "--environment",
@@ -98,7 +96,8 @@ async fn gitlab_names_the_environment_and_its_tier() {
     let repo = TestRepo::new("main");
     repo.commit("ABC-9 ship it");
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
+    let output = jira
+        .jira_send(home.path())
         .current_dir(repo.path())
         .envs([
             ("GITLAB_CI", "true"),
@@ -115,8 +114,6 @@ async fn gitlab_names_the_environment_and_its_tier() {
             ("CI_ENVIRONMENT_TIER", "production"),
             ("CI_JOB_STATUS", "failed"),
         ])
-        .envs(FakeJira::credentials())
-        .args(jira.args())
         .args(["deployment"])
         .output()
         .unwrap();
@@ -143,10 +140,9 @@ async fn association_values_are_capped_at_500_with_a_warning() {
     let jira = FakeJira::start().await;
     let keys: Vec<String> = (1..=520).map(|i| format!("ABC-{i}")).collect();
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
+    let output = jira
+        .jira_send(home.path())
         .env("JIRA_ISSUE_KEYS", keys.join(","))
-        .args(jira.args())
         .args(["deployment", "--environment", "prod", "--deployment-number", "1"])
         .args(["--url", "https://ci.example.com/1", "--pipeline-id", "acme"])
         .output()

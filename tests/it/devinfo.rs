@@ -11,10 +11,8 @@ fn hosted(branch: &str) -> TestRepo {
 }
 
 fn run(repo: &TestRepo, jira: &FakeJira, home: &std::path::Path, args: &[&str]) -> std::process::Output {
-    jira_send(home)
+    jira.jira_send(home)
         .current_dir(repo.path())
-        .envs(FakeJira::credentials())
-        .args(jira.args())
         .arg("devinfo")
         .args(args)
         .output()
@@ -244,11 +242,10 @@ async fn a_pull_request_run_sends_the_branch_and_the_pull_request() {
         event_path.to_string_lossy().into_owned(),
     ));
     env.push(("GITHUB_HEAD_REF".into(), "feature/ABC-5-login".into()));
-    let output = jira_send(home.path())
+    let output = jira
+        .jira_send(home.path())
         .current_dir(repo.path())
         .envs(env)
-        .envs(FakeJira::credentials())
-        .args(jira.args())
         .arg("devinfo")
         .output()
         .unwrap();

@@ -8,12 +8,7 @@ use crate::common::{FakeJira, jira_send, json, stderr, stdout};
 async fn doctor_passes_when_everything_works() {
     let jira = FakeJira::start().await;
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .args(jira.args())
-        .arg("doctor")
-        .output()
-        .unwrap();
+    let output = jira.jira_send(home.path()).arg("doctor").output().unwrap();
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -53,9 +48,8 @@ async fn doctor_names_a_missing_permission() {
     let jira = FakeJira::start().await;
     jira.forbidden.lock().unwrap().push("deployments".into());
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .args(jira.args())
+    let output = jira
+        .jira_send(home.path())
         .args(["doctor", "--output", "json"])
         .output()
         .unwrap();
@@ -87,9 +81,8 @@ async fn doctor_checks_feature_flags_when_asked() {
     let jira = FakeJira::start().await;
     jira.forbidden.lock().unwrap().push("featureflags".into());
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .args(jira.args())
+    let output = jira
+        .jira_send(home.path())
         .args(["doctor", "--apis", "builds,featureflags"])
         .output()
         .unwrap();
@@ -174,10 +167,9 @@ async fn a_cloud_id_the_site_does_not_confirm_is_not_a_permission() {
     let jira = FakeJira::start().await;
     let home = tempfile::tempdir().unwrap();
     let wrong = "99999999-8888-7777-6666-555555555555";
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
+    let output = jira
+        .jira_send(home.path())
         .env("JIRA_CLOUD_ID", wrong)
-        .args(jira.args())
         .args(["doctor", "--output", "json"])
         .output()
         .unwrap();

@@ -23,15 +23,6 @@ async fn fault(jira: &FakeJira, times: u64, response: ResponseTemplate) {
         .await;
 }
 
-fn build(jira: &FakeJira, home: &std::path::Path) -> std::process::Output {
-    jira_send(home)
-        .envs(FakeJira::credentials())
-        .args(jira.args())
-        .args(SIMPLE_BUILD)
-        .output()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn rate_limits_are_waited_out_as_jira_asks() {
     let jira = FakeJira::start().await;
@@ -43,7 +34,7 @@ async fn rate_limits_are_waited_out_as_jira_asks() {
     .await;
     let home = tempfile::tempdir().unwrap();
     let started = std::time::Instant::now();
-    let output = build(&jira, home.path());
+    let output = jira.simple_build(home.path());
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
         started.elapsed() >= Duration::from_secs(2),
@@ -64,7 +55,7 @@ async fn server_errors_are_retried() {
     let jira = FakeJira::start().await;
     fault(&jira, 3, ResponseTemplate::new(503)).await;
     let home = tempfile::tempdir().unwrap();
-    let output = build(&jira, home.path());
+    let output = jira.simple_build(home.path());
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(jira.deliveries.load(Ordering::SeqCst), 1);
     assert_eq!(jira.bulk_bodies("builds").await.len(), 4);
@@ -82,9 +73,8 @@ async fn a_response_slower_than_the_request_timeout_is_retried() {
     )
     .await;
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .args(jira.args())
+    let output = jira
+        .jira_send(home.path())
         .args(["--request-timeout", "300ms"])
         .args(SIMPLE_BUILD)
         .output()
@@ -99,15 +89,8 @@ async fn a_dropped_connection_is_retried() {
     let accepted = json!({"acceptedBuilds": [{"pipelineId": "app", "buildNumber": 1}], "rejectedBuilds": [], "unknownIssueKeys": []});
     let flaky = Flaky::start(vec![Step::Drop, Step::Answer(202, accepted.to_string())]);
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .args([
-            "--site",
-            &jira.uri(),
-            "--token-url",
-            &format!("{}/oauth/token", jira.uri()),
-        ])
-        .args(["--api-url", &flaky.uri()])
+    let output = jira
+        .jira_send_with_api(home.path(), &flaky.uri())
         .args(SIMPLE_BUILD)
         .output()
         .unwrap();
@@ -127,10 +110,9 @@ async fn a_request_jira_finds_too_large_is_split_in_halves() {
         repo.commit(&format!("ABC-{i} change"));
     }
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
+    let output = jira
+        .jira_send(home.path())
         .current_dir(repo.path())
-        .envs(FakeJira::credentials())
-        .args(jira.args())
         .args(["devinfo", "--since", &first.to_string()])
         .output()
         .unwrap();
@@ -224,19 +206,9 @@ async fn with_jira_down_the_report_waits_in_the_outbox_until_flush() {
 async fn the_next_send_delivers_the_queued_report_first() {
     let jira = FakeJira::start().await;
     let home = tempfile::tempdir().unwrap();
-    let token_url = format!("{}/oauth/token", jira.uri());
     let send = |api_url: &str, number: &str| {
-        jira_send(home.path())
-            .envs(FakeJira::credentials())
-            .args([
-                "--site",
-                &jira.uri(),
-                "--cloud-id",
-                CLOUD_ID,
-                "--token-url",
-                &token_url,
-            ])
-            .args(["--api-url", api_url, "--timeout", "3s"])
+        jira.jira_send_with_api(home.path(), api_url)
+            .args(["--cloud-id", CLOUD_ID, "--timeout", "3s"])
             .args([
                 "build",
                 "--pipeline-id",
@@ -272,17 +244,9 @@ async fn two_flushes_at_once_never_send_a_file_twice() {
     let closed = ClosedPort::new();
     let down = closed.uri();
     for number in 1..=6 {
-        let output = jira_send(home.path())
-            .envs(FakeJira::credentials())
-            .args([
-                "--site",
-                &jira.uri(),
-                "--cloud-id",
-                CLOUD_ID,
-                "--token-url",
-                &token_url,
-            ])
-            .args(["--api-url", &down, "--timeout", "2s", "--no-flush"])
+        let output = jira
+            .jira_send_with_api(home.path(), &down)
+            .args(["--cloud-id", CLOUD_ID, "--timeout", "2s", "--no-flush"])
             .args([
                 "build",
                 "--pipeline-id",
@@ -327,12 +291,7 @@ async fn a_corrupt_outbox_file_is_moved_aside_not_lost() {
     let outbox = home.path().join("jira-send-cache/outbox");
     std::fs::create_dir_all(&outbox).unwrap();
     std::fs::write(outbox.join("0000000000001-x-00000000.json"), "{\"half\": ").unwrap();
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .args(jira.args())
-        .arg("flush")
-        .output()
-        .unwrap();
+    let output = jira.jira_send(home.path()).arg("flush").output().unwrap();
     // Set aside: a person should look, so the flush says so with exit 2.
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(outbox.join("corrupt/0000000000001-x-00000000.json").exists());
@@ -441,9 +400,8 @@ async fn an_unreadable_2xx_is_an_unknown_outcome_retried_then_queued() {
         let jira = FakeJira::start().await;
         fault(&jira, 100, ResponseTemplate::new(status).set_body_string(body)).await;
         let home = tempfile::tempdir().unwrap();
-        let output = jira_send(home.path())
-            .envs(FakeJira::credentials())
-            .args(jira.args())
+        let output = jira
+            .jira_send(home.path())
             .args(["--output", "json"])
             .args(SIMPLE_BUILD)
             .output()
@@ -495,7 +453,7 @@ async fn an_unreadable_answer_then_a_good_one_is_delivered() {
     let jira = FakeJira::start().await;
     fault(&jira, 1, ResponseTemplate::new(202).set_body_string("{}")).await;
     let home = tempfile::tempdir().unwrap();
-    let output = build(&jira, home.path());
+    let output = jira.simple_build(home.path());
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let bodies = jira.bulk_bodies("builds").await;
     assert_eq!(bodies.len(), 2);
@@ -513,7 +471,7 @@ async fn a_retry_after_beyond_the_deadline_gives_up_at_once() {
     )
     .await;
     let home = tempfile::tempdir().unwrap();
-    let output = build(&jira, home.path());
+    let output = jira.simple_build(home.path());
     assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
     assert_eq!(
         jira.bulk_bodies("builds").await.len(),
@@ -537,7 +495,7 @@ async fn no_redirect_is_followed_by_a_bulk_post() {
         )
         .await;
         let home = tempfile::tempdir().unwrap();
-        let output = build(&jira, home.path());
+        let output = jira.simple_build(home.path());
         assert_eq!(output.status.code(), Some(3), "{status}: {}", stderr(&output));
         let text = format!("{}{}", stdout(&output), stderr(&output));
         assert!(
@@ -604,11 +562,8 @@ async fn a_tenant_info_that_is_not_jira_fails_at_once() {
             .mount(&site)
             .await;
         let home = tempfile::tempdir().unwrap();
-        let output = jira_send(home.path())
-            .envs(FakeJira::credentials())
-            .env("JIRA_SITE", site.uri())
-            .args(["--api-url", &jira.uri()])
-            .args(["--token-url", &format!("{}/oauth/token", jira.uri())])
+        let output = jira
+            .jira_send_to_sites(home.path(), &site.uri())
             .args(SIMPLE_BUILD)
             .output()
             .unwrap();
@@ -689,8 +644,8 @@ async fn a_404_for_a_cached_cloud_id_drops_it_and_looks_it_up_again() {
         .mount(&jira.server)
         .await;
     let home = tempfile::tempdir().unwrap();
-    assert_eq!(build(&jira, home.path()).status.code(), Some(0));
-    let output = build(&jira, home.path());
+    assert_eq!(jira.simple_build(home.path()).status.code(), Some(0));
+    let output = jira.simple_build(home.path());
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let paths: Vec<String> = jira
         .requests("/jira/builds/")
@@ -712,7 +667,7 @@ async fn a_404_for_a_cached_cloud_id_drops_it_and_looks_it_up_again() {
         "looked up again once"
     );
     // The next run uses the corrected cache.
-    assert_eq!(build(&jira, home.path()).status.code(), Some(0));
+    assert_eq!(jira.simple_build(home.path()).status.code(), Some(0));
     assert_eq!(jira.requests("/_edge/tenant_info").await.len(), 2);
 }
 
@@ -727,10 +682,9 @@ async fn a_404_for_a_configured_cloud_id_names_the_setting() {
         .mount(&jira.server)
         .await;
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
+    let output = jira
+        .jira_send(home.path())
         .env("JIRA_CLOUD_ID", WRONG)
-        .args(jira.args())
         .args(SIMPLE_BUILD)
         .output()
         .unwrap();
@@ -867,12 +821,7 @@ async fn sigint_during_delivery_saves_the_report_and_exits_4() {
     // And the next flush delivers it.
     jira.server.reset().await;
     let again = FakeJira::start().await;
-    let flushed = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .args(again.args())
-        .arg("flush")
-        .output()
-        .unwrap();
+    let flushed = again.jira_send(home.path()).arg("flush").output().unwrap();
     assert_eq!(flushed.status.code(), Some(0), "{}", stderr(&flushed));
     assert_eq!(again.deliveries.load(Ordering::SeqCst), 1);
 }

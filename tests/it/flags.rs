@@ -28,9 +28,8 @@ fn flag_args() -> Vec<&'static str> {
 async fn a_flag_is_sent_with_its_summary_and_environment() {
     let jira = FakeJira::start().await;
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .args(jira.args())
+    let output = jira
+        .jira_send(home.path())
         .args(flag_args())
         .args(["--output", "json"])
         .output()
@@ -63,12 +62,7 @@ async fn a_403_or_404_on_flags_is_explained_and_exits_3() {
         jira.flags_status
             .store(status, std::sync::atomic::Ordering::SeqCst);
         let home = tempfile::tempdir().unwrap();
-        let output = jira_send(home.path())
-            .envs(FakeJira::credentials())
-            .args(jira.args())
-            .args(flag_args())
-            .output()
-            .unwrap();
+        let output = jira.jira_send(home.path()).args(flag_args()).output().unwrap();
         assert_eq!(output.status.code(), Some(3), "{status}: {}", stderr(&output));
         let text = stdout(&output);
         assert!(text.contains("Feature flags permission"), "{text}");

@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use crate::common::{FakeJira, jira_send, json, stderr, stdout};
+use crate::common::{FakeJira, json, stderr, stdout};
 
 fn gating(status: &str) -> (u16, Value) {
     (
@@ -18,9 +18,8 @@ async fn gate(answers: Vec<(u16, Value)>, extra: &[&str]) -> (FakeJira, std::pro
     let jira = FakeJira::start().await;
     jira.gate_answers.lock().unwrap().extend(answers);
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .args(jira.args())
+    let output = jira
+        .jira_send(home.path())
         .args([
             "gate",
             "--pipeline-id",

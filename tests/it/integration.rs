@@ -12,11 +12,10 @@ async fn github_outputs_and_summary_are_written() {
     let home = tempfile::tempdir().unwrap();
     let outputs = home.path().join("outputs");
     let summary = home.path().join("summary.md");
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
+    let output = jira
+        .jira_send(home.path())
         .env("GITHUB_OUTPUT", &outputs)
         .env("GITHUB_STEP_SUMMARY", &summary)
-        .args(jira.args())
         .args([
             "build",
             "--pipeline-id",
@@ -77,12 +76,7 @@ fn a_failed_run_still_writes_its_exit_code() {
 async fn counts_read_in_the_singular_and_the_plural() {
     let jira = FakeJira::start().await;
     let home = tempfile::tempdir().unwrap();
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .args(jira.args())
-        .args(SIMPLE_BUILD)
-        .output()
-        .unwrap();
+    let output = jira.simple_build(home.path());
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
         stdout(&output).contains(": 1 build accepted, 0 rejected (1 request)"),

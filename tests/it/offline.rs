@@ -1,8 +1,21 @@
 //! `validate` and `env`: no network, no credentials.
 
+use std::path::Path;
+use std::process::Output;
+
 use serde_json::json;
 
 use crate::common::{jira_send, json, stderr, stdout};
+
+/// `jira-send validate OPTIONS… FILE`.
+fn validate(home: &Path, options: &[&str], file: &Path) -> Output {
+    jira_send(home)
+        .arg("validate")
+        .args(options)
+        .arg(file)
+        .output()
+        .unwrap()
+}
 
 fn valid_build() -> serde_json::Value {
     json!({
@@ -20,11 +33,7 @@ fn a_valid_payload_file_passes() {
     let home = tempfile::tempdir().unwrap();
     let file = home.path().join("build.json");
     std::fs::write(&file, valid_build().to_string()).unwrap();
-    let output = jira_send(home.path())
-        .args(["validate"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let output = validate(home.path(), &[], &file);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
         stdout(&output).contains("build.json: valid: 1 build in 1 request"),
@@ -48,11 +57,7 @@ fn an_invalid_payload_file_names_the_field_and_exits_2() {
     body["builds"][0]["state"] = json!("done");
     body["builds"][0]["displayName"] = json!("🚀 launch");
     std::fs::write(&file, body.to_string()).unwrap();
-    let output = jira_send(home.path())
-        .args(["validate"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let output = validate(home.path(), &[], &file);
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
     assert!(err.contains("/builds/0/state"), "{err}");
@@ -62,20 +67,12 @@ fn an_invalid_payload_file_names_the_field_and_exits_2() {
     );
 
     std::fs::write(&file, "{\"issues\": []}").unwrap();
-    let output = jira_send(home.path())
-        .args(["validate"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let output = validate(home.path(), &[], &file);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("not a request body"));
 
     std::fs::write(&file, "{oops").unwrap();
-    let output = jira_send(home.path())
-        .args(["validate"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let output = validate(home.path(), &[], &file);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("not JSON"));
 
@@ -96,22 +93,14 @@ fn validate_checks_the_requests_send_would_make() {
     let one = body["builds"][0].clone();
     body["builds"] = serde_json::Value::Array(vec![one; 250]);
     std::fs::write(&file, body.to_string()).unwrap();
-    let output = jira_send(home.path())
-        .arg("validate")
-        .arg(&file)
-        .output()
-        .unwrap();
+    let output = validate(home.path(), &[], &file);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
         stdout(&output).contains("valid: 250 builds, sent as 3 requests (at most 100 builds each)"),
         "{}",
         stdout(&output)
     );
-    let output = jira_send(home.path())
-        .args(["validate", "--output", "json"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let output = validate(home.path(), &["--output", "json"], &file);
     let report = json(&output);
     assert_eq!(report["entities"], 250);
     assert_eq!(report["requests"], 3);
@@ -139,11 +128,7 @@ fn validate_json_lists_each_violation() {
     body["builds"][120]["state"] = json!("done");
     body["builds"][3]["url"] = json!("not a url");
     std::fs::write(&file, body.to_string()).unwrap();
-    let output = jira_send(home.path())
-        .args(["validate", "--output", "json"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let output = validate(home.path(), &["--output", "json"], &file);
     assert_eq!(output.status.code(), Some(2));
     let report = json(&output);
     for field in [
@@ -193,11 +178,7 @@ fn validate_json_lists_each_violation() {
 
     // Not JSON, and unreadable: still the same object.
     std::fs::write(&file, "{oops").unwrap();
-    let output = jira_send(home.path())
-        .args(["validate", "--output", "json"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let output = validate(home.path(), &["--output", "json"], &file);
     let report = json(&output);
     assert_eq!(report["valid"], false);
     assert!(
@@ -254,11 +235,7 @@ fn every_example_payload_is_valid() {
     let mut seen = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
-        let output = jira_send(home.path())
-            .args(["validate", "--output", "json"])
-            .arg(&path)
-            .output()
-            .unwrap();
+        let output = validate(home.path(), &["--output", "json"], &path);
         assert_eq!(
             output.status.code(),
             Some(0),

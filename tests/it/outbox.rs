@@ -101,9 +101,8 @@ async fn a_planted_outbox_file_is_never_replayed() {
     std::fs::write(&odd, entry(&jira, &climb).to_string()).unwrap();
     set_mode(&odd, 0o600);
 
-    let output = jira_send(home.path())
-        .envs(FakeJira::credentials())
-        .args(jira.args())
+    let output = jira
+        .jira_send(home.path())
         .args(crate::common::SIMPLE_BUILD)
         .output()
         .unwrap();

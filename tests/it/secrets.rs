@@ -254,9 +254,8 @@ async fn a_token_echoed_by_jira_is_masked_and_long_errors_are_cut() {
         .await;
     for format in ["text", "json"] {
         let home = tempfile::tempdir().unwrap();
-        let output = jira_send(home.path())
-            .envs(FakeJira::credentials())
-            .args(jira.args())
+        let output = jira
+            .jira_send(home.path())
             .args(["-vv", "--output", format])
             .args(SIMPLE_BUILD)
             .output()

@@ -5,12 +5,12 @@
 //! run-unique value in it); the build number is an integer; every URL is one Jira
 //! accepts; and every value has a recorded source, which `jira-send env` shows.
 
+mod jobs;
 mod systems;
-
-use std::path::{Path, PathBuf};
 
 use super::{CiContext, detect};
 use crate::env::Env;
+use jobs::Commits;
 
 /// The commit ids the recorded jobs name (see `recorded/README.md`).
 pub(super) const HEAD: &str = "1111111111111111111111111111111111111111";
@@ -18,38 +18,17 @@ pub(super) const MERGE: &str = "2222222222222222222222222222222222222222";
 pub(super) const BASE: &str = "3333333333333333333333333333333333333333";
 pub(super) const BEFORE: &str = "4444444444444444444444444444444444444444";
 
-fn recorded_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ci/recorded")
-}
-
 /// The recorded job `name`, copied into a temporary directory (which the returned
 /// guard keeps), with its placeholders replaced.
 pub(super) fn recorded(name: &str) -> (tempfile::TempDir, Env) {
     let dir = tempfile::tempdir().unwrap();
-    let fill = |text: &str| {
-        text.replace("${DIR}", dir.path().to_str().unwrap())
-            .replace("${HEAD}", HEAD)
-            .replace("${MERGE}", MERGE)
-            .replace("${BASE}", BASE)
-            .replace("${BEFORE}", BEFORE)
+    let commits = Commits {
+        head: HEAD,
+        merge: MERGE,
+        base: BASE,
+        before: BEFORE,
     };
-    for entry in std::fs::read_dir(recorded_dir()).unwrap() {
-        let path = entry.unwrap().path();
-        let file = path.file_name().unwrap().to_str().unwrap().to_owned();
-        if file.starts_with(&format!("{name}.")) && !file.ends_with(".env") {
-            std::fs::write(
-                dir.path().join(&file),
-                fill(&std::fs::read_to_string(&path).unwrap()),
-            )
-            .unwrap();
-        }
-    }
-    let text = fill(&std::fs::read_to_string(recorded_dir().join(format!("{name}.env"))).unwrap());
-    let env = text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| l.split_once('=').unwrap_or_else(|| panic!("{name}: {l}")))
-        .collect();
+    let env = jobs::load(name, dir.path(), &commits).into_iter().collect();
     (dir, env)
 }
 
@@ -58,21 +37,9 @@ pub(super) fn job(name: &str) -> CiContext {
     detect(&env).unwrap_or_else(|| panic!("{name} is not recognised"))
 }
 
-fn every_job() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(recorded_dir())
-        .unwrap()
-        .filter_map(|e| {
-            let file = e.unwrap().file_name().into_string().unwrap();
-            file.strip_suffix(".env").map(str::to_owned)
-        })
-        .collect();
-    names.sort();
-    names
-}
-
 #[test]
 fn every_recorded_job_follows_the_rules() {
-    let jobs = every_job();
+    let jobs = jobs::names();
     assert!(jobs.len() >= 19, "{jobs:?}");
     for name in jobs {
         let (_dir, env) = recorded(&name);
@@ -112,7 +79,7 @@ fn every_recorded_job_follows_the_rules() {
         for (field, value) in json.as_object().unwrap() {
             if !value.is_null() && field != "sources" {
                 assert!(
-                    ctx.sources.contains_key(field.as_str()),
+                    json["sources"].get(field).is_some(),
                     "{name}: no source for {field}"
                 );
             }

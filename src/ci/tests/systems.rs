@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{BASE, BEFORE, HEAD, MERGE, job, recorded};
-use crate::ci::{CiState, detect};
+use crate::ci::{CiState, Field, detect};
 use crate::env::Env;
 
 #[test]
@@ -22,16 +22,19 @@ fn github_pull_request_range_is_the_pull_requests_own_whatever_the_action() {
         Some(BASE),
         "base.sha, not the synchronize event's `before`"
     );
-    assert_eq!(ctx.sources["rangeBase"], "event pull_request.base.sha");
+    assert_eq!(ctx.sources[&Field::RangeBase], "event pull_request.base.sha");
     assert_eq!(ctx.commit.as_deref(), Some(MERGE), "GITHUB_SHA: the test merge");
     assert_eq!(ctx.pull_request_head.as_deref(), Some(HEAD));
-    assert_eq!(ctx.sources["pullRequestHead"], "event pull_request.head.sha");
+    assert_eq!(
+        ctx.sources[&Field::PullRequestHead],
+        "event pull_request.head.sha"
+    );
     let pr = ctx.pull_request.unwrap();
     assert_eq!(
         (pr.number, pr.title.as_deref(), pr.author.as_deref()),
         (Some(12), Some("PRJ-77 Better login"), Some("octocat"))
     );
-    assert_eq!(ctx.sources["branch"], "GITHUB_HEAD_REF");
+    assert_eq!(ctx.sources[&Field::Branch], "GITHUB_HEAD_REF");
 
     let push = job("github-push");
     assert_eq!(
@@ -170,7 +173,7 @@ fn gitlab_reports_the_merge_requests_head_and_the_state_of_each_placement() {
     assert_eq!(deploy.branch.as_deref(), Some("main"));
     assert_eq!(deploy.range_base.as_deref(), Some(BEFORE));
     assert_eq!(deploy.environment.unwrap().tier.as_deref(), Some("production"));
-    assert_eq!(deploy.sources["buildNumber"], "CI_PIPELINE_IID");
+    assert_eq!(deploy.sources[&Field::BuildNumber], "CI_PIPELINE_IID");
 }
 
 #[test]
@@ -245,7 +248,7 @@ fn jenkins_is_recognised_without_a_configured_url() {
     for (name, value) in common {
         let env: Env = [(name, value), ("BUILD_NUMBER", "57")].into_iter().collect();
         assert_eq!(detect(&env).unwrap().system, "Jenkins", "{name}");
-        assert_eq!(detect(&env).unwrap().sources["system"], name);
+        assert_eq!(detect(&env).unwrap().sources[&Field::System], name);
     }
     let env: Env = [("JOB_NAME", "shop-deploy"), ("BUILD_NUMBER", "57")]
         .into_iter()
@@ -272,7 +275,7 @@ fn teamcity_pull_requests_are_read_from_the_properties_files() {
         Some("https://tc.acme.com/viewLog.html?buildId=98765")
     );
     assert_eq!(ctx.branch.as_deref(), Some("feature/ABC-6-search"), "not pull/42");
-    assert_eq!(ctx.sources["branch"], "teamcity.pullRequest.source.branch");
+    assert_eq!(ctx.sources[&Field::Branch], "teamcity.pullRequest.source.branch");
     let pr = ctx.pull_request.unwrap();
     assert_eq!(
         (pr.number, pr.title.as_deref(), pr.target_branch.as_deref()),
@@ -285,7 +288,7 @@ fn teamcity_pull_requests_are_read_from_the_properties_files() {
 fn codebuild_source_versions_name_a_branch_a_tag_or_a_pull_request() {
     let manual = job("codebuild-manual");
     assert_eq!(manual.branch.as_deref(), Some("release/ABC-11-q1"));
-    assert_eq!(manual.sources["branch"], "CODEBUILD_SOURCE_VERSION");
+    assert_eq!(manual.sources[&Field::Branch], "CODEBUILD_SOURCE_VERSION");
     assert!(manual.pull_request.is_none());
 
     let pr = job("codebuild-pull-request");
@@ -411,9 +414,9 @@ fn any_other_ci_falls_back_to_common_variables() {
     assert_eq!(
         ctx.sources,
         BTreeMap::from([
-            ("system", "CI".into()),
-            ("buildNumber", "BUILD_NUMBER".into()),
-            ("runUrl", "BUILD_URL".into())
+            (Field::System, "CI".into()),
+            (Field::BuildNumber, "BUILD_NUMBER".into()),
+            (Field::RunUrl, "BUILD_URL".into())
         ])
     );
 }
@@ -429,5 +432,5 @@ fn a_url_that_is_no_url_is_left_out() {
     .collect();
     let ctx = detect(&env).unwrap();
     assert_eq!(ctx.run_url, None);
-    assert!(!ctx.sources.contains_key("runUrl"));
+    assert!(!ctx.sources.contains_key(&Field::RunUrl));
 }

@@ -3,12 +3,17 @@
 //! and rejected entities) and records every request for the test to inspect.
 
 use std::collections::VecDeque;
+use std::path::Path;
+use std::process::Output;
 use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use assert_cmd::Command;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use super::{SIMPLE_BUILD, jira_send};
 
 pub const CLOUD_ID: &str = "11111111-2222-3333-4444-555555555555";
 pub const CLIENT_ID: &str = "test-client-id-0001";
@@ -143,6 +148,45 @@ impl FakeJira {
             "--token-url".into(),
             format!("{uri}/oauth/token"),
         ]
+    }
+
+    /// `jira_send(home)` pointed at this fake, with its credentials: what most tests
+    /// run, before their own options.
+    pub fn jira_send(&self, home: &Path) -> Command {
+        let mut command = jira_send(home);
+        command.envs(Self::credentials()).args(self.args());
+        command
+    }
+
+    /// `jira_send(home)` with this fake's credentials, site and token endpoint, and the
+    /// bulk APIs at `api_url`: a server that misbehaves as a test needs.
+    pub fn jira_send_with_api(&self, home: &Path, api_url: &str) -> Command {
+        let uri = self.uri();
+        let mut command = jira_send(home);
+        command
+            .envs(Self::credentials())
+            .args(["--site", &uri, "--token-url", &format!("{uri}/oauth/token")])
+            .args(["--api-url", api_url]);
+        command
+    }
+
+    /// `jira_send(home)` with this fake's credentials, APIs and token endpoint, for the
+    /// sites `JIRA_SITE` lists (other servers, or this fake among them).
+    pub fn jira_send_to_sites(&self, home: &Path, sites: &str) -> Command {
+        let uri = self.uri();
+        let mut command = jira_send(home);
+        command.envs(Self::credentials()).env("JIRA_SITE", sites).args([
+            "--api-url",
+            &uri,
+            "--token-url",
+            &format!("{uri}/oauth/token"),
+        ]);
+        command
+    }
+
+    /// The run of [`SIMPLE_BUILD`] against this fake.
+    pub fn simple_build(&self, home: &Path) -> Output {
+        self.jira_send(home).args(SIMPLE_BUILD).output().unwrap()
     }
 
     /// The site name jira-send reports for this fake: `127.0.0.1:PORT`.

@@ -4,11 +4,27 @@
 
 use serde::Serialize;
 
-use crate::cli::KeyArgs;
+use super::{Grammar, KeySet, Source};
 use crate::context::RunContext;
 use crate::error::{Error, Result};
 use crate::git::Start;
-use crate::keys::{Grammar, KeySet, Source};
+
+/// Where a run's keys come from, as the command line (or its variables) says.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// `--issue-key`: these keys and no others.
+    pub issue_keys: Vec<String>,
+    /// `--branch`, instead of the detected one.
+    pub branch: Option<String>,
+    /// `--since`: the range starts at this revision.
+    pub since: Option<String>,
+    /// `--since-tag`: the range starts at the newest tag matching this glob.
+    pub since_tag: Option<String>,
+    pub max_commits: usize,
+    /// `--projects`: only these projects' keys (else the project file's list).
+    pub projects: Vec<String>,
+    pub ignore_case: bool,
+}
 
 /// The keys found, and the range of commits read for them.
 #[derive(Debug, Default)]
@@ -29,14 +45,69 @@ pub struct RangeRead {
     pub commits: usize,
 }
 
-pub fn collect(args: &KeyArgs, ctx: &RunContext) -> Result<Found> {
-    if let Some(keys) = explicit_keys(args)? {
-        return Ok(Found {
-            keys,
-            ..Found::default()
-        });
+/// How a run reads issue keys: the keys named with `--issue-key` stand for every
+/// source; otherwise the grammar finds them in each source's text.
+#[derive(Debug)]
+pub enum Reader {
+    Named(KeySet),
+    Scan(Grammar),
+}
+
+impl Reader {
+    /// The keys named with `--issue-key`, checked against the grammar (the allow-list
+    /// does not apply: the caller was explicit); else the grammar `args` ask for, whose
+    /// allow-list is `--projects`, else the project file's.
+    pub fn new(args: &Options, ctx: &RunContext) -> Result<Self> {
+        Ok(match explicit_keys(args)? {
+            Some(keys) => Self::Named(keys),
+            None => Self::Scan(grammar(args, ctx)),
+        })
     }
-    let grammar = grammar(args, ctx);
+
+    /// The keys named, when keys were named.
+    pub fn named(&self) -> Option<&KeySet> {
+        match self {
+            Self::Named(keys) => Some(keys),
+            Self::Scan(_) => None,
+        }
+    }
+
+    /// Records the keys the grammar finds in `text` into `keys`. Named keys are in no
+    /// text: then nothing is recorded.
+    pub fn scan(&self, keys: &mut KeySet, text: &[u8], source: impl Fn() -> Source) {
+        if let Self::Scan(grammar) = self {
+            keys.scan(grammar, text, source);
+        }
+    }
+
+    /// The keys of one thing sent (a commit, a pull request), read from its texts in
+    /// order: the named keys, or those the grammar finds.
+    pub fn keys_in<'t>(&self, texts: impl IntoIterator<Item = (&'t [u8], Source)>) -> Vec<String> {
+        match self {
+            Self::Named(keys) => keys.keys().to_vec(),
+            Self::Scan(grammar) => {
+                let mut keys = KeySet::default();
+                for (text, source) in texts {
+                    keys.scan(grammar, text, || source.clone());
+                }
+                keys.keys().to_vec()
+            }
+        }
+    }
+}
+
+/// Every key of the run: `--issue-key`'s alone, else the branch's, the pull request
+/// title's and those of the commits in the range, in that order.
+pub fn collect(args: &Options, ctx: &RunContext) -> Result<Found> {
+    let grammar = match Reader::new(args, ctx)? {
+        Reader::Named(keys) => {
+            return Ok(Found {
+                keys,
+                ..Found::default()
+            });
+        }
+        Reader::Scan(grammar) => grammar,
+    };
     let mut found = Found {
         branch: ctx.branch(args.branch.as_deref()),
         ..Found::default()
@@ -59,7 +130,7 @@ pub fn collect(args: &KeyArgs, ctx: &RunContext) -> Result<Found> {
 
 /// The grammar `args` ask for; the allow-list is `--projects`, else the project
 /// file's.
-pub fn grammar(args: &KeyArgs, ctx: &RunContext) -> Grammar {
+fn grammar(args: &Options, ctx: &RunContext) -> Grammar {
     let projects = if args.projects.is_empty() {
         &ctx.project.projects
     } else {
@@ -70,7 +141,7 @@ pub fn grammar(args: &KeyArgs, ctx: &RunContext) -> Grammar {
 
 /// The keys named with `--issue-key`, checked against the grammar; `None` when none
 /// were named. The allow-list does not apply: the caller was explicit.
-pub fn explicit_keys(args: &KeyArgs) -> Result<Option<KeySet>> {
+fn explicit_keys(args: &Options) -> Result<Option<KeySet>> {
     let named: Vec<&str> = args
         .issue_keys
         .iter()
@@ -100,14 +171,14 @@ pub fn explicit_keys(args: &KeyArgs) -> Result<Option<KeySet>> {
 }
 
 /// The pull request's title, where the CI gives one.
-pub fn pull_request_title(ctx: &RunContext) -> Option<&str> {
+fn pull_request_title(ctx: &RunContext) -> Option<&str> {
     ctx.ci.as_ref()?.pull_request.as_ref()?.title.as_deref()
 }
 
 /// Walks the commits of the range `args` and the CI describe, newest first: `visit`
 /// gets each commit's id and raw object (see [`crate::git::message`]).
 pub fn walk_range(
-    args: &KeyArgs,
+    args: &Options,
     ctx: &RunContext,
     visit: impl FnMut(git2::Oid, &[u8]) -> Result<()>,
 ) -> Result<RangeRead> {

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::cli::FailOn;
+use super::FailOn;
 use crate::error::{Error, Result};
 use crate::payload::deployment::EnvironmentType;
 
