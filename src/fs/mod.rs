@@ -25,6 +25,8 @@ use std::path::Path;
 pub mod limit {
     /// A client secret file: a secret is a few dozen characters.
     pub const SECRET: u64 = 64 * 1024;
+    /// A `--ca-file` PEM bundle: a whole system's trust store is a few hundred kilobytes.
+    pub const CA_FILE: u64 = 16 * 1024 * 1024;
     /// The token and cloud-id caches jira-send writes: a few hundred bytes each.
     pub const CACHE: u64 = 64 * 1024;
     /// `.jira-send.toml`: a few lines.

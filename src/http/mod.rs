@@ -19,6 +19,7 @@ use reqwest::{Certificate, Client, RequestBuilder};
 
 use crate::answer::{Answer, MAX_MESSAGE};
 use crate::error::{Error, Result};
+use crate::fs;
 use crate::mask;
 use crate::settings::Settings;
 
@@ -40,7 +41,7 @@ pub fn client(settings: &Settings) -> Result<Client> {
         .redirect(reqwest::redirect::Policy::none())
         .dns_resolver(Arc::new(dns::Resolver::new(settings)));
     if let Some(path) = &settings.ca_file {
-        let pem = fs_err::read(path).map_err(|source| Error::Read {
+        let pem = fs::read(path, fs::limit::CA_FILE).map_err(|source| Error::Read {
             path: path.clone(),
             source,
         })?;

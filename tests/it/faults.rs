@@ -342,6 +342,26 @@ fn a_bad_ca_file_is_a_usage_error() {
     );
 }
 
+/// A `--ca-file` is read like every other file: a device or a FIFO fails at once
+/// instead of being read forever.
+#[cfg(unix)]
+#[test]
+fn a_ca_file_that_is_not_a_regular_file_fails_at_once() {
+    let home = tempfile::tempdir().unwrap();
+    let output = jira_send(home.path())
+        .envs(FakeJira::credentials())
+        .args(["--site", "http://127.0.0.1:9", "--ca-file", "/dev/zero"])
+        .args(SIMPLE_BUILD)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("cannot read /dev/zero: not a regular file but a device"),
+        "{}",
+        stderr(&output)
+    );
+}
+
 /// Attempts per request, as jira-send makes them.
 const ATTEMPTS: usize = jira_send::http::retry::MAX_ATTEMPTS as usize;
 
