@@ -19,6 +19,7 @@ use tokio::time::Instant;
 use tracing::{debug, warn};
 
 use super::token::AccessToken;
+use crate::clock;
 use crate::fs;
 
 #[derive(Clone, Debug)]
@@ -110,7 +111,7 @@ impl TokenCache {
         loop {
             match file.try_lock() {
                 Ok(()) => return Some(RefreshLock { _file: file }),
-                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                Err(TryLockError::WouldBlock) if !clock::passed(deadline) => {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
                 Err(TryLockError::WouldBlock) => {
@@ -172,15 +173,15 @@ mod tests {
     async fn the_lock_is_exclusive_until_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let cache = TokenCache::new(dir.path(), "u", "c", &SecretString::from("s"));
-        let first = cache.lock(Instant::now() + Duration::from_secs(5)).await;
+        let first = cache.lock(clock::deadline_in(Duration::from_secs(5))).await;
         assert!(first.is_some());
         // A second handle cannot take it within a short wait.
-        let second = cache.lock(Instant::now() + Duration::from_millis(60)).await;
+        let second = cache.lock(clock::deadline_in(Duration::from_millis(60))).await;
         assert!(second.is_none());
         drop(first);
         assert!(
             cache
-                .lock(Instant::now() + Duration::from_secs(5))
+                .lock(clock::deadline_in(Duration::from_secs(5)))
                 .await
                 .is_some()
         );

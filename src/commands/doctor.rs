@@ -10,16 +10,18 @@
 //! Exit 0 when everything needed passes, 2 for missing settings, 3 for refused
 //! credentials or a missing permission, 4 when a host cannot be reached.
 
+use std::time::Duration;
+
 use reqwest::{Client, Method, Url};
+use tokio::time::Instant;
 
 use crate::answer::{self, Permission};
 use crate::api::{Api, Call};
 use crate::cli::{ApiName, DoctorArgs};
-use crate::clock::Clock;
+use crate::clock::{self, Clock};
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
 use crate::fs;
-use crate::http::retry::deadline_in;
 use crate::http::{self, Failure};
 use crate::outbox::Outbox;
 use crate::report::doctor::{Check, Checks};
@@ -30,10 +32,12 @@ pub fn run(args: &DoctorArgs, settings: &Settings, env: &Env, clock: &dyn Clock)
     let mut checks = Checks::default();
     let ready = settings_checks(settings, env, &mut checks);
     let client = http::client(settings)?;
-    let deadline = deadline_in(settings.timeout);
+    // --timeout counts from the start of the process, as for every command, and
+    // bounds every check that waits for an answer.
+    let deadline = clock::deadline(settings.timeout);
     send::run_async(async {
         for url in hosts(settings) {
-            checks.push(reach(&client, &url, env).await);
+            checks.push(reach(&client, &url, env, settings, deadline).await);
         }
         let apis: Vec<Api> = args.apis.iter().map(|a| api(*a)).collect();
         for (site, credentials) in &ready {
@@ -96,13 +100,18 @@ fn hosts(settings: &Settings) -> Vec<Url> {
 }
 
 /// Whether `url`'s host can be reached: any answer, a redirect included, shows it can.
-async fn reach(client: &Client, url: &Url, env: &Env) -> Check {
+/// The answer is awaited until the request timeout or `deadline`, whichever is first.
+async fn reach(client: &Client, url: &Url, env: &Env, settings: &Settings, deadline: Instant) -> Check {
     let host = url.host_str().unwrap_or_default();
     let mut root = url.clone();
     root.set_path("/");
     root.set_query(None);
     let proxy = proxy(env, url.scheme());
-    match client.get(root).send().await {
+    let timeout = settings
+        .request_timeout
+        .min(clock::remaining(deadline))
+        .max(Duration::from_millis(1));
+    match client.get(root).timeout(timeout).send().await {
         Ok(_) => Check::ok(format!("reach {host}"), reached(url, proxy.as_deref())),
         Err(e) => Check::fail(
             format!("reach {host}"),

@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use tokio::time::Instant;
 use tracing::info;
 
 use super::deployment::DeploymentKey;
@@ -20,12 +19,11 @@ use super::finish;
 use crate::answer::{self, Gating};
 use crate::api::{Api, Call, checked_segment};
 use crate::cli::GateArgs;
-use crate::clock::Clock;
+use crate::clock::{self, Clock};
 use crate::context::RunContext;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
 use crate::http;
-use crate::http::retry::deadline_in;
 use crate::keys::KeySet;
 use crate::report::Report;
 use crate::report::gate::GateStatus;
@@ -69,17 +67,12 @@ pub fn run(args: &GateArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
     let sites = send::prepare(settings, env)?;
     let (site, credentials) = &sites[0];
     let client = http::client(settings)?;
-    let waiting = if args.wait {
-        args.wait_timeout
-    } else {
-        Duration::ZERO
-    };
-    let deadline = deadline_in(waiting.saturating_add(settings.timeout));
+    let deadline = deadline(args, settings.timeout);
     let (status, cloud_id) = send::run_async(async {
         let mut session = Session::new(&client, settings, env, clock, site, credentials, deadline);
         let status = match tokio::time::timeout_at(deadline, poll(&mut session, &call, args)).await {
             Ok(status) => status,
-            Err(_) => Err(Error::Timeout(waiting.saturating_add(settings.timeout))),
+            Err(_) => Err(Error::Timeout(waiting(args).saturating_add(settings.timeout))),
         };
         (status, session.known_cloud_id())
     })?;
@@ -88,9 +81,25 @@ pub fn run(args: &GateArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
     Ok(status.print(settings.output, &site.name, cloud_id.as_deref(), &subject))
 }
 
+/// How long the gate may be waited for: `--wait-timeout` with `--wait`.
+fn waiting(args: &GateArgs) -> Duration {
+    if args.wait {
+        args.wait_timeout
+    } else {
+        Duration::ZERO
+    }
+}
+
+/// When the gate run ends at the latest: `--timeout`, counted from the start of the
+/// process as for every command, plus the wait.
+fn deadline(args: &GateArgs, timeout: Duration) -> tokio::time::Instant {
+    clock::deadline(waiting(args).saturating_add(timeout))
+}
+
 /// Asks until the gate is decided, or once without `--wait`.
 async fn poll(session: &mut Session<'_>, call: &Call, args: &GateArgs) -> Result<GateStatus> {
-    let started = Instant::now();
+    let wait_until = clock::deadline_in(args.wait_timeout);
+    let grace_until = clock::deadline_in(NOT_RECORDED_GRACE);
     let mut polls = 0;
     let mut last = false;
     loop {
@@ -102,7 +111,7 @@ async fn poll(session: &mut Session<'_>, call: &Call, args: &GateArgs) -> Result
                 answer,
                 polls,
             },
-            Gating::NotRecorded(_) if args.wait && started.elapsed() < NOT_RECORDED_GRACE => {
+            Gating::NotRecorded(_) if args.wait && !clock::passed(grace_until) => {
                 info!("no gating status recorded yet; asking again");
                 GateStatus {
                     status: "awaiting".into(),
@@ -115,7 +124,7 @@ async fn poll(session: &mut Session<'_>, call: &Call, args: &GateArgs) -> Result
         if status.decided() || !args.wait || last {
             return Ok(status);
         }
-        let left = args.wait_timeout.saturating_sub(started.elapsed());
+        let left = clock::remaining(wait_until);
         // The last wait is cut to what is left of --wait-timeout, then asked once more.
         let pause = args.poll_interval.min(left);
         last = pause == left;
@@ -125,5 +134,30 @@ async fn poll(session: &mut Session<'_>, call: &Call, args: &GateArgs) -> Result
             humantime::format_duration(pause)
         );
         tokio::time::sleep(pause).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_deadline_counts_from_the_start_of_the_process_plus_the_wait() {
+        let start = tokio::time::Instant::from_std(clock::started());
+        // However late gate gets to ask (after reading the repository, say).
+        std::thread::sleep(Duration::from_millis(5));
+        let timeout = Duration::from_secs(90);
+        let mut args = GateArgs {
+            deployment: Default::default(),
+            wait: false,
+            wait_timeout: Duration::from_secs(600),
+            poll_interval: Duration::from_secs(10),
+        };
+        assert_eq!(deadline(&args, timeout), start + timeout);
+        args.wait = true;
+        assert_eq!(
+            deadline(&args, timeout),
+            start + timeout + Duration::from_secs(600)
+        );
     }
 }

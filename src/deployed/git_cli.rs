@@ -18,6 +18,8 @@ use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::clock;
+
 /// How to run git in one repository.
 #[derive(Clone, Debug)]
 pub struct GitCli {
@@ -76,7 +78,7 @@ impl GitCli {
     /// Runs `git <args>` in the repository, killed at `deadline`.
     pub(crate) fn run(&self, args: &[&str], deadline: Instant) -> Result<Ran, GitError> {
         let what = args.first().copied().unwrap_or_default().to_owned();
-        let remaining = deadline.saturating_duration_since(Instant::now());
+        let remaining = clock::remaining(deadline);
         if remaining.is_zero() {
             return Err(GitError::OutOfTime(what));
         }
@@ -202,7 +204,7 @@ mod tests {
             dir: std::env::temp_dir(),
             env: None,
         };
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = clock::deadline_in(Duration::from_secs(5)).into_std();
         assert_eq!(
             git.run(&["version"], deadline).unwrap_err(),
             GitError::NotInstalled
@@ -221,17 +223,17 @@ mod tests {
             dir: dir.path().to_owned(),
             env: Some(Vec::new()),
         };
-        let started = Instant::now();
-        let deadline = started + Duration::from_millis(200);
+        let deadline = clock::deadline_in(Duration::from_millis(200)).into_std();
+        let hung = clock::deadline_in(Duration::from_secs(20));
         assert_eq!(
             git.run(&["fetch"], deadline).unwrap_err(),
             GitError::OutOfTime("fetch".into())
         );
         // Not a timing assertion on speed: had the group survived, the reader thread
         // would have waited for `sleep 30`.
-        assert!(started.elapsed() < Duration::from_secs(20));
+        assert!(!clock::passed(hung));
         assert_eq!(
-            git.run(&["fetch"], started).unwrap_err(),
+            git.run(&["fetch"], deadline).unwrap_err(),
             GitError::OutOfTime("fetch".into()),
             "no time left: not even started"
         );

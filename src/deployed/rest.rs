@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use tracing::debug;
 
 use crate::answer::Answer;
+use crate::clock;
 use crate::http::describe;
 
 /// Attempts per request, the first included.
@@ -104,7 +105,7 @@ impl Rest<'_> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let remaining = self.deadline.saturating_duration_since(Instant::now());
+            let remaining = clock::remaining(self.deadline);
             if remaining.is_zero() {
                 return Err(Failure::OutOfTime { service });
             }
@@ -117,7 +118,7 @@ impl Rest<'_> {
                 .send()
                 .await;
             let (wait, failure) = match sent {
-                Err(e) if e.is_timeout() && Instant::now() >= self.deadline => {
+                Err(e) if e.is_timeout() && clock::passed(self.deadline) => {
                     return Err(Failure::OutOfTime { service });
                 }
                 Err(e) => (
@@ -142,7 +143,7 @@ impl Rest<'_> {
             };
             let wait = wait.unwrap_or_else(|| BACKOFF.saturating_mul(1 << (attempt - 1).min(8)));
             // A wait the deadline cannot afford means giving up now, not sleeping in vain.
-            if attempt >= ATTEMPTS || wait >= self.deadline.saturating_duration_since(Instant::now()) {
+            if attempt >= ATTEMPTS || wait >= clock::remaining(self.deadline) {
                 return Err(failure);
             }
             debug!("{service}: {failure}; asking again in {wait:?}");

@@ -23,17 +23,15 @@ mod split;
 use std::future::Future;
 
 use futures_util::future::join_all;
-use tokio::time::Instant;
 use tracing::warn;
 
 use crate::answer::Outcome;
 use crate::api::{Call, Request};
-use crate::clock::Clock;
+use crate::clock::{self, Clock};
 use crate::cloud_id;
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::http;
-use crate::http::retry::deadline_in;
 use crate::outbox::Outbox;
 use crate::settings::{Credentials, Settings, Site};
 
@@ -151,7 +149,7 @@ pub fn deliver(settings: &Settings, env: &Env, clock: &dyn Clock, calls: Vec<Cal
     let sites = prepare(settings, env)?;
     let client = http::client(settings)?;
     // Counted from the start of the process: preparing the payload took part of it.
-    let deadline = crate::clock::deadline(settings.timeout);
+    let deadline = clock::deadline(settings.timeout);
     let outbox = settings.outbox_dir.as_deref().map(Outbox::new);
     let outbox = outbox.as_ref();
     // As in `plan`: each site its own copy of the calls, the last the originals.
@@ -170,9 +168,9 @@ pub fn deliver(settings: &Settings, env: &Env, clock: &dyn Clock, calls: Vec<Cal
                     if let (Some(outbox), false) = (outbox, settings.no_flush) {
                         // Older reports first, but bounded: a site that is still down must not eat
                         // the time this run's own report needs.
-                        let bound = deadline.saturating_duration_since(Instant::now()) / 3;
+                        let bound = clock::deadline_in(clock::remaining(deadline) / 3);
                         // A failed flush keeps what it did not deliver in its own file.
-                        earlier = session.flush(outbox, deadline_in(bound), interrupt).await;
+                        earlier = session.flush(outbox, bound, interrupt).await;
                         if earlier.error.take().is_some() {
                             warn!(
                                 "{}: the queued reports are still undeliverable; they stay queued",
@@ -215,7 +213,7 @@ pub fn flush(settings: &Settings, env: &Env, clock: &dyn Clock, outbox: &Outbox)
         });
     }
     let client = http::client(settings)?;
-    let deadline = crate::clock::deadline(settings.timeout);
+    let deadline = clock::deadline(settings.timeout);
     run_async(async {
         let interrupt = Interrupt::listen();
         let interrupt = &interrupt;

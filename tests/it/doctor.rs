@@ -226,3 +226,35 @@ async fn a_cloud_id_the_site_does_not_confirm_is_not_a_permission() {
         "{probe:#}"
     );
 }
+
+/// `--timeout` bounds the whole of `doctor`, counted from the start of the process
+/// as for every command: a host that takes the connection and never answers costs at
+/// most what is left of it, not `--request-timeout` per host.
+#[test]
+fn a_host_that_never_answers_ends_at_the_timeout() {
+    let home = tempfile::tempdir().unwrap();
+    // Bound but never accepted: the kernel completes the handshake, nothing answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let uri = format!("http://{}", silent.local_addr().unwrap());
+    #[allow(clippy::disallowed_methods)] // measures the run; it is no deadline
+    let started = std::time::Instant::now();
+    let output = jira_send(home.path())
+        .envs(FakeJira::credentials())
+        .args(["--site", &uri, "--api-url", &uri])
+        .args(["--token-url", &format!("{uri}/oauth/token")])
+        .args(["--timeout", "2s", "--request-timeout", "10m"])
+        .args(["doctor", "--output", "json"])
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    // Before, the check of the host waited for --request-timeout (10 minutes).
+    assert!(took < std::time::Duration::from_secs(120), "doctor took {took:?}");
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    let report = json(&output);
+    let reach = &report["checks"][1];
+    assert_eq!(reach["status"], "fail", "{report:#}");
+    assert!(
+        reach["detail"].as_str().unwrap().contains("timed out"),
+        "{report:#}"
+    );
+}

@@ -1,6 +1,6 @@
 //! The GitHub deployments and statuses endpoints, faked on loopback.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
@@ -8,6 +8,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use super::{TOKEN, capture_logs, client, deadline, github};
+use crate::clock;
 use crate::deployed::github::last_success;
 use crate::deployed::{Answer, Deployed};
 
@@ -232,8 +233,8 @@ async fn a_retry_after_beyond_the_deadline_gives_up_at_once() {
         .expect(1)
         .mount(&server)
         .await;
-    let started = Instant::now();
-    let answer = last_success(&github(&server.uri(), "prod"), HEAD, &client(), deadline(20)).await;
+    let hung = deadline(20);
+    let answer = last_success(&github(&server.uri(), "prod"), HEAD, &client(), hung).await;
     let Answer::Failed {
         warning,
         remedy: None,
@@ -246,7 +247,7 @@ async fn a_retry_after_beyond_the_deadline_gives_up_at_once() {
         "{warning}"
     );
     // Not a speed assertion: a lookup that slept as asked would take an hour.
-    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(!clock::passed(hung));
 }
 
 #[tokio::test]
@@ -282,12 +283,12 @@ async fn a_slow_server_is_abandoned_at_the_deadline() {
         .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
         .mount(&server)
         .await;
-    let started = Instant::now();
+    let hung = deadline(20);
     let answer = last_success(
         &github(&server.uri(), "prod"),
         HEAD,
         &client(),
-        Instant::now() + Duration::from_millis(300),
+        clock::deadline_in(Duration::from_millis(300)).into_std(),
     )
     .await;
     let Answer::Failed { warning, .. } = answer else {
@@ -297,7 +298,7 @@ async fn a_slow_server_is_abandoned_at_the_deadline() {
         warning.ends_with("the time for the GitHub lookup ran out"),
         "{warning}"
     );
-    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(!clock::passed(hung));
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 

@@ -31,7 +31,7 @@ pub(super) fn client() -> reqwest::Client {
 }
 
 pub(super) fn deadline(seconds: u64) -> Instant {
-    Instant::now() + Duration::from_secs(seconds)
+    crate::clock::deadline_in(Duration::from_secs(seconds)).into_std()
 }
 
 pub(super) fn github(api_url: &str, environment: &str) -> GitHub {
