@@ -62,8 +62,14 @@ class StepsTest {
         f.fakeJiraSend('{"command":"gate","gatingStatus":"allowed","details":[],"exitCode":0}', 0)
         assert f.step('checkGatingStatus', [environmentId: 'us-prod-1', site: 'acme.atlassian.net', wait: true,
                                             waitTimeout: '10m', pollInterval: '30s', credentialsId: 'jira-oauth']) == true
-        assert f.calls()*.argv == [['gate', '--output', 'json', '--site', 'acme.atlassian.net', '--environment', 'us-prod-1',
+        // The id alone: the gating status is read by id, so the id is not passed as the name too.
+        assert f.calls()*.argv == [['gate', '--output', 'json', '--site', 'acme.atlassian.net',
                                     '--environment-id', 'us-prod-1', '--wait', '--wait-timeout', '10m', '--poll-interval', '30s']]
+        f.step('checkGatingStatus', [environmentName: 'Production US'])
+        f.step('checkGatingStatus', [environmentName: 'Production US', environmentId: 'us-prod-1'])
+        assert f.calls()[1..2]*.argv == [['gate', '--output', 'json', '--environment', 'Production US'],
+                                         ['gate', '--output', 'json', '--environment', 'Production US',
+                                          '--environment-id', 'us-prod-1']]
     }
 
     @Test

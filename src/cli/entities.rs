@@ -270,7 +270,7 @@ pub struct DeploymentKeyArgs {
     pub pipeline_id: Option<String>,
 
     /// The environment's name, e.g. "Production EU" [required unless the CI names
-    /// one]; the id is derived from it, the same on every run.
+    /// one, or for gate --environment-id is given]; the id is derived from it.
     #[arg(long, value_name = "NAME", env = JIRA_SEND_ENVIRONMENT)]
     pub environment: Option<String>,
 

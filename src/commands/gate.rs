@@ -18,7 +18,7 @@ use super::deployment::DeploymentKey;
 use super::finish;
 use crate::answer::{self, Gating};
 use crate::api::{Api, Call, checked_segment};
-use crate::cli::GateArgs;
+use crate::cli::{DeploymentKeyArgs, GateArgs};
 use crate::clock::{self, Clock};
 use crate::context::RunContext;
 use crate::env::Env;
@@ -36,7 +36,7 @@ const NOT_RECORDED_GRACE: Duration = Duration::from_secs(60);
 
 pub fn run(args: &GateArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {
     let ctx = RunContext::gather(settings, env)?;
-    let key = DeploymentKey::resolve(&args.deployment, &ctx)?;
+    let key = deployment_key(&args.deployment, &ctx)?;
     let subject = json!({
         "pipelineId": key.pipeline_id,
         "environmentId": key.environment_id,
@@ -79,6 +79,28 @@ pub fn run(args: &GateArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
     let status = status?;
 
     Ok(status.print(settings.output, &site.name, cloud_id.as_deref(), &subject))
+}
+
+/// The deployment asked about: the key `deployment` would send, resolved the same
+/// way. The gating-status URL names the environment by its id alone, so
+/// `--environment-id` is enough: the name, which only derives an id, is then not needed
+/// (the id stands in for it, and gate shows only ids).
+fn deployment_key(args: &DeploymentKeyArgs, ctx: &RunContext) -> Result<DeploymentKey> {
+    let named_by_ci = ctx.ci.as_ref().is_some_and(|ci| ci.environment.is_some());
+    match (&args.environment, &args.environment_id) {
+        (None, Some(id)) => DeploymentKey::resolve(
+            &DeploymentKeyArgs {
+                environment: Some(id.clone()),
+                ..args.clone()
+            },
+            ctx,
+        ),
+        (None, None) if !named_by_ci => Err(Error::usage(
+            "gate needs the environment: --environment-id ID (as the deployment was sent), or \
+             --environment NAME (the id is derived from it), unless the CI names one",
+        )),
+        _ => DeploymentKey::resolve(args, ctx),
+    }
 }
 
 /// How long the gate may be waited for: `--wait-timeout` with `--wait`.

@@ -120,3 +120,47 @@ async fn huge_durations_do_not_overflow() {
     assert!(stderr(&output).contains("7 days"), "{}", stderr(&output));
     assert!(jira.requests("/jira/").await.is_empty());
 }
+
+/// The gating-status URL names the environment by its id alone: `--environment-id`
+/// needs no `--environment` beside it (the Jenkins library passed the id as the name to
+/// get past that). Without either, the error names both.
+#[tokio::test]
+async fn the_environment_id_alone_is_enough() {
+    let jira = FakeJira::start().await;
+    jira.gate_answers.lock().unwrap().push_back(gating("allowed"));
+    let home = tempfile::tempdir().unwrap();
+    let gate = |environment: &[&str]| {
+        jira.jira_send(home.path())
+            .args(["gate", "--pipeline-id", "acme/app/CI", "--deployment-number", "7"])
+            .args(environment)
+            .args(["--output", "json"])
+            .output()
+            .unwrap()
+    };
+    let output = gate(&["--environment-id", "us-prod-1"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(json(&output)["deployment"]["environmentId"], "us-prod-1");
+    let requests = jira.requests("/jira/deployments/").await;
+    assert_eq!(requests.len(), 1);
+    assert!(
+        requests[0]
+            .url
+            .path()
+            .ends_with("/pipelines/acme%2Fapp%2FCI/environments/us-prod-1/deployments/7/gating-status"),
+        "{}",
+        requests[0].url
+    );
+
+    let neither = gate(&[]);
+    assert_eq!(neither.status.code(), Some(2), "{}", stderr(&neither));
+    let error = json(&neither)["error"].as_str().unwrap().to_owned();
+    assert!(
+        error.contains("--environment-id") && error.contains("--environment NAME"),
+        "{error}"
+    );
+    assert_eq!(
+        jira.requests("/jira/deployments/").await.len(),
+        1,
+        "nothing more asked"
+    );
+}

@@ -73,7 +73,7 @@ class Arguments implements Serializable {
     /** jiraSendDeploymentInfo, as `build`. */
     @NonCPS
     static Map deployment(Map params, Object currentResult) {
-        Map environment = environment(params)
+        Map environment = environment(params, true)
         if (environment.status) {
             return environment
         }
@@ -104,7 +104,7 @@ class Arguments implements Serializable {
     /** checkGatingStatus, as `build`. */
     @NonCPS
     static Map gate(Map params) {
-        Map environment = environment(params)
+        Map environment = environment(params, false)
         if (environment.status) {
             return environment
         }
@@ -120,20 +120,20 @@ class Arguments implements Serializable {
 
     /**
      * The deployment's environment. The plugin requires both an id and a name; jira-send
-     * derives a stable id from the name, and a gate check only needs the id, so either
-     * one is enough here.
+     * derives a stable id from the name, so either one is enough here. A deployment
+     * shows its environment by name (`needsName`): given only an id, the id is its name
+     * too. A gate check names the environment by id alone, so each is passed as given.
      */
     @NonCPS
-    private static Map environment(Map params) {
+    private static Map environment(Map params, boolean needsName) {
         String name = text(params.environmentName)
         String id = text(params.environmentId)
         if (name == null && id == null) {
             return refused('FAILURE_ENVIRONMENT_INVALID', 'The parameter environmentName is required.')
         }
-        List<String> argv = ['--environment', name ?: id]
-        if (id != null) {
-            argv.addAll(['--environment-id', id])
-        }
+        List<String> argv = []
+        option(argv, '--environment', needsName ? (name ?: id) : name)
+        option(argv, '--environment-id', id)
         return [argv: argv]
     }
 
