@@ -2,6 +2,7 @@
 //! asked for, so that the usage error can be reported in that format.
 
 use clap::ValueEnum as _;
+use clap::parser::ValueSource;
 
 use super::Cli;
 use super::values::parse_bool;
@@ -14,6 +15,9 @@ pub struct Wanted {
     pub command: Option<String>,
     pub output: Option<Output>,
     pub dry_run: bool,
+    /// The options given to the command (by their ids: `drop_all`), on the command line
+    /// or by a variable: some change what the command reports (`flush --list`).
+    pub given: Vec<String>,
 }
 
 /// A second, lenient parse of a command line clap refused, so that a usage error can
@@ -48,10 +52,23 @@ pub fn lenient_parse(args: &[String]) -> Wanted {
         let sub = matches.subcommand().and_then(|(_, sub)| raw(sub, id));
         sub.or_else(|| raw(&matches, id))
     };
+    let given = matches.subcommand().map_or_else(Vec::new, |(_, sub)| {
+        sub.ids()
+            .map(clap::Id::as_str)
+            .filter(|id| {
+                matches!(
+                    sub.value_source(id),
+                    Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+                )
+            })
+            .map(str::to_owned)
+            .collect()
+    });
     Wanted {
         command: matches.subcommand_name().map(str::to_owned),
         output: value("output").and_then(|o| Output::from_str(&o, true).ok()),
         dry_run: value("dry_run").is_some_and(|d| parse_bool(&d) == Ok(true)),
+        given,
     }
 }
 
@@ -67,10 +84,16 @@ mod tests {
             assert!(Cli::try_parse_from(&args).is_err(), "{args:?} parses");
             lenient_parse(&args)
         };
+        let given = |args: &[&str]| wanted(args).given;
+        let wanted = |args: &[&str]| Wanted {
+            given: Vec::new(),
+            ..wanted(args)
+        };
         let json = |command: &str, dry_run: bool| Wanted {
             command: Some(command.to_owned()),
             output: Some(Output::Json),
             dry_run,
+            given: Vec::new(),
         };
         assert_eq!(
             wanted(&["jira-send", "build", "--state", "nope", "--output", "json"]),
@@ -111,6 +134,12 @@ mod tests {
             ]),
             json("build", true)
         );
+        let flush = given(&["jira-send", "flush", "--list", "--drop-all", "--output", "json"]);
+        let has = |id: &str| flush.iter().any(|g| g == id);
+        assert!(has("list") && has("drop_all") && !has("drop"), "{flush:?}");
+        let flush = given(&["jira-send", "flush", "--drop", "x", "--list"]);
+        let has = |id: &str| flush.iter().any(|g| g == id);
+        assert!(has("list") && has("drop") && !has("drop_all"), "{flush:?}");
         let text = wanted(&["jira-send", "build", "--state", "nope"]);
         assert_eq!(text.output, Some(Output::Text));
         assert_eq!(wanted(&["jira-send", "--output", "json"]).command, None);

@@ -6,15 +6,14 @@
 //! branch, commit, range start, pipeline id, run and pipeline pages) and where each
 //! came from; a repository jira-send cannot read is reported there, not as a failure.
 
-use std::io::Write as _;
-
 use serde_json::{Value, json};
 
 use crate::cloud_id;
 use crate::context::RunContext;
 use crate::env::Env;
 use crate::error::{Exit, Result};
-use crate::settings::{Output, Settings};
+use crate::report::env::Shown;
+use crate::settings::Settings;
 
 pub fn run(settings: &Settings, env: &Env) -> Result<Exit> {
     let (ci, derived) = match RunContext::gather(settings, env) {
@@ -48,26 +47,13 @@ pub fn run(settings: &Settings, env: &Env) -> Result<Exit> {
             })
         })
         .collect();
-    let dir = |d: &Option<std::path::PathBuf>| d.as_ref().map(|p| p.display().to_string());
-    let json = json!({
-        "ci": ci,
-        "derived": derived,
-        "sites": sites,
-        "apiUrl": settings.api_url.as_str(),
-        "tokenUrl": settings.token_url.as_str(),
-        "cacheDir": dir(&settings.cache_dir),
-        "outboxDir": dir(&settings.outbox_dir),
-        "dryRun": settings.dry_run,
-        "failOn": settings.fail_on,
-        "timeout": humantime::format_duration(settings.timeout).to_string(),
-        "repo": dir(&settings.repo),
-    });
-    let text = match settings.output {
-        Output::Json => format!("{}\n", serde_json::to_string_pretty(&json).expect("serializes")),
-        Output::Text => text(&json),
+    let shown = Shown {
+        settings,
+        ci,
+        derived,
+        sites,
     };
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
-    Ok(Exit::Success)
+    Ok(shown.print())
 }
 
 /// `****abcd`: enough to tell two credentials apart, not enough to use one.
@@ -79,56 +65,6 @@ pub fn mask(secret: &str) -> String {
     } else {
         format!("****{tail}")
     }
-}
-
-/// A derived value on one line: `main (from GITHUB_HEAD_REF)`.
-fn derived_line(value: &Value) -> Option<String> {
-    let fields = value.as_object()?;
-    if fields.len() != 2 {
-        return None;
-    }
-    let from = fields.get("from")?.as_str()?;
-    let value = match fields.get("value")? {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    Some(format!("{value}  (from {from})"))
-}
-
-/// The JSON as indented `key: value` lines.
-fn text(json: &Value) -> String {
-    fn walk(value: &Value, indent: usize, out: &mut String) {
-        let pad = "  ".repeat(indent);
-        match value {
-            Value::Object(fields) => {
-                for (key, value) in fields {
-                    if let Some(line) = derived_line(value) {
-                        out.push_str(&format!("{pad}{key}: {line}\n"));
-                        continue;
-                    }
-                    match value {
-                        Value::Object(_) | Value::Array(_) => {
-                            out.push_str(&format!("{pad}{key}:\n"));
-                            walk(value, indent + 1, out);
-                        }
-                        Value::Null => out.push_str(&format!("{pad}{key}: -\n")),
-                        Value::String(s) => out.push_str(&format!("{pad}{key}: {s}\n")),
-                        other => out.push_str(&format!("{pad}{key}: {other}\n")),
-                    }
-                }
-            }
-            Value::Array(items) => {
-                for item in items {
-                    out.push_str(&format!("{pad}-\n"));
-                    walk(item, indent + 1, out);
-                }
-            }
-            other => out.push_str(&format!("{pad}{other}\n")),
-        }
-    }
-    let mut out = String::new();
-    walk(json, 0, &mut out);
-    out
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use crate::env::Env;
 use crate::error::{Error, Exit, Result};
 use crate::keys::KeySet;
 use crate::outbox::{self, Listed, Outbox, State};
+use crate::report::outbox::Listing;
 use crate::report::{self, Report};
 use crate::send;
 use crate::settings::Settings;
@@ -24,7 +25,7 @@ pub fn run(args: &FlushArgs, settings: &Settings, env: &Env, clock: &dyn Clock) 
         return Ok(report::outbox::show(
             settings,
             env,
-            "entries",
+            Listing::Entries,
             &listed,
             Exit::Success,
         ));
@@ -91,7 +92,7 @@ fn drop(
         return Ok(report::outbox::show(
             settings,
             env,
-            "dropped",
+            Listing::Dropped,
             &chosen,
             Exit::Success,
         ));
@@ -107,5 +108,11 @@ fn drop(
             }
         }
     }
-    Ok(report::outbox::show(settings, env, "dropped", &dropped, exit))
+    Ok(report::outbox::show(
+        settings,
+        env,
+        Listing::Dropped,
+        &dropped,
+        exit,
+    ))
 }

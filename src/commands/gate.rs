@@ -26,7 +26,7 @@ use crate::error::{Error, Exit, Result};
 use crate::http;
 use crate::keys::KeySet;
 use crate::report::Report;
-use crate::report::gate::GateStatus;
+use crate::report::gate::{Gate, GateStatus};
 use crate::send::{self, Session};
 use crate::settings::Settings;
 
@@ -64,21 +64,42 @@ pub fn run(args: &GateArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
         return Ok(finish(report, settings, env));
     }
 
+    // From here on, a failure is reported with the deployment (and the site) it was about.
+    let mut gate = Gate {
+        deployment: subject,
+        ..Gate::default()
+    };
+    Ok(match ask(args, settings, env, clock, &call, &mut gate) {
+        Ok(status) => gate.print(settings.output, &status),
+        Err(error) => gate.failed(settings.output, &error),
+    })
+}
+
+/// Asks the one site for the gating status of `call`'s deployment (until it is decided,
+/// with `--wait`); notes in `gate` the site and its cloud id as they become known.
+fn ask(
+    args: &GateArgs,
+    settings: &Settings,
+    env: &Env,
+    clock: &dyn Clock,
+    call: &Call,
+    gate: &mut Gate,
+) -> Result<GateStatus> {
     let sites = send::prepare(settings, env)?;
     let (site, credentials) = &sites[0];
+    gate.site = Some(site.name.clone());
     let client = http::client(settings)?;
     let deadline = deadline(args, settings.timeout);
     let (status, cloud_id) = send::run_async(async {
         let mut session = Session::new(&client, settings, env, clock, site, credentials, deadline);
-        let status = match tokio::time::timeout_at(deadline, poll(&mut session, &call, args)).await {
+        let status = match tokio::time::timeout_at(deadline, poll(&mut session, call, args)).await {
             Ok(status) => status,
             Err(_) => Err(Error::Timeout(waiting(args).saturating_add(settings.timeout))),
         };
         (status, session.known_cloud_id())
     })?;
-    let status = status?;
-
-    Ok(status.print(settings.output, &site.name, cloud_id.as_deref(), &subject))
+    gate.cloud_id = cloud_id;
+    status
 }
 
 /// The deployment asked about: the key `deployment` would send, resolved the same

@@ -22,6 +22,7 @@ use crate::clock::Clock;
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
 use crate::keys::KeySet;
+use crate::report::outbox::Listing;
 use crate::report::{self, Report};
 use crate::schema;
 use crate::settings::{Output, Settings};
@@ -61,8 +62,16 @@ pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
     let exit = result.unwrap_or_else(|error| {
         report::print_error(&error);
         if cli.global.output == Output::Json {
-            let json = failure_json(Some(name), cli.global.dry_run, &error.to_string(), error.exit());
-            report::print_json(&json);
+            let listing = match &cli.command {
+                Command::Flush(args) => listing(args.list, args.drop_all || !args.drop.is_empty()),
+                _ => None,
+            };
+            let failed = Failed {
+                command: Some(name),
+                dry_run: cli.global.dry_run,
+                listing,
+            };
+            report::print_json(&failed.json(&error.to_string(), error.exit()));
         }
         error.exit()
     });
@@ -84,27 +93,69 @@ pub fn refused(error: &clap::Error, args: &[String], env: &Env) -> Exit {
     if wanted.output == Some(Output::Json) {
         let message = error.render().to_string();
         let message = message.trim().trim_start_matches("error: ");
-        let json = failure_json(wanted.command.as_deref(), wanted.dry_run, message, Exit::Usage);
-        report::print_json(&json);
+        let given = |id: &str| wanted.given.iter().any(|g| g == id);
+        let failed = Failed {
+            command: wanted.command.as_deref(),
+            dry_run: wanted.dry_run,
+            listing: listing(given("list"), given("drop") || given("drop_all")),
+        };
+        report::print_json(&failed.json(message, Exit::Usage));
     }
     report::github::publish_exit(env, Exit::Usage);
     Exit::Usage
 }
 
-/// The JSON object of a run that failed before its command could report (a usage
-/// error, a bad setting): the shape the command's own output has, with `error` and
-/// `exitCode`, so a script reads one shape per command whatever happens.
-fn failure_json(command: Option<&str>, dry_run: bool, error: &str, exit: Exit) -> Value {
-    if command == Some("keys") {
-        return keys::json(&KeySet::default(), None, Some(error), exit);
+/// A run that failed before its command could report (a usage error, a bad setting):
+/// what the command's JSON would have looked like.
+struct Failed<'a> {
+    /// The command named, if any.
+    command: Option<&'a str>,
+    dry_run: bool,
+    /// What `flush` was asked to list instead of delivering.
+    listing: Option<Listing>,
+}
+
+impl Failed<'_> {
+    /// The JSON object the command prints, with `error` and `exitCode`: the shape of
+    /// the command's own output (each field empty), so that a script reads one shape
+    /// per command whatever happens.
+    fn json(&self, error: &str, exit: Exit) -> Value {
+        match (self.command, self.listing) {
+            (Some("keys"), _) => keys::json(&KeySet::default(), None, Some(error), exit),
+            (Some("doctor"), _) => report::doctor::json(&[], Some(error), exit),
+            (Some("env"), _) => report::env::json(None, self.dry_run, Some(error), exit),
+            // A dry run of gate plans its request like the sending commands.
+            (Some("gate"), _) if !self.dry_run => report::gate::Gate::default().json(None, Some(error), exit),
+            (Some("flush"), Some(listing)) => {
+                report::outbox::listing_json(listing, self.dry_run, &[], Some(error), exit)
+            }
+            (command, _) => {
+                let keys = KeySet::default();
+                let mut report = Report::new("", self.dry_run, &keys);
+                report.error = Some(error.to_owned());
+                report.exit_code = exit;
+                let mut json = if command == Some("flush") {
+                    report::outbox::flushed_json(&report, &[])
+                } else {
+                    serde_json::to_value(&report).expect("reports serialize")
+                };
+                json["command"] = serde_json::json!(command);
+                json
+            }
+        }
     }
-    let keys = KeySet::default();
-    let mut report = Report::new("", dry_run, &keys);
-    report.error = Some(error.to_owned());
-    report.exit_code = exit;
-    let mut json = serde_json::to_value(&report).expect("reports serialize");
-    json["command"] = serde_json::json!(command);
-    json
+}
+
+/// What `flush` lists instead of delivering: `--list`, or what `--drop`/`--drop-all`
+/// dropped.
+fn listing(list: bool, drop: bool) -> Option<Listing> {
+    if list {
+        Some(Listing::Entries)
+    } else if drop {
+        Some(Listing::Dropped)
+    } else {
+        None
+    }
 }
 
 /// Prints the completion script for `shell`.

@@ -2,7 +2,7 @@
 //! make together (the worst of them).
 
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{print_json, print_text};
 use crate::error::{Error, Exit};
@@ -89,9 +89,7 @@ impl Checks {
     /// Prints every verdict, with the fix of each that did not pass.
     pub fn print(&self, output: Output) {
         match output {
-            Output::Json => {
-                print_json(&json!({"command": "doctor", "checks": self.0, "exitCode": self.exit()}));
-            }
+            Output::Json => print_json(&json(&self.0, None, self.exit())),
             Output::Text => {
                 let mut text = String::new();
                 for check in &self.0 {
@@ -109,6 +107,17 @@ impl Checks {
             }
         }
     }
+}
+
+/// doctor's JSON: `{"command": "doctor", "checks": [...], "exitCode"}`, and `error` for
+/// a run that failed before its checks could be made (then `checks` is empty).
+pub fn json(checks: &[Check], error: Option<&str>, exit: Exit) -> Value {
+    let mut json = json!({"command": "doctor", "checks": checks});
+    if let Some(error) = error {
+        json["error"] = json!(error);
+    }
+    json["exitCode"] = json!(exit);
+    json
 }
 
 impl Extend<Check> for Checks {

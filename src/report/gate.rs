@@ -1,11 +1,68 @@
 //! `gate`'s report: the gating status Jira gave a deployment, as text or JSON, and the
-//! exit code it makes.
+//! exit code it makes. A run that fails prints the same JSON object, with what it knew
+//! (the deployment, the site) and `error`.
 
 use serde_json::{Value, json};
 
-use super::{print_json, print_text};
-use crate::error::Exit;
+use super::{print_error, print_json, print_text};
+use crate::error::{Error, Exit};
 use crate::settings::Output;
+
+/// The deployment asked about, and where.
+#[derive(Debug, Default)]
+pub struct Gate {
+    pub site: Option<String>,
+    pub cloud_id: Option<String>,
+    /// `{"pipelineId", "environmentId", "deploymentSequenceNumber"}`; `null` when the
+    /// run failed before it knew.
+    pub deployment: Value,
+}
+
+impl Gate {
+    /// Prints `status`; returns the exit code it makes.
+    pub fn print(&self, output: Output, status: &GateStatus) -> Exit {
+        let exit = status.exit();
+        match output {
+            Output::Json => print_json(&self.json(Some(status), None, exit)),
+            Output::Text => {
+                let site = self.site.as_deref().unwrap_or("jira");
+                print_text(&status.text(&self.deployment, site));
+            }
+        }
+        exit
+    }
+
+    /// Prints `error`, which ended the run: on stderr, and under `--output json` as the
+    /// gate's object; returns its exit code.
+    pub fn failed(&self, output: Output, error: &Error) -> Exit {
+        print_error(error);
+        let exit = error.exit();
+        if output == Output::Json {
+            print_json(&self.json(None, Some(&error.to_string()), exit));
+        }
+        exit
+    }
+
+    /// gate's JSON: the same fields whatever happened; `error` when the run failed.
+    pub fn json(&self, status: Option<&GateStatus>, error: Option<&str>, exit: Exit) -> Value {
+        let mut json = json!({
+            "command": "gate",
+            "dryRun": false,
+            "site": self.site,
+            "cloudId": self.cloud_id,
+            "deployment": self.deployment,
+            "gatingStatus": status.map(|s| &s.status),
+            "updatedTimestamp": status.and_then(|s| s.answer.get("updatedTimestamp")),
+            "details": status.map(GateStatus::details).unwrap_or_default(),
+            "polls": status.map(|s| s.polls),
+        });
+        if let Some(error) = error {
+            json["error"] = json!(error);
+        }
+        json["exitCode"] = json!(exit);
+        json
+    }
+}
 
 /// The last gating status read.
 #[derive(Debug)]
@@ -42,28 +99,6 @@ impl GateStatus {
             .flatten()
             .map(|d| json!({"issueKey": d.get("issueKey"), "issueLink": d.get("issueLink")}))
             .collect()
-    }
-
-    /// Prints the status of the deployment `subject` (`{"pipelineId", "environmentId",
-    /// "deploymentSequenceNumber"}`) at `site`; returns the exit code it makes.
-    pub fn print(&self, output: Output, site: &str, cloud_id: Option<&str>, subject: &Value) -> Exit {
-        let exit = self.exit();
-        match output {
-            Output::Json => print_json(&json!({
-                "command": "gate",
-                "dryRun": false,
-                "site": site,
-                "cloudId": cloud_id,
-                "deployment": subject,
-                "gatingStatus": self.status,
-                "updatedTimestamp": self.answer.get("updatedTimestamp"),
-                "details": self.details(),
-                "polls": self.polls,
-                "exitCode": exit,
-            })),
-            Output::Text => print_text(&self.text(subject, site)),
-        }
-        exit
     }
 
     fn text(&self, subject: &Value, site: &str) -> String {

@@ -6,6 +6,7 @@
 //! only this module turns outcomes into what is printed and into the exit code.
 
 pub mod doctor;
+pub mod env;
 pub mod gate;
 pub mod github;
 pub mod outbox;

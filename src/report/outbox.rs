@@ -1,7 +1,7 @@
 //! `flush`'s report: the sites' report of a delivery and what the outbox set aside;
 //! and what the outbox holds (`--list`) or dropped (`--drop`).
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{Report, github, print_json, print_text};
 use crate::env::Env;
@@ -20,11 +20,7 @@ pub fn flushed(report: Report<'_>, set_aside: &[SetAside], settings: &Settings, 
         report.exit_code = report.exit_code.worst(Exit::Usage);
     }
     match settings.output {
-        Output::Json => {
-            let mut json = serde_json::to_value(&report).expect("reports serialize");
-            json["setAside"] = serde_json::to_value(set_aside).expect("serializes");
-            print_json(&json);
-        }
+        Output::Json => print_json(&flushed_json(&report, set_aside)),
         Output::Text => {
             report.print(Output::Text);
             print_text(&set_aside.iter().map(describe_set_aside).collect::<String>());
@@ -34,26 +30,63 @@ pub fn flushed(report: Report<'_>, set_aside: &[SetAside], settings: &Settings, 
     report.exit_code
 }
 
-/// Prints `--list` or `--drop` output: under `--output json`, `{"command": "flush",
-/// "dryRun", "<what>": [...], "exitCode"}`.
-pub fn show(settings: &Settings, env: &Env, what: &str, listed: &[Listed], exit: Exit) -> Exit {
-    match settings.output {
-        Output::Json => {
-            let mut json = json!({"command": "flush", "dryRun": settings.dry_run});
-            json[what] = serde_json::to_value(listed).expect("serializes");
-            json["exitCode"] = json!(exit);
-            print_json(&json);
+/// The JSON of a flush: the report of its sites, and what it set aside.
+pub fn flushed_json(report: &Report<'_>, set_aside: &[SetAside]) -> Value {
+    let mut json = serde_json::to_value(report).expect("reports serialize");
+    json["setAside"] = serde_json::to_value(set_aside).expect("serializes");
+    json
+}
+
+/// What `flush` lists instead of delivering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listing {
+    /// `--list`: what the outbox holds.
+    Entries,
+    /// `--drop ID` or `--drop-all`: what was dropped.
+    Dropped,
+}
+
+impl Listing {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Entries => "entries",
+            Self::Dropped => "dropped",
         }
+    }
+}
+
+/// The JSON of `--list` or `--drop`: `{"command": "flush", "dryRun", "entries" or
+/// "dropped": [...], "exitCode"}`, and `error` for a run that failed.
+pub fn listing_json(
+    listing: Listing,
+    dry_run: bool,
+    listed: &[Listed],
+    error: Option<&str>,
+    exit: Exit,
+) -> Value {
+    let mut json = json!({"command": "flush", "dryRun": dry_run});
+    json[listing.name()] = serde_json::to_value(listed).expect("serializes");
+    if let Some(error) = error {
+        json["error"] = json!(error);
+    }
+    json["exitCode"] = json!(exit);
+    json
+}
+
+/// Prints `--list` or `--drop` output.
+pub fn show(settings: &Settings, env: &Env, listing: Listing, listed: &[Listed], exit: Exit) -> Exit {
+    match settings.output {
+        Output::Json => print_json(&listing_json(listing, settings.dry_run, listed, None, exit)),
         Output::Text => {
             let mut text = String::new();
             if listed.is_empty() {
-                text.push_str(match what {
-                    "dropped" => "nothing dropped\n",
-                    _ => "the outbox is empty\n",
+                text.push_str(match listing {
+                    Listing::Dropped => "nothing dropped\n",
+                    Listing::Entries => "the outbox is empty\n",
                 });
             }
             for entry in listed {
-                if what == "dropped" {
+                if listing == Listing::Dropped {
                     text.push_str(if settings.dry_run {
                         "would drop "
                     } else {

@@ -209,6 +209,123 @@ fn json_output_is_one_object_whatever_the_outcome() {
     assert_eq!(ok_fields, refused_fields, "one shape for keys, plus the error");
 }
 
+/// Issue 10, item 8, for the commands with a JSON object of their own: `doctor`,
+/// `gate`, `env` and `flush` (delivering, `--list`, `--drop`) print their own object
+/// when a setting is wrong or clap refuses the command line, its fields empty, plus
+/// `error` and `exitCode`; never the sending commands' report.
+#[tokio::test]
+async fn doctor_gate_env_and_flush_keep_their_shape_when_they_fail() {
+    use serde_json::Value;
+    let jira = FakeJira::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let output = jira_send(home.path())
+            .envs(env.iter().copied())
+            .args(["--output", "json"])
+            .args(args)
+            .output()
+            .unwrap();
+        (output.status.code(), json(&output))
+    };
+    let fields = |v: &Value| {
+        let mut fields: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        fields.sort();
+        fields
+    };
+    // Each failing run prints the fields of `ok` (less those only an outcome has, such
+    // as flush's "nothing to deliver" notice) plus `error`, and exits 2.
+    type Run<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+    let fail_alike = |ok: &Value, outcome_only: &[&str], runs: &[Run<'_>]| {
+        let mut expected: Vec<String> = fields(ok)
+            .into_iter()
+            .filter(|f| !outcome_only.contains(&f.as_str()))
+            .chain(["error".to_owned()])
+            .collect();
+        expected.sort();
+        for (args, env) in runs {
+            let (code, failed) = run(args, env);
+            assert_eq!(code, Some(2), "{args:?}: {failed:#}");
+            assert_eq!(fields(&failed), expected, "{args:?}: {ok:#}\n{failed:#}");
+            assert_eq!(failed["command"], ok["command"]);
+            assert_eq!(failed["exitCode"], 2, "{failed:#}");
+            assert!(
+                failed["error"].as_str().is_some_and(|e| !e.is_empty()),
+                "{failed:#}"
+            );
+        }
+    };
+    let bad_site: &[(&str, &str)] = &[("JIRA_SITE", "ftp://acme.example.com")];
+
+    let (_, doctor) = run(&["doctor"], &[]);
+    fail_alike(
+        &doctor,
+        &[],
+        &[(&["doctor"], bad_site), (&["doctor", "--apis", "nope"], &[])],
+    );
+
+    let (_, env) = run(&["env"], &[]);
+    fail_alike(&env, &[], &[(&["env"], bad_site), (&["env", "--nope"], &[])]);
+
+    // gate, asking a site that answers; then with no site, a bad one, a refused line.
+    jira.gate_answers.lock().unwrap().push_back((
+        200,
+        serde_json::json!({"gatingStatus": "allowed", "details": [], "updatedTimestamp": "2026-11-22T10:00:00.000+00:00"}),
+    ));
+    let gate: &[&str] = &[
+        "gate",
+        "--pipeline-id",
+        "app",
+        "--environment-id",
+        "prod",
+        "--deployment-number",
+        "7",
+    ];
+    let output = jira
+        .jira_send(home.path())
+        .args(["--output", "json"])
+        .args(gate)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    fail_alike(
+        &json(&output),
+        &[],
+        &[
+            (gate, &[]),
+            (&["gate"], bad_site),
+            (&["gate", "--wait-timeout", "soon"], &[]),
+        ],
+    );
+    // What it knew before it failed, it says.
+    assert_eq!(run(gate, &[]).1["deployment"]["environmentId"], "prod");
+
+    let (_, flushed) = run(&["flush"], &[]);
+    assert_eq!(flushed["setAside"], serde_json::json!([]), "{flushed:#}");
+    fail_alike(
+        &flushed,
+        &["notice"],
+        &[(&["flush"], bad_site), (&["flush", "--nope"], &[])],
+    );
+    let (_, listed) = run(&["flush", "--list"], &[]);
+    fail_alike(
+        &listed,
+        &[],
+        &[
+            (&["flush", "--list"], bad_site),
+            (&["flush", "--list", "--drop", "x"], &[]),
+        ],
+    );
+    let (_, dropped) = run(&["flush", "--drop-all"], &[]);
+    fail_alike(
+        &dropped,
+        &[],
+        &[
+            (&["flush", "--drop", "nope"], &[]),
+            (&["flush", "--drop-all", "--nope"], &[]),
+        ],
+    );
+}
+
 #[tokio::test]
 async fn durations_and_counts_out_of_range_are_usage_errors() {
     for (args, expected) in [

@@ -96,9 +96,19 @@ async fn a_wait_that_times_out_asks_once_more_and_exits_6() {
 
 #[tokio::test]
 async fn a_gate_answer_without_a_status_is_an_unknown_outcome() {
-    let (jira, output) = gate(vec![(200, json!({"hello": "proxy"}))], &[]).await;
+    let (jira, output) = gate(vec![(200, json!({"hello": "proxy"}))], &["--output", "json"]).await;
     assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
     assert!(stderr(&output).contains("no gatingStatus"), "{}", stderr(&output));
+    // gate's own object, with what it knew: the site and the deployment.
+    let report = json(&output);
+    assert_eq!(report["site"], jira.site_name(), "{report:#}");
+    assert_eq!(report["deployment"]["environmentId"], "production-eu");
+    assert_eq!(report["gatingStatus"], Value::Null);
+    assert!(
+        report["error"].as_str().unwrap().contains("no gatingStatus"),
+        "{report:#}"
+    );
+    assert_eq!(report["exitCode"], 4);
     assert_eq!(
         jira.requests("/jira/deployments/").await.len(),
         jira_send::http::retry::MAX_ATTEMPTS as usize,
