@@ -61,16 +61,6 @@ fn no_script_interpolates_an_expression() {
 /// it reads the CI system's variables, not by a name in `src/env.rs`).
 const CI_VARIABLES: [&str; 1] = ["GITHUB_TOKEN"];
 
-/// The deployment range's settings (issue 13), as the contract names them: the engine
-/// that uses them is merged, the command line that reads them is not yet. The action
-/// passes them already; once `src/env.rs` names one, the test below fails until it is
-/// taken off this list, so the list cannot outlive the wiring.
-const AWAITING_WIRING: [&str; 3] = [
-    "JIRA_SEND_SINCE_DEPLOYMENT",
-    "JIRA_SEND_GITHUB_ENVIRONMENT",
-    "JIRA_SEND_RECORD_DEPLOYMENT",
-];
-
 /// Every `.rs` file under `dir`, concatenated.
 fn rust_sources(dir: &Path) -> String {
     let mut text = String::new();
@@ -104,12 +94,7 @@ fn every_input_reaches_a_variable_jira_send_or_a_script_reads() {
         for name in keys_of(&step["env"]) {
             variables += 1;
             let named = env_rs.contains(&format!("pub const {name}: &str = \"{name}\";"));
-            if AWAITING_WIRING.contains(&name.as_str()) {
-                assert!(
-                    !named,
-                    "src/env.rs now names {name}: take it off AWAITING_WIRING in this test"
-                );
-            } else if name.starts_with("JIRA_") {
+            if name.starts_with("JIRA_") {
                 assert!(named, "the action sets {name}, which jira-send does not read");
             } else if CI_VARIABLES.contains(&name.as_str()) {
                 assert!(

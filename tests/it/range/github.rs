@@ -1,0 +1,431 @@
+//! GitHub Actions: the last successful deployment from the deployments API, and the
+//! commits since it from the compare API, on the one-commit checkout GitHub makes.
+
+use pretty_assertions::assert_eq;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+use super::{TOKEN, assert_ran, keys_sent, range, short, warnings};
+use crate::common::{FakeJira, Upstream, github_push, json, stderr, stdout};
+
+/// A fake of GitHub's REST API for `acme/app`, recording what it is asked.
+struct FakeGitHub {
+    server: MockServer,
+}
+
+impl FakeGitHub {
+    async fn start() -> Self {
+        Self {
+            server: MockServer::start().await,
+        }
+    }
+
+    /// The deployments of "Production EU", newest first: `(id, sha, created_at)`.
+    async fn deployments(&self, list: &[(u64, &str, &str)]) {
+        let list: Vec<Value> = list
+            .iter()
+            .map(|(id, sha, created)| {
+                json!({"id": id, "sha": sha, "ref": "main", "environment": "Production EU", "created_at": created})
+            })
+            .collect();
+        Mock::given(method("GET"))
+            .and(path("/repos/acme/app/deployments"))
+            .and(query_param("environment", "Production EU"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(list))
+            .mount(&self.server)
+            .await;
+    }
+
+    /// The statuses of deployment `id`, newest first.
+    async fn statuses(&self, id: u64, states: &[&str]) {
+        let list: Vec<Value> = states.iter().map(|s| json!({"state": s})).collect();
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/acme/app/deployments/{id}/statuses")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(list))
+            .mount(&self.server)
+            .await;
+    }
+
+    /// `compare/{base}...{head}`: `commits` (id and message, oldest first), one page.
+    async fn compare(&self, base: &str, head: &str, commits: &[(String, String)]) {
+        let entries: Vec<Value> = commits
+            .iter()
+            .map(|(sha, message)| json!({"sha": sha, "commit": {"message": message}}))
+            .collect();
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/acme/app/compare/{base}...{head}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "status": "ahead",
+                "total_commits": commits.len(),
+                "merge_base_commit": {"sha": base},
+                "commits": entries,
+            })))
+            .mount(&self.server)
+            .await;
+    }
+
+    /// Each request's path and query, in order.
+    async fn asked(&self) -> Vec<String> {
+        self.requests()
+            .await
+            .iter()
+            .map(|r| format!("{}?{}", r.url.path(), r.url.query().unwrap_or_default()))
+            .collect()
+    }
+
+    async fn requests(&self) -> Vec<Request> {
+        self.server.received_requests().await.unwrap()
+    }
+}
+
+/// A GitHub Actions push run of `release/OPS-9` whose push started at `before`, with
+/// the workflow's token and the fake's API.
+fn actions(upstream: &Upstream, github: &FakeGitHub, before: &str) -> Vec<(String, String)> {
+    let mut vars = github_push("release/OPS-9", Some(before), &upstream.home);
+    vars.push(("GITHUB_TOKEN".into(), TOKEN.into()));
+    vars.push(("GITHUB_API_URL".into(), github.server.uri()));
+    vars
+}
+
+/// The history of the runs below: commit A was deployed to Production EU, F's
+/// deployment failed, and the last push (`before`..HEAD) added one commit.
+struct History {
+    upstream: Upstream,
+    a: String,
+    failed: String,
+    before: String,
+    head: String,
+}
+
+fn history() -> History {
+    let upstream = Upstream::new("release/OPS-9");
+    upstream.commit("ABC-0 before the last deployment");
+    let a = upstream.commit("ABC-1 deployed last time");
+    upstream.commit("ABC-2 add the form");
+    upstream.commit("ABC-3 validate it");
+    let failed = upstream.commit("ABC-4 retry payments");
+    upstream.commit("ABC-5 pay by card\n\nAlso fixes ABC-6.");
+    let before = upstream.commit("ABC-7 a typo");
+    let head = upstream.commit("ABC-8 the last push");
+    History {
+        upstream,
+        a,
+        failed,
+        before,
+        head,
+    }
+}
+
+#[tokio::test]
+async fn a_depth_one_run_sends_every_key_since_the_last_successful_deployment() {
+    let History {
+        upstream,
+        a,
+        failed,
+        before,
+        head,
+    } = history();
+    let github = FakeGitHub::start().await;
+    github
+        .deployments(&[
+            // This run's own deployment (a job with `environment:` makes one).
+            (103, &head, "2026-11-22T10:00:00Z"),
+            (102, &failed, "2026-11-21T10:00:00Z"),
+            (101, &a, "2026-11-20T10:00:00Z"),
+        ])
+        .await;
+    github.statuses(102, &["failure", "in_progress"]).await;
+    // A later success marked it inactive: it still counts.
+    github.statuses(101, &["inactive", "success"]).await;
+    github
+        .compare(&a, &head, &upstream.log(&format!("{a}..{head}")))
+        .await;
+    let jira = FakeJira::start().await;
+    let checkout = upstream.checkout("ci", Some(1));
+
+    let output = upstream
+        .jira_send(&jira, &checkout)
+        .envs(actions(&upstream, &github, &before))
+        .args([
+            "deployment",
+            "--environment",
+            "Production EU",
+            "--output",
+            "json",
+            "-vv",
+        ])
+        .output()
+        .unwrap();
+
+    assert_ran(&output);
+    assert_eq!(
+        keys_sent(&jira).await,
+        [
+            "OPS-9", "ABC-8", "ABC-7", "ABC-5", "ABC-6", "ABC-4", "ABC-3", "ABC-2"
+        ],
+        "the branch, then every commit since A, newest first"
+    );
+    assert_eq!(
+        range(&output),
+        json!({
+            "from": a,
+            "to": head,
+            "commits": 6,
+            "fromSource": "github",
+            "fromDetail": format!("GitHub deployment 101, 2026-11-20, {}", short(&a)),
+            "truncated": false,
+        })
+    );
+    let list = "/repos/acme/app/deployments?environment=Production+EU&per_page=30";
+    assert_eq!(
+        github.asked().await,
+        [
+            list.to_owned(),
+            "/repos/acme/app/deployments/102/statuses?per_page=100".to_owned(),
+            "/repos/acme/app/deployments/101/statuses?per_page=100".to_owned(),
+            format!("/repos/acme/app/compare/{a}...{head}?per_page=100&page=1"),
+        ],
+        "this run's own deployment is skipped"
+    );
+    for request in github.requests().await {
+        assert_eq!(
+            request.headers.get("authorization").unwrap().to_str().unwrap(),
+            format!("Bearer {TOKEN}")
+        );
+    }
+    assert_eq!(warnings(&output), Vec::<String>::new());
+    // The clone was not touched: still one commit deep.
+    assert_eq!(upstream.git(&checkout, &["rev-list", "--count", "HEAD"]), "1");
+
+    // The text report says where the range came from.
+    let text = upstream
+        .jira_send(&jira, &checkout)
+        .envs(actions(&upstream, &github, &before))
+        .args(["deployment", "--environment", "Production EU"])
+        .output()
+        .unwrap();
+    assert_ran(&text);
+    assert!(
+        stdout(&text).starts_with(&format!(
+            "keys from 6 commits since the last successful deployment to Production EU (GitHub \
+             deployment 101, 2026-11-20, {})\n",
+            short(&a)
+        )),
+        "{}",
+        stdout(&text)
+    );
+}
+
+#[tokio::test]
+async fn a_refused_token_names_the_permission_and_the_ci_range_is_read() {
+    let History { upstream, before, .. } = history();
+    let github = FakeGitHub::start().await;
+    // The answer echoes the token: it must not reach the log.
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(403).set_body_json(
+                json!({"message": format!("Resource not accessible by integration ({TOKEN})")}),
+            ),
+        )
+        .mount(&github.server)
+        .await;
+    let jira = FakeJira::start().await;
+    // Deep enough for the push's range.
+    let checkout = upstream.checkout("ci", Some(2));
+
+    let output = upstream
+        .jira_send(&jira, &checkout)
+        .envs(actions(&upstream, &github, &before))
+        .args([
+            "deployment",
+            "--environment",
+            "Production EU",
+            "--output",
+            "json",
+            "-vv",
+        ])
+        .output()
+        .unwrap();
+
+    assert_ran(&output);
+    assert_eq!(github.asked().await.len(), 1, "a refusal is not asked again");
+    assert_eq!(keys_sent(&jira).await, ["OPS-9", "ABC-8"], "the push's range");
+    assert_eq!(range(&output)["fromSource"], "ci");
+    let warnings = warnings(&output);
+    assert!(
+        warnings[0].contains(
+            "GitHub refused the token (403): Resource not accessible by integration (****): it needs \
+             `deployments: read`"
+        ),
+        "{warnings:?}"
+    );
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings[1].contains("grant GITHUB_TOKEN `deployments: read` (the job's `permissions:`)"),
+        "{warnings:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_rate_limit_is_waited_out_within_the_lookups_share_of_the_timeout() {
+    let History {
+        upstream,
+        a,
+        before,
+        head,
+        ..
+    } = history();
+    let jira = FakeJira::start().await;
+    let checkout = upstream.checkout("ci", None);
+
+    // Asked to wait a second: the lookup waits, asks again, and finds A.
+    let github = FakeGitHub::start().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/deployments"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&github.server)
+        .await;
+    github.deployments(&[(101, &a, "2026-11-20T10:00:00Z")]).await;
+    github.statuses(101, &["success"]).await;
+    let output = upstream
+        .jira_send(&jira, &checkout)
+        .envs(actions(&upstream, &github, &before))
+        .args(["deployment", "--environment", "Production EU", "--output", "json"])
+        .output()
+        .unwrap();
+    assert_ran(&output);
+    assert_eq!(range(&output)["fromSource"], "github");
+    assert_eq!(range(&output)["commits"], 6, "a full clone: walked, not compared");
+    assert_eq!(github.asked().await.len(), 3, "the list twice, one status");
+    assert_eq!(warnings(&output), Vec::<String>::new());
+
+    // Asked to wait longer than the lookup's share of --timeout (a third of 6 s): it
+    // does not wait, says so, and the range is the push's.
+    let github = FakeGitHub::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3600"))
+        .mount(&github.server)
+        .await;
+    let output = upstream
+        .jira_send(&jira, &checkout)
+        .envs(actions(&upstream, &github, &before))
+        .args(["deployment", "--environment", "Production EU", "--output", "json"])
+        .args(["--timeout", "6s"])
+        .output()
+        .unwrap();
+    assert_ran(&output);
+    assert_eq!(github.asked().await.len(), 1);
+    assert_eq!(range(&output)["fromSource"], "ci");
+    assert_eq!(range(&output)["to"], head);
+    assert!(
+        warnings(&output)[0].contains("GitHub rate limit: 429 Too Many Requests, asked to wait 3600s"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[tokio::test]
+async fn an_explicit_range_a_dry_run_and_a_plain_keys_ask_github_nothing() {
+    let History {
+        upstream,
+        a,
+        before,
+        head,
+        ..
+    } = history();
+    let github = FakeGitHub::start().await;
+    let jira = FakeJira::start().await;
+    let checkout = upstream.checkout("ci", None);
+    let run = |args: &[&str]| {
+        upstream
+            .jira_send(&jira, &checkout)
+            .envs(actions(&upstream, &github, &before))
+            .args(args)
+            .args(["--output", "json"])
+            .output()
+            .unwrap()
+    };
+
+    let since = run(&[
+        "deployment",
+        "--environment",
+        "Production EU",
+        "--since",
+        "HEAD~2",
+    ]);
+    assert_ran(&since);
+    assert_eq!(range(&since)["fromSource"], "since");
+    assert_eq!(range(&since)["fromDetail"], "--since HEAD~2");
+    assert_eq!(keys_sent(&jira).await, ["OPS-9", "ABC-8", "ABC-7"]);
+
+    // Offline: the local marker tag still answers.
+    upstream.git(&checkout, &["tag", "jira-send/deployed/production-eu", &a]);
+    let dry = run(&["deployment", "--environment", "Production EU", "--dry-run"]);
+    assert_ran(&dry);
+    assert_eq!(range(&dry)["fromSource"], "tag");
+    assert_eq!(range(&dry)["from"], a);
+    assert_eq!(range(&dry)["commits"], 6);
+    assert_eq!(json(&dry)["issueKeys"].as_array().unwrap().len(), 8);
+
+    let keys = run(&["keys"]);
+    assert_ran(&keys);
+    assert_eq!(range(&keys)["fromSource"], "ci");
+    assert_eq!(range(&keys)["from"], before);
+    assert_eq!(range(&keys)["to"], head);
+
+    assert_eq!(github.asked().await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn keys_with_an_environment_previews_the_range_from_github() {
+    let History {
+        upstream,
+        a,
+        before,
+        head,
+        ..
+    } = history();
+    let github = FakeGitHub::start().await;
+    github.deployments(&[(101, &a, "2026-11-20T10:00:00Z")]).await;
+    github.statuses(101, &["success"]).await;
+    github
+        .compare(&a, &head, &upstream.log(&format!("{a}..{head}")))
+        .await;
+    let jira = FakeJira::start().await;
+    let checkout = upstream.checkout("ci", Some(1));
+
+    let output = upstream
+        .jira_send(&jira, &checkout)
+        .envs(actions(&upstream, &github, &before))
+        .env("JIRA_SEND_ENVIRONMENT", "Production EU")
+        .args(["keys"])
+        .output()
+        .unwrap();
+
+    assert_ran(&output);
+    let text = stdout(&output);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        format!(
+            "keys from 6 commits since the last successful deployment to Production EU (GitHub \
+             deployment 101, 2026-11-20, {})",
+            short(&a)
+        )
+    );
+    let keys: Vec<&str> = lines.map(|l| l.split_whitespace().next().unwrap()).collect();
+    assert_eq!(
+        keys,
+        [
+            "OPS-9", "ABC-8", "ABC-7", "ABC-5", "ABC-6", "ABC-4", "ABC-3", "ABC-2"
+        ]
+    );
+    assert_eq!(github.asked().await.len(), 3);
+    assert!(
+        jira.server.received_requests().await.unwrap().is_empty(),
+        "never Jira"
+    );
+}
