@@ -64,7 +64,8 @@ pub enum Command {
     Devinfo(DevinfoArgs),
     /// Send a feature flag's state (Feature Flags API).
     Flag(FlagArgs),
-    /// Print the issue keys found, and where each came from; never asks Jira.
+    /// Print the issue keys found, and where each came from; never calls Jira
+    /// (--environment previews a deployment's range).
     Keys(KeysArgs),
     /// Read a deployment's gating status; --wait polls until it is decided.
     Gate(GateArgs),

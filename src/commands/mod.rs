@@ -102,6 +102,10 @@ fn failure_json(command: Option<&str>, dry_run: bool, error: &str, exit: Exit) -
     let mut report = Report::new("", dry_run, &keys);
     report.error = Some(error.to_owned());
     report.exit_code = exit;
+    if command == Some("deployment") {
+        // Nothing was read: deployment's `range` is null, as with --issue-key.
+        report.range = Some(None);
+    }
     let mut json = serde_json::to_value(&report).expect("reports serialize");
     json["command"] = serde_json::json!(command);
     json

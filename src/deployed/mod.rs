@@ -199,6 +199,9 @@ pub enum Answer {
         why: String,
         remedy: Option<String>,
     },
+    /// The source keeps this environment's deployments and has no earlier successful
+    /// one: a first deployment, nothing to fix (`why` for `-v`).
+    NoneYet(String),
     /// The lookup failed; a warning, and what to grant or set.
     Failed {
         warning: String,

@@ -429,3 +429,51 @@ async fn keys_with_an_environment_previews_the_range_from_github() {
         "never Jira"
     );
 }
+
+#[tokio::test]
+async fn a_first_deployment_is_no_cause_for_a_warning() {
+    let History {
+        upstream,
+        failed,
+        before,
+        head,
+        ..
+    } = history();
+    let github = FakeGitHub::start().await;
+    github
+        .deployments(&[
+            (103, &head, "2026-11-22T10:00:00Z"),
+            (102, &failed, "2026-11-21T10:00:00Z"),
+        ])
+        .await;
+    github.statuses(102, &["failure"]).await;
+    let jira = FakeJira::start().await;
+    let checkout = upstream.checkout("ci", None);
+
+    let output = upstream
+        .jira_send(&jira, &checkout)
+        .envs(actions(&upstream, &github, &before))
+        .args([
+            "deployment",
+            "--environment",
+            "Production EU",
+            "--output",
+            "json",
+            "-v",
+        ])
+        .output()
+        .unwrap();
+
+    assert_ran(&output);
+    assert_eq!(range(&output)["fromSource"], "ci");
+    assert_eq!(keys_sent(&jira).await, ["OPS-9", "ABC-8"]);
+    assert_eq!(warnings(&output), Vec::<String>::new());
+    assert!(
+        stderr(&output).contains(
+            "info: GitHub deployments: none of the 1 newest earlier deployments to the GitHub \
+             environment \"Production EU\" succeeded"
+        ),
+        "{}",
+        stderr(&output)
+    );
+}
