@@ -161,18 +161,9 @@ pub struct DeploymentArgs {
     #[command(flatten)]
     pub keys: KeyArgs,
 
-    #[command(flatten)]
+    // A heading of its own, or it would show under the issue keys' above.
+    #[command(flatten, next_help_heading = "Deployment")]
     pub key: DeploymentKeyArgs,
-
-    #[command(flatten)]
-    pub range: RangeArgs,
-
-    /// Once Jira accepted this deployment as successful, move the tag
-    /// jira-send/deployed/<environment-id> to HEAD and push it to origin (that one
-    /// ref, forced), for the next deployment's range; a failed push is only a warning.
-    #[arg(long, env = JIRA_SEND_RECORD_DEPLOYMENT, value_parser = parse_bool,
-          num_args = 0, default_missing_value = "true", help_heading = "Deployment range")]
-    pub record_deployment: bool,
 
     /// The kind of environment, which Jira groups deployments by [default: the CI's
     /// tier, else guessed from the name's words, else unmapped].
@@ -223,6 +214,17 @@ pub struct DeploymentArgs {
     /// Override the update sequence number [default: epoch milliseconds].
     #[arg(long, value_name = "N")]
     pub update_sequence_number: Option<i64>,
+
+    // Last: the heading of a flattened group carries over to what follows it.
+    #[command(flatten)]
+    pub range: RangeArgs,
+
+    /// Once Jira accepted this deployment as successful, move the tag
+    /// jira-send/deployed/<environment-id> to HEAD and push it to origin (that one
+    /// ref, forced), for the next deployment's range; a failed push is only a warning.
+    #[arg(long, env = JIRA_SEND_RECORD_DEPLOYMENT, value_parser = parse_bool,
+          num_args = 0, default_missing_value = "true", help_heading = "Deployment range")]
+    pub record_deployment: bool,
 }
 
 #[derive(Debug, Args)]

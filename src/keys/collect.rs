@@ -132,6 +132,13 @@ pub fn collect(args: &Options, ctx: &RunContext, deployment: Option<&Deployment<
                 "read {} from GitHub's compare API",
                 crate::plural::count(commits.len(), "commit message", "commit messages")
             );
+            if *truncated {
+                // As a walk cut short says it.
+                tracing::warn!(
+                    "read only the newest {} of the range; raise --max-commits to read more",
+                    crate::plural::count(args.max_commits, "commit", "commits")
+                );
+            }
             let read = Read {
                 from: None,
                 to: head.id.to_string(),

@@ -38,6 +38,27 @@ async fn without_any_source_the_range_is_todays_with_one_warning_saying_what_to_
         ]
     );
 
+    // The GitHub Action sets every input's variable, empty when left out: unset.
+    let empty = upstream
+        .jira_send(&jira, &checkout)
+        .envs(github_push("main", Some(&ids[1]), &upstream.home))
+        .envs([
+            ("GITHUB_TOKEN", ""),
+            ("JIRA_SEND_SINCE_DEPLOYMENT", ""),
+            ("JIRA_SEND_GITHUB_ENVIRONMENT", ""),
+            ("JIRA_SEND_RECORD_DEPLOYMENT", ""),
+        ])
+        .args(["deployment", "--environment", "Production EU", "--output", "json"])
+        .output()
+        .unwrap();
+    assert_ran(&empty);
+    assert_eq!(range(&empty), range(&output));
+    assert_eq!(warnings(&empty), warnings(&output));
+    assert_eq!(
+        upstream.remote_ref("refs/tags/jira-send/deployed/production-eu"),
+        None
+    );
+
     // Exactly what a run without the lookup reads, and that one says nothing.
     let off = run(&["--since-deployment", "off"]);
     assert_ran(&off);

@@ -215,6 +215,35 @@ async fn a_depth_one_run_sends_every_key_since_the_last_successful_deployment() 
         "{}",
         stdout(&text)
     );
+
+    // --max-commits keeps the newest of the compared commits, and says so.
+    let capped = upstream
+        .jira_send(&jira, &checkout)
+        .envs(actions(&upstream, &github, &before))
+        .args([
+            "keys",
+            "--environment",
+            "Production EU",
+            "--max-commits",
+            "3",
+            "--output",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_ran(&capped);
+    assert_eq!(
+        json(&capped)["issueKeys"],
+        json!(["OPS-9", "ABC-8", "ABC-7", "ABC-5", "ABC-6"])
+    );
+    assert_eq!(
+        (&range(&capped)["commits"], &range(&capped)["truncated"]),
+        (&json!(3), &json!(true))
+    );
+    assert_eq!(
+        warnings(&capped),
+        ["jira-send: warning: read only the newest 3 commits of the range; raise --max-commits to read more"]
+    );
 }
 
 #[tokio::test]
@@ -361,10 +390,20 @@ async fn an_explicit_range_a_dry_run_and_a_plain_keys_ask_github_nothing() {
     assert_eq!(range(&since)["fromDetail"], "--since HEAD~2");
     assert_eq!(keys_sent(&jira).await, ["OPS-9", "ABC-8", "ABC-7"]);
 
-    // Offline: the local marker tag still answers.
+    // Offline: the local marker tag still answers, and origin is not asked (it could
+    // not be: asked, it would be a warning and a "(local)" tag).
     upstream.git(&checkout, &["tag", "jira-send/deployed/production-eu", &a]);
+    upstream.git(
+        &checkout,
+        &["remote", "set-url", "origin", "file:///nonexistent/origin.git"],
+    );
     let dry = run(&["deployment", "--environment", "Production EU", "--dry-run"]);
     assert_ran(&dry);
+    assert_eq!(warnings(&dry), Vec::<String>::new());
+    assert_eq!(
+        range(&dry)["fromDetail"],
+        format!("tag jira-send/deployed/production-eu, {}", short(&a))
+    );
     assert_eq!(range(&dry)["fromSource"], "tag");
     assert_eq!(range(&dry)["from"], a);
     assert_eq!(range(&dry)["commits"], 6);
