@@ -3,6 +3,7 @@
 //! loopback that record what they were asked, and the fake Jira that records what was
 //! sent.
 
+mod fake_github;
 mod fallback;
 mod github;
 mod gitlab;
