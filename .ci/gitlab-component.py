@@ -10,7 +10,8 @@
 example pipeline with check-jsonschema's GitLab CI schema, makes sure the embedded
 install script is the Jenkins library's, then runs the rendered job's script in a
 GitLab-like environment against a fake release on loopback: a verified install that
-runs jira-send (a dry run), a cache hit without network, and a refused bad checksum.
+runs jira-send (a dry run of a build, then of a deployment with the example's
+--since-deployment gitlab), a cache hit without network, and a refused bad checksum.
 Needs ruamel.yaml and check-jsonschema (the venv .ci/run makes).
 """
 
@@ -257,6 +258,17 @@ def run_install(binary, tmp):
     installed = project / ".jira-send" / "v9.8.7" / target() / "jira-send"
     assert installed.is_file() and f"installed v9.8.7 ({target()})" in ran.stderr
     assert release.requests == ["/download/v9.8.7/SHA256SUMS", f"/download/v9.8.7/{name}"]
+
+    # The example's deployment job, as a dry run: the binary takes the component's args
+    # (--since-deployment gitlab), and the lookup, offline, reads the range of a build.
+    deploy = render({"job-name": "deploy", "command": "deployment", "environment": "Production EU",
+                     "version": "9.8.7", "args": "--since-deployment gitlab --dry-run --output json"})["deploy"]
+    deployed = run_job(deploy, project, job_environment(deploy, gitlab))
+    assert deployed.returncode == 0, deployed.stderr
+    report = json.loads(deployed.stdout)
+    assert (report["issueKeys"], report["range"]["fromSource"]) == (["ABC-7"], "head"), report
+    assert report["sites"][0]["requests"][0]["body"]["deployments"][0]["environment"]["id"] == "production-eu"
+    assert len(release.requests) == 2, "installed once, by the first job"
 
     again = run_job(job, project, job_environment(job, gitlab))
     assert again.returncode == 0, again.stderr

@@ -16,7 +16,10 @@ target/bench/), and measures, in one run:
   4. peak memory (max RSS) of the full-history key scan, and of `git log` alone;
   5. requests sent for 10,000 builds (`jira-send send`) to a fake Jira on loopback,
      which must be ceil(10000/100) bulk requests + 1 token + 1 tenant_info;
-  6. token requests for 20 sequential and 8 parallel invocations with a cold cache.
+  6. token requests for 20 sequential and 8 parallel invocations with a cold cache;
+  7. a deployment's range: `jira-send deployment --dry-run` whose start, the last
+     successful deployment, is found by the local marker tag 1,000 commits below HEAD
+     (the lookup, placing the tag against HEAD and the walk; wall time).
 
 Timings are medians of --runs runs (default 7), after one warm-up run; ratios compare
 medians measured in the same run. Nothing here is asserted by the test suite.
@@ -201,6 +204,9 @@ def main():
     numstat, _ = measure(["git", "log", "--numstat", f"{base400}..HEAD"], args.runs, cwd=repo, env=env)
     results["devinfo"] = (devinfo, numstat, commits400)
 
+    # 7: a deployment's range from the marker tag.
+    results["range"] = deployment_range(jira, repo, env, args.runs)
+
     # 5: 10,000 builds to a fake Jira.
     fake = FakeJira()
     builds = [
@@ -239,6 +245,30 @@ def main():
         replace_between(ROOT / "README.md", "readme-results", report)
 
 
+def deployment_range(jira, repo, env, runs):
+    """`deployment --dry-run` whose range starts at the marker tag of its environment,
+    1,000 commits below HEAD (plus the side branches merged since): the offline lookup
+    (no API, no origin), placing the tag against HEAD, the walk, the payload. The tag
+    is made for the measurement and removed after it, so the other cases see the
+    repository as generated. Returns (median seconds, commits in the range)."""
+    tag = "jira-send/deployed/production"
+    git = lambda *a: subprocess.run(["git", *a], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+    git("tag", "-f", tag, "HEAD~1000")
+    try:
+        commits = int(git("rev-list", "--count", f"{tag}..HEAD"))
+        cmd = [jira, "deployment", "--dry-run", "--environment", "Production", "--deployment-number", "1",
+               "--pipeline-id", "bench", "--url", "https://ci.example.com/1", "--max-commits", str(commits),
+               "--output", "json"]
+        report = json.loads(subprocess.run(cmd, cwd=repo, env=env, capture_output=True, check=True).stdout)
+        found = report["range"]
+        if (found["fromSource"], found["commits"], found["truncated"]) != ("tag", commits, False):
+            raise SystemExit(f"the range was not read from the tag: {found}")
+        seconds, _ = measure(cmd, max(runs, 21), cwd=repo, env=env)
+    finally:
+        git("tag", "-d", tag)
+    return seconds, commits
+
+
 def replace_between(path, marker, text):
     """Replaces what lies between `<!-- marker:start -->` and `<!-- marker:end -->` in path."""
     start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
@@ -252,6 +282,7 @@ def render(r, args):
     devinfo, numstat, commits400 = r["devinfo"]
     counts, seconds = r["requests"]
     sequential, parallel = r["tokens"]
+    range_seconds, range_commits = r["range"]
     bulk_expected = -(-10_000 // 100)
     ms = lambda s: f"{s * 1000:.1f} ms"
     cpu = platform.processor() or platform.machine()
@@ -275,6 +306,8 @@ def render(r, args):
         f"| {'yes' if (counts.get('bulk'), counts.get('token'), counts.get('tenant_info')) == (bulk_expected, 1, 1) else 'no'} |",
         f"| token requests, 20 sequential / 8 parallel invocations, cold cache | {sequential} / {parallel} | | | 1 / 1 "
         f"| {'yes' if (sequential, parallel) == (1, 1) else 'no'} |",
+        f"| `deployment --dry-run`, range from the marker tag, {range_commits:,} commits | {ms(range_seconds)} | | "
+        f"| ≤ 20 ms | {'yes' if range_seconds <= 0.020 else 'no'} |",
     ]
     return "\n".join(lines)
 

@@ -4,6 +4,7 @@
 use clap::Args;
 
 use super::values::{parse_bool, parse_max_commits, parse_percentage};
+use crate::deployed::Mode;
 use crate::env::vars::*;
 use crate::keys;
 use crate::payload::deployment::EnvironmentType;
@@ -59,10 +60,42 @@ impl KeyArgs {
     }
 }
 
+/// Where a deployment's range starts: its environment's last successful deployment.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Deployment range")]
+pub struct RangeArgs {
+    /// Where to find the environment's last successful deployment, whose commit starts
+    /// the range: `auto` asks GitHub's deployments API, GitLab's, the marker tag and
+    /// Jenkins in turn, and falls back to the CI's range; --since and --since-tag
+    /// always win [default: auto].
+    #[arg(long, value_enum, value_name = "SOURCE", env = JIRA_SEND_SINCE_DEPLOYMENT)]
+    pub since_deployment: Option<Mode>,
+
+    /// The GitHub environment whose deployments are read, when GitHub names it
+    /// otherwise [default: the --environment name].
+    #[arg(long, value_name = "NAME", env = JIRA_SEND_GITHUB_ENVIRONMENT)]
+    pub github_environment: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct KeysArgs {
     #[command(flatten)]
     pub keys: KeyArgs,
+
+    /// Preview the range a deployment to this environment reads: from its last
+    /// successful deployment, asking GitHub's or GitLab's deployments API and origin as
+    /// `deployment` does (never Jira; with --dry-run, only the local tag and Jenkins'
+    /// variable).
+    #[arg(long, value_name = "NAME", env = JIRA_SEND_ENVIRONMENT, help_heading = "Deployment range")]
+    pub environment: Option<String>,
+
+    /// The environment's id, which names its marker tag [default: derived from
+    /// --environment, as `deployment` derives it].
+    #[arg(long, value_name = "ID", env = JIRA_SEND_ENVIRONMENT_ID, help_heading = "Deployment range")]
+    pub environment_id: Option<String>,
+
+    #[command(flatten)]
+    pub range: RangeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -128,7 +161,8 @@ pub struct DeploymentArgs {
     #[command(flatten)]
     pub keys: KeyArgs,
 
-    #[command(flatten)]
+    // A heading of its own, or it would show under the issue keys' above.
+    #[command(flatten, next_help_heading = "Deployment")]
     pub key: DeploymentKeyArgs,
 
     /// The kind of environment, which Jira groups deployments by [default: the CI's
@@ -180,6 +214,17 @@ pub struct DeploymentArgs {
     /// Override the update sequence number [default: epoch milliseconds].
     #[arg(long, value_name = "N")]
     pub update_sequence_number: Option<i64>,
+
+    // Last: the heading of a flattened group carries over to what follows it.
+    #[command(flatten)]
+    pub range: RangeArgs,
+
+    /// Once Jira accepted this deployment as successful, move the tag
+    /// jira-send/deployed/<environment-id> to HEAD and push it to origin (that one
+    /// ref, forced), for the next deployment's range; a failed push is only a warning.
+    #[arg(long, env = JIRA_SEND_RECORD_DEPLOYMENT, value_parser = parse_bool,
+          num_args = 0, default_missing_value = "true", help_heading = "Deployment range")]
+    pub record_deployment: bool,
 }
 
 #[derive(Debug, Args)]

@@ -24,7 +24,9 @@ use crate::env::vars::*;
 use crate::settings::{self, FailOn, Output};
 use values::{parse_bool, parse_duration};
 
-pub use entities::{BuildArgs, DeploymentArgs, DeploymentKeyArgs, DevinfoArgs, FlagArgs, KeyArgs, KeysArgs};
+pub use entities::{
+    BuildArgs, DeploymentArgs, DeploymentKeyArgs, DevinfoArgs, FlagArgs, KeyArgs, KeysArgs, RangeArgs,
+};
 pub use lenient::{Wanted, lenient_parse};
 pub use tools::{
     ApiName, ByProperty, DeleteArgs, DeleteTarget, DoctorArgs, EntityType, EnvArgs, FlushArgs, GateArgs,
@@ -62,7 +64,8 @@ pub enum Command {
     Devinfo(DevinfoArgs),
     /// Send a feature flag's state (Feature Flags API).
     Flag(FlagArgs),
-    /// Print the issue keys found, and where each came from; no network.
+    /// Print the issue keys found, and where each came from; never calls Jira
+    /// (--environment previews a deployment's range).
     Keys(KeysArgs),
     /// Read a deployment's gating status; --wait polls until it is decided.
     Gate(GateArgs),

@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::ValueEnum;
 use clap::builder::PossibleValue;
 
+use crate::deployed::Mode;
 use crate::payload::deployment::EnvironmentType;
 use crate::payload::{BuildState, DeploymentState};
 use crate::settings::{FailOn, Output};
@@ -66,6 +67,15 @@ value_enum!(EnvironmentType {
     Testing => "testing",
     Staging => "staging",
     Production => "production",
+});
+
+value_enum!(Mode {
+    Auto => "auto": "Every source below, in this order, then the CI's range",
+    Github => "github": "GitHub's deployments API only (GITHUB_TOKEN)",
+    Gitlab => "gitlab": "GitLab's deployments API only (CI_JOB_TOKEN)",
+    Tag => "tag": "The tag jira-send/deployed/<environment-id> only",
+    Jenkins => "jenkins": "Jenkins' GIT_PREVIOUS_SUCCESSFUL_COMMIT only",
+    Off => "off": "No lookup: the range of a build",
 });
 
 /// `KEY=VALUE`, with a key Jira accepts: not empty, no `:`, not starting with `_`.

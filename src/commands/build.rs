@@ -15,9 +15,10 @@ use crate::settings::Settings;
 
 pub fn run(args: &BuildArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {
     let ctx = RunContext::gather(settings, env)?;
-    let found = collect(&args.keys.options(), &ctx)?;
+    let found = collect(&args.keys.options(), &ctx, None)?;
     if found.keys.is_empty() {
-        return nothing_to_send("build", settings, env, &found.keys, found.nothing_found());
+        let report = Report::new("build", settings.dry_run, &found.keys);
+        return nothing_to_send(report, settings, env, found.nothing_found());
     }
 
     let pipeline_id = ctx.pipeline_id(args.pipeline_id.as_deref())?;

@@ -1,15 +1,17 @@
 //! `jira-send deployment`: one deployment to one environment, sent to every site.
 
-use tracing::warn;
+use tracing::{info, warn};
 
-use super::{nothing_to_send, required, validate_and_send};
+use super::{finish, nothing_to_send, required, validated_and_sent};
 use crate::api::Api;
 use crate::cli::{DeploymentArgs, DeploymentKeyArgs};
 use crate::clock::Clock;
 use crate::context::RunContext;
+use crate::deployed::GitCli;
+use crate::deployed::marker::{self, Recorded};
 use crate::env::{Env, vars};
 use crate::error::{Exit, Result};
-use crate::keys::collect;
+use crate::keys::{Deployment, collect};
 use crate::payload::deployment::{DeploymentInput, deployment, environment_id};
 use crate::payload::{DeploymentState, Envelope, update_sequence};
 use crate::report::Report;
@@ -58,9 +60,24 @@ pub fn run(args: &DeploymentArgs, settings: &Settings, env: &Env, clock: &dyn Cl
     // The key is resolved before the keys are read: a deployment step without an
     // environment is misconfigured whether or not this run has issue keys.
     let key = DeploymentKey::resolve(&args.key, &ctx)?;
-    let found = collect(&args.keys.options(), &ctx)?;
+    // The range starts at the environment's last successful deployment.
+    let lookup = Deployment {
+        mode: args.range.since_deployment.unwrap_or_default(),
+        environment: &key.environment_name,
+        environment_id: &key.environment_id,
+        github_environment: args.range.github_environment.as_deref(),
+        record_deployment: args.record_deployment,
+        settings,
+        env,
+    };
+    let found = collect(&args.keys.options(), &ctx, Some(&lookup))?;
+    let mut report = Report::new("deployment", settings.dry_run, &found.keys);
+    report.range = Some(found.range.clone());
     if found.keys.is_empty() && args.services.is_empty() {
-        return nothing_to_send("deployment", settings, env, &found.keys, found.nothing_found());
+        if args.record_deployment {
+            info!("the deployment is not recorded in its tag: nothing was sent");
+        }
+        return nothing_to_send(report, settings, env, found.nothing_found());
     }
 
     let pipeline_name = ctx.pipeline_name(args.pipeline_name.as_deref(), &key.pipeline_id);
@@ -114,6 +131,60 @@ pub fn run(args: &DeploymentArgs, settings: &Settings, env: &Env, clock: &dyn Cl
     };
     let envelope = Envelope::new(ctx.system(), ctx.repository().as_deref(), Some(&key.pipeline_id));
     let bodies = envelope.bodies(Api::Deployments, &[deployment(&input)]);
-    let report = Report::new("deployment", settings.dry_run, &found.keys);
-    validate_and_send(report, settings, env, clock, Api::Deployments, bodies)
+    let mut report = validated_and_sent(report, settings, env, clock, Api::Deployments, bodies)?;
+    if args.record_deployment {
+        report.recorded = record(&report, state, &ctx, &key.environment_id, settings);
+    }
+    Ok(finish(report, settings, env))
+}
+
+/// `--record-deployment`: once Jira accepted the deployment as successful (some site
+/// accepted it, none rejected it), moves the marker tag of `environment_id` to HEAD and
+/// pushes it to origin, within what is left of `--timeout`. Returns the report's line
+/// saying so; anything that keeps it from happening is a warning, never an exit code.
+fn record(
+    report: &Report<'_>,
+    state: DeploymentState,
+    ctx: &RunContext,
+    environment_id: &str,
+    settings: &Settings,
+) -> Option<String> {
+    let sites = &report.sites;
+    let why_not = if settings.dry_run {
+        Some("--dry-run sends nothing")
+    } else if state != DeploymentState::Successful {
+        Some("only a successful deployment is")
+    } else if report.signal.is_some() {
+        Some("the run was stopped")
+    } else if sites.iter().any(|s| !s.rejected.is_empty()) {
+        Some("Jira rejected it")
+    } else if sites.iter().all(|s| s.accepted.is_empty()) {
+        Some("no Jira site accepted it")
+    } else {
+        None
+    };
+    if let Some(why) = why_not {
+        info!("the deployment is not recorded in its tag: {why}");
+        return None;
+    }
+    let Ok((repo, head)) = ctx.history() else {
+        warn!("the deployment is not recorded in its tag: there is no git repository with a HEAD here");
+        return None;
+    };
+    let deadline = crate::clock::deadline(settings.timeout).into_std();
+    let head = head.id.to_string();
+    match marker::record(&GitCli::new(repo.root()), environment_id, &head, deadline) {
+        Recorded::Pushed { tag } => {
+            let said = format!(
+                "recorded in the tag {tag} ({}), pushed to origin",
+                crate::deployed::short(&head)
+            );
+            info!("{said}");
+            Some(said)
+        }
+        Recorded::NotPushed { warning, .. } => {
+            warn!("{warning}");
+            None
+        }
+    }
 }

@@ -28,7 +28,8 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
         let notice = "the git repository has no commits yet, so there is no development information to \
                       send";
         let keys = Reader::new(&options, &ctx)?.named().cloned().unwrap_or_default();
-        return nothing_to_send("devinfo", settings, env, &keys, notice.into());
+        let report = Report::new("devinfo", settings.dry_run, &keys);
+        return nothing_to_send(report, settings, env, notice.into());
     }
     if !ctx.in_repository() {
         return Err(Error::usage(
@@ -111,7 +112,8 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
     if commits.is_empty() && branch.is_none() && pull_request.is_none() {
         let notice = "no commit, branch or pull request of this run carries an issue key; nothing \
                       to send (name keys with --issue-key, or widen the range with --since)";
-        return nothing_to_send("devinfo", settings, env, &all, notice.into());
+        let report = Report::new("devinfo", settings.dry_run, &all);
+        return nothing_to_send(report, settings, env, notice.into());
     }
 
     let repository = RepositoryInput {

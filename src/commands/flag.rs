@@ -22,9 +22,10 @@ pub fn run(args: &FlagArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
             .or_else(|| ci_environment.as_ref().map(|e| e.name.clone())),
         || "--environment is required: the flag's state is reported per environment".into(),
     )?;
-    let found = collect(&args.keys.options(), &ctx)?;
+    let found = collect(&args.keys.options(), &ctx, None)?;
     if found.keys.is_empty() {
-        return nothing_to_send("flag", settings, env, &found.keys, found.nothing_found());
+        let report = Report::new("flag", settings.dry_run, &found.keys);
+        return nothing_to_send(report, settings, env, found.nothing_found());
     }
     let environment_type = ctx.environment_type(args.environment_type, &environment_name);
     let now = clock.now();

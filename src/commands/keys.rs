@@ -9,12 +9,31 @@ use crate::cli::KeysArgs;
 use crate::context::RunContext;
 use crate::env::Env;
 use crate::error::{Exit, Result};
-use crate::keys::{KeySet, RangeRead, collect};
+use crate::keys::{Deployment, KeySet, RangeRead, collect};
+use crate::payload::deployment::environment_id;
 use crate::settings::{Output, Settings};
 
 pub fn run(args: &KeysArgs, settings: &Settings, env: &Env) -> Result<Exit> {
     let ctx = RunContext::gather(settings, env)?;
-    let found = collect(&args.keys.options(), &ctx)?;
+    // --environment previews the range a deployment to it reads.
+    let environment = args.environment.as_deref().filter(|e| !e.trim().is_empty());
+    let environment_id = environment.map(|name| {
+        args.environment_id
+            .clone()
+            .unwrap_or_else(|| environment_id(name))
+    });
+    let lookup = environment
+        .zip(environment_id.as_deref())
+        .map(|(environment, environment_id)| Deployment {
+            mode: args.range.since_deployment.unwrap_or_default(),
+            environment,
+            environment_id,
+            github_environment: args.range.github_environment.as_deref(),
+            record_deployment: false,
+            settings,
+            env,
+        });
+    let found = collect(&args.keys.options(), &ctx, lookup.as_ref())?;
     let exit = Exit::Success;
     let text = match settings.output {
         Output::Json => {
@@ -24,6 +43,10 @@ pub fn run(args: &KeysArgs, settings: &Settings, env: &Env) -> Result<Exit> {
         Output::Text => {
             let width = found.keys.keys().iter().map(String::len).max().unwrap_or(0);
             let mut text = String::new();
+            if let Some(range) = found.range.as_ref().filter(|_| lookup.is_some()) {
+                text.push_str(&range.describe());
+                text.push('\n');
+            }
             for (key, sources) in found.keys.iter() {
                 let sources: Vec<String> = sources.iter().map(ToString::to_string).collect();
                 text.push_str(&format!("{key:width$}  {}\n", sources.join(", ")));

@@ -134,6 +134,10 @@ impl Failed<'_> {
                 let mut report = Report::new("", self.dry_run, &keys);
                 report.error = Some(error.to_owned());
                 report.exit_code = exit;
+                if command == Some("deployment") {
+                    // Nothing was read: deployment's `range` is null, as with --issue-key.
+                    report.range = Some(None);
+                }
                 let mut json = if command == Some("flush") {
                     report::outbox::flushed_json(&report, &[])
                 } else {
@@ -183,36 +187,63 @@ fn completions(shell: clap_complete::Shell) -> Exit {
 /// Validates request bodies a command built, then sends them (or plans them in a dry
 /// run), and prints the report.
 fn validate_and_send(
-    mut report: Report<'_>,
+    report: Report<'_>,
     settings: &Settings,
     env: &Env,
     clock: &dyn Clock,
     api: Api,
     bodies: Vec<Value>,
 ) -> Result<Exit> {
+    let report = validated_and_sent(report, settings, env, clock, api, bodies)?;
+    Ok(finish(report, settings, env))
+}
+
+/// Validates request bodies a command built and sends them (or plans them in a dry
+/// run); the report, not yet finished, for a command that acts on what Jira answered.
+fn validated_and_sent<'k>(
+    mut report: Report<'k>,
+    settings: &Settings,
+    env: &Env,
+    clock: &dyn Clock,
+    api: Api,
+    bodies: Vec<Value>,
+) -> Result<Report<'k>> {
     for body in &bodies {
         schema::validate(api, body)?;
     }
     report.api = Some(api);
     let calls: Vec<Call> = bodies.into_iter().map(|body| Call::bulk(api, body)).collect();
-    make_calls(report, settings, env, clock, calls)
+    calls_made(report, settings, env, clock, calls)
 }
 
 /// Makes `calls` at every site (under `--dry-run`, only shows them), then finishes the
 /// report.
 fn make_calls(
-    mut report: Report<'_>,
+    report: Report<'_>,
     settings: &Settings,
     env: &Env,
     clock: &dyn Clock,
     calls: Vec<Call>,
 ) -> Result<Exit> {
+    let report = calls_made(report, settings, env, clock, calls)?;
+    Ok(finish(report, settings, env))
+}
+
+/// Makes `calls` at every site (under `--dry-run`, only shows them); the report, not
+/// yet finished.
+fn calls_made<'k>(
+    mut report: Report<'k>,
+    settings: &Settings,
+    env: &Env,
+    clock: &dyn Clock,
+    calls: Vec<Call>,
+) -> Result<Report<'k>> {
     if settings.dry_run {
         report.planned(crate::send::plan(settings, env, calls));
     } else {
         report.delivered(crate::send::deliver(settings, env, clock, calls)?);
     }
-    Ok(finish(report, settings, env))
+    Ok(report)
 }
 
 /// Applies `--fail-on`, prints the report, and returns its exit code.
@@ -223,16 +254,9 @@ fn finish(report: Report<'_>, settings: &Settings, env: &Env) -> Exit {
     report.exit_code
 }
 
-/// The report of a run that found no keys: nothing to send, success.
-fn nothing_to_send(
-    command: &'static str,
-    settings: &Settings,
-    env: &Env,
-    keys: &KeySet,
-    notice: String,
-) -> Result<Exit> {
+/// Finishes the report of a run that found no keys: nothing to send, success.
+fn nothing_to_send(mut report: Report<'_>, settings: &Settings, env: &Env, notice: String) -> Result<Exit> {
     tracing::info!("{notice}");
-    let mut report = Report::new(command, settings.dry_run, keys);
     report.notice = Some(notice);
     Ok(finish(report, settings, env))
 }

@@ -107,6 +107,7 @@ pub fn resolve(
         }
     }
     let mut remedies: Vec<&str> = Vec::new();
+    let mut none_yet = false;
     for (source, answer) in answers {
         match answer {
             Answer::Found(deployed) => {
@@ -121,6 +122,10 @@ pub fn resolve(
             Answer::Missing { why, remedy } => {
                 notes.push(format!("{source}: {why}"));
                 remedies.extend(remedy.as_deref().filter(|r| !remedies.contains(r)));
+            }
+            Answer::NoneYet(why) => {
+                notes.push(format!("{source}: {why}"));
+                none_yet = true;
             }
             Answer::Failed { warning, remedy } => {
                 warnings.push(format!("{warning}; trying the next source"));
@@ -141,13 +146,16 @@ pub fn resolve(
     if mode != Mode::Off {
         let mut said =
             format!("no previous successful deployment to {environment} was found; the range is {fallback}");
-        if !remedies.is_empty() {
+        // A source that keeps the deployments said there is none yet: a first
+        // deployment, and the other sources' advice would be beside the point.
+        if !remedies.is_empty() && !none_yet {
             said.push_str(": to read every commit since the last deployment, ");
             said.push_str(&remedies.join(", or "));
         }
-        if remedies.is_empty() && !failed && mode == Mode::Auto {
-            // Asked and answered "none yet": a first deployment, nothing to fix. (A
-            // source named with --since-deployment that finds nothing always warns.)
+        let first_deployment = none_yet || (remedies.is_empty() && mode == Mode::Auto);
+        if first_deployment && !failed {
+            // Nothing to fix. (A source named with --since-deployment that cannot say
+            // there is none yet always warns.)
             notes.push(said);
         } else {
             warnings.push(said);
@@ -308,6 +316,40 @@ mod tests {
             r.notes
                 .contains(&"GitHub deployments: not asked (--since-deployment tag)".to_owned())
         );
+    }
+
+    #[test]
+    fn a_source_that_keeps_the_deployments_and_has_none_yet_is_a_first_deployment() {
+        let answers = [
+            (
+                Source::Gitlab,
+                Answer::NoneYet("GitLab has no earlier successful deployment".into()),
+            ),
+            (Source::Tag, missing("no tag", Some("add --record-deployment"))),
+            (Source::Jenkins, missing("not Jenkins", None)),
+        ];
+        for mode in [Mode::Auto, Mode::Gitlab] {
+            let r = resolve(mode, None, "prod", &answers, ci());
+            assert!(r.warnings.is_empty(), "{mode:?}: {r:?}");
+            let said = r.notes.last().unwrap();
+            assert!(
+                said.starts_with("no previous successful deployment to prod was found")
+                    && !said.contains("--record-deployment"),
+                "{said}"
+            );
+        }
+        // A failure beside it is still a failure.
+        let failed = [
+            (
+                Source::Github,
+                Answer::Failed {
+                    warning: "GitHub refused".into(),
+                    remedy: None,
+                },
+            ),
+            answers[0].clone(),
+        ];
+        assert_eq!(resolve(Mode::Auto, None, "prod", &failed, None).warnings.len(), 2);
     }
 
     #[test]

@@ -145,10 +145,21 @@ async fn find(github: &GitHub, head: &str, client: &Client, deadline: Instant) -
             }));
         }
     }
-    Ok(Answer::missing(format!(
+    let why = format!(
         "none of the {asked} newest earlier deployments to the GitHub environment {:?} succeeded",
         github.environment
-    )))
+    );
+    // Every earlier deployment was read: there is none yet. Otherwise there may be one
+    // further back, out of the lookup's bounds.
+    let earlier = deployments
+        .iter()
+        .filter(|d| !d.sha.eq_ignore_ascii_case(head))
+        .count();
+    if asked == earlier && deployments.len() < LIST_SIZE as usize {
+        Ok(Answer::NoneYet(why))
+    } else {
+        Ok(Answer::missing(why))
+    }
 }
 
 /// How `head` relates to `base` (`status` of the compare API).

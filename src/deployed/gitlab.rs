@@ -114,7 +114,7 @@ pub async fn last_success(gitlab: &GitLab, head: &str, client: &Client, deadline
         .iter()
         .find(|d| d.reference.is_some() && d.reference == gitlab.reference);
     let Some(chosen) = same_ref.or(earlier.first()) else {
-        return Answer::missing(format!(
+        return Answer::NoneYet(format!(
             "GitLab has no earlier successful deployment to the environment {:?}",
             gitlab.environment
         ));

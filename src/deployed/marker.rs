@@ -74,7 +74,8 @@ pub fn reference(environment_id: &str) -> Option<String> {
 pub struct Reading {
     /// Ask `origin` (network); otherwise the local tag only.
     pub ask_origin: bool,
-    /// `--record-deployment`: a missing marker is then no cause for advice.
+    /// `--record-deployment`: a missing marker is then a first deployment, no cause
+    /// for advice.
     pub record_deployment: bool,
 }
 
@@ -124,9 +125,13 @@ pub fn lookup(git: &GitCli, environment_id: &str, reading: Reading, deadline: In
             warning,
             remedy: Some("let the job fetch tags from origin".into()),
         },
+        // Where deployments are recorded, none recorded yet is a first deployment.
+        (None, None) if reading.record_deployment => {
+            Answer::NoneYet(format!("no tag {short_name} yet, locally or on origin"))
+        }
         (None, None) => Answer::Missing {
             why: format!("no tag {short_name}, locally or on origin"),
-            remedy: (!reading.record_deployment).then(|| "add --record-deployment".to_owned()),
+            remedy: Some("add --record-deployment".into()),
         },
     }
 }

@@ -30,32 +30,32 @@
 //! lacks the commit, none without `origin`; Jenkins none. Deepening: one fetch of the
 //! base, then at most three.
 //!
-//! # Wiring (done after the structural refactor, issue 12)
+//! # Where it is wired
 //!
-//! - **Where it runs**: in `deployment` (and `keys --environment`), after settings and CI
-//!   detection, before the key walk; `--issue-key` skips it. It runs before delivery
-//!   starts, so its blocking git processes hold up nothing else; give it its own
-//!   deadline, a share of `--timeout` (say a third, at most 30 s), so delivery keeps
-//!   its time.
-//! - **What it needs**: `--since-deployment` ([`Mode`], default `auto` for `deployment`,
-//!   `off` elsewhere), `--since`/`--since-tag` ([`Explicit`]), the environment's name and
-//!   id, `--github-environment`, `--record-deployment`, `--max-commits`, HEAD, the
-//!   repository directory ([`GitCli::new`], the process environment inherited so the
-//!   checkout's credentials work), the CI's range base and a description of it
-//!   ([`CiBase`]), [`Targets::from_vars`] over the environment snapshot, whether the run
-//!   may use the network (`offline` for `--dry-run` and `keys`, which promise none: the
-//!   local marker tag and Jenkins' variable still answer), and the one HTTP client
-//!   (`http::client`, which must not follow redirects: a token is never re-sent).
-//! - **What it returns**: a [`Resolution`] (`range.fromSource`, `range.fromDetail`, the
-//!   notes to log at `-v` and the warnings) and, for [`Start::Deployed`], a [`Planned`]
-//!   [`Plan`]: walk `base..HEAD` (a new `git::Start` variant for a commit id), no commits
-//!   (the branch's keys alone), commit messages from the compare API (scanned like the
-//!   walk's, with `range.truncated`), the clone's history as far as it goes, or HEAD
-//!   alone. [`Start::Since`], [`Start::SinceTag`], [`Start::Ci`] and [`Start::Head`] keep
-//!   today's walk (`git::Start`).
-//! - **After delivery**: when Jira accepted a `successful` deployment and
-//!   `--record-deployment` is set, [`marker::record`]; its warning is printed, never
-//!   turned into an exit code.
+//! - **Where it runs**: [`crate::keys::range::decide`], for `deployment` and `keys
+//!   --environment`, after settings and CI detection and before the key walk;
+//!   `--issue-key` skips it. It runs before delivery starts, so its blocking git
+//!   processes hold up nothing else, with its own deadline: a third of `--timeout`, at
+//!   most 30 s, never past the run's own, so delivery keeps its time.
+//! - **What it is given**: `--since-deployment` ([`Mode`], default `auto`),
+//!   `--since`/`--since-tag` ([`Explicit`]), the environment's name and id,
+//!   `--github-environment`, `--record-deployment`, `--max-commits`, HEAD, the
+//!   repository ([`GitCli::new`], the process environment inherited so that the
+//!   checkout's credentials work), the CI's range ([`CiBase`]), [`Targets::from_vars`]
+//!   over the environment snapshot, and the one HTTP client (`http::client`, which
+//!   follows no redirect: a token is never re-sent), or none under `--dry-run`, which
+//!   promises no network: then the local marker tag and Jenkins' variable still answer.
+//! - **What comes of it**: the [`Resolution`] and, for [`Start::Deployed`], the
+//!   [`Planned`] [`Plan`] become the run's range (`keys::range::Span`): a walk from a
+//!   commit (`git::Start::Commit`), no commits (`git::Start::Nothing`), the compare
+//!   API's messages, the clone's history as far as it goes (`git::Start::Clone`), or
+//!   HEAD alone; [`Start::Since`], [`Start::SinceTag`], [`Start::Ci`] and [`Start::Head`]
+//!   keep a build's walk. The report's `range` carries `fromSource`, `fromDetail` and
+//!   `truncated`.
+//! - **After delivery** (`commands/deployment.rs`): when some Jira site accepted a
+//!   `successful` deployment, none rejected it and `--record-deployment` is set,
+//!   [`marker::record`] within what is left of `--timeout`; its warning is printed,
+//!   never turned into an exit code.
 
 pub mod chain;
 pub mod deepen;
@@ -199,6 +199,9 @@ pub enum Answer {
         why: String,
         remedy: Option<String>,
     },
+    /// The source keeps this environment's deployments and has no earlier successful
+    /// one: a first deployment, nothing to fix (`why` for `-v`).
+    NoneYet(String),
     /// The lookup failed; a warning, and what to grant or set.
     Failed {
         warning: String,
@@ -231,11 +234,12 @@ pub struct Lookup<'a> {
     pub git: Option<&'a GitCli>,
     /// `--record-deployment`: a missing marker is then expected on a first deployment.
     pub record_deployment: bool,
-    /// No network (`--dry-run`): no API is asked and origin is not read; the local
-    /// marker tag and Jenkins' variable still answer.
-    pub offline: bool,
     pub ci_base: Option<CiBase>,
-    pub client: &'a reqwest::Client,
+    /// The HTTP client, or `None` offline (`--dry-run`): then no API is asked and
+    /// origin is not read; the local marker tag and Jenkins' variable still answer.
+    /// (Offline, no client is built: loading the system's certificates costs a few
+    /// milliseconds of a dry run.)
+    pub client: Option<&'a reqwest::Client>,
     pub deadline: Instant,
 }
 
@@ -266,29 +270,29 @@ pub async fn find(lookup: &Lookup<'_>) -> Resolution {
 async fn ask(lookup: &Lookup<'_>, source: Source) -> Answer {
     const OFFLINE: &str = "not asked: the lookup is offline (no network)";
     let targets = lookup.targets;
-    match source {
-        Source::Github | Source::Gitlab if lookup.offline => Answer::missing(OFFLINE),
-        Source::Github => match &targets.github {
-            Ok(github) => github::last_success(github, lookup.head, lookup.client, lookup.deadline).await,
+    match (source, lookup.client) {
+        (Source::Github | Source::Gitlab, None) => Answer::missing(OFFLINE),
+        (Source::Github, Some(client)) => match &targets.github {
+            Ok(github) => github::last_success(github, lookup.head, client, lookup.deadline).await,
             Err(missing) => missing.clone(),
         },
-        Source::Gitlab => match &targets.gitlab {
-            Ok(gitlab) => gitlab::last_success(gitlab, lookup.head, lookup.client, lookup.deadline).await,
+        (Source::Gitlab, Some(client)) => match &targets.gitlab {
+            Ok(gitlab) => gitlab::last_success(gitlab, lookup.head, client, lookup.deadline).await,
             Err(missing) => missing.clone(),
         },
-        Source::Tag => match lookup.git {
+        (Source::Tag, _) => match lookup.git {
             Some(git) => marker::lookup(
                 git,
                 lookup.environment_id,
                 marker::Reading {
-                    ask_origin: !lookup.offline,
+                    ask_origin: lookup.client.is_some(),
                     record_deployment: lookup.record_deployment,
                 },
                 lookup.deadline,
             ),
             None => Answer::missing("not in a git repository"),
         },
-        Source::Jenkins => targets.jenkins.clone(),
+        (Source::Jenkins, _) => targets.jenkins.clone(),
     }
 }
 

@@ -98,9 +98,9 @@ pub struct Placing<'a> {
     /// The compare API, on GitHub.
     pub github: Option<&'a GitHub>,
     pub max_commits: usize,
-    /// No network (`--dry-run`): neither the compare API nor a fetch.
-    pub offline: bool,
-    pub client: &'a Client,
+    /// The HTTP client, or `None` offline (`--dry-run`): then neither the compare API
+    /// nor a fetch.
+    pub client: Option<&'a Client>,
     pub deadline: Instant,
 }
 
@@ -119,7 +119,7 @@ pub async fn plan(placing: &Placing<'_>) -> Planned {
         return planned;
     }
     let shallow = Repository::discover(placing.git.dir()).is_ok_and(|r| r.is_shallow());
-    if placing.offline {
+    let Some(client) = placing.client else {
         planned.plan = if shallow { Plan::Partial } else { Plan::HeadOnly };
         planned.warnings.push(format!(
             "the last deployment's commit {} is not in this clone, and the lookup is offline: {}",
@@ -131,14 +131,14 @@ pub async fn plan(placing: &Placing<'_>) -> Planned {
             }
         ));
         return planned;
-    }
+    };
     if let Some(github) = placing.github {
         match github::compare(
             github,
             base,
             placing.head,
             placing.max_commits,
-            placing.client,
+            client,
             placing.deadline,
         )
         .await

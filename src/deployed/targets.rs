@@ -98,9 +98,9 @@ fn jenkins(var: &impl Fn(&str) -> Option<String>) -> Answer {
         Some(other) => Answer::missing(format!(
             "GIT_PREVIOUS_SUCCESSFUL_COMMIT {other:?} is not a commit id"
         )),
-        None if var("JENKINS_HOME").is_some() || var("JENKINS_URL").is_some() => {
-            Answer::missing("GIT_PREVIOUS_SUCCESSFUL_COMMIT is not set: no successful build of this job yet")
-        }
+        None if var("JENKINS_HOME").is_some() || var("JENKINS_URL").is_some() => Answer::NoneYet(
+            "GIT_PREVIOUS_SUCCESSFUL_COMMIT is not set: no successful build of this job yet".into(),
+        ),
         None => Answer::missing("not Jenkins (GIT_PREVIOUS_SUCCESSFUL_COMMIT is not set)"),
     }
 }
@@ -225,7 +225,7 @@ mod tests {
                 Answer::Missing { .. }
             ));
         }
-        let Answer::Missing { why, .. } = targets(&[("JENKINS_HOME", "/var/jenkins")]).jenkins else {
+        let Answer::NoneYet(why) = targets(&[("JENKINS_HOME", "/var/jenkins")]).jenkins else {
             panic!()
         };
         assert!(why.contains("no successful build of this job yet"));

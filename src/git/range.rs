@@ -2,7 +2,9 @@
 //!
 //! The range is `base..HEAD`, where the base is `--since`, the newest tag matching
 //! `--since-tag` reachable from `HEAD~1`, or what the CI system reports (the push's
-//! previous commit, the pull request's base). Without any, it is HEAD alone.
+//! previous commit, the pull request's base). Without any, it is HEAD alone. A
+//! deployment's range may instead start at a commit its previous deployment placed
+//! (see `crate::deployed`): a known commit, nothing, or the clone's whole history.
 //!
 //! Shallow clones are normal in CI: when the base is not in the clone, the walk reads
 //! as far as the history goes and says so, rather than failing the pipeline.
@@ -24,6 +26,15 @@ pub enum Start {
     Ci(String),
     /// No base: HEAD alone.
     Head,
+    /// A commit known to be in this clone (a previous deployment's, or where its line
+    /// and HEAD's meet): `base..HEAD`.
+    Commit(Oid),
+    /// No commits at all: HEAD is where the range starts, or behind it (a redeploy, a
+    /// rollback).
+    Nothing,
+    /// Everything the clone has (up to the cap): the start lies beyond a shallow
+    /// clone's cut, which was said already.
+    Clone,
 }
 
 /// A resolved range.
@@ -40,6 +51,8 @@ pub struct Range {
     /// When the range turns out empty, read HEAD instead (a CI re-run of a commit
     /// whose base is itself).
     head_if_empty: bool,
+    /// Read nothing.
+    empty: bool,
 }
 
 /// What a walk read.
@@ -60,9 +73,16 @@ impl Repo {
             to: head,
             head_only: false,
             head_if_empty: false,
+            empty: false,
         };
         match start {
             Start::Head => range.head_only = true,
+            Start::Commit(base) => {
+                range.from = Some(base.to_string());
+                range.base = Some(*base);
+            }
+            Start::Nothing => range.empty = true,
+            Start::Clone => {}
             Start::Since(rev) => {
                 range.from = Some(rev.clone());
                 // A name that means nothing is a mistake wherever it is run; only a
@@ -146,6 +166,9 @@ impl Repo {
                 truncated: false,
             })
         };
+        if range.empty {
+            return Ok(Walked::default());
+        }
         if range.head_only {
             return head_alone(&mut visit);
         }

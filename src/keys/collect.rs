@@ -2,8 +2,7 @@
 //! replaces all others), the branch name, the pull-request title, and the messages of
 //! the commits in the range.
 
-use serde::Serialize;
-
+use super::range::{self, Commits, Deployment, RangeRead, Span};
 use super::{Grammar, KeySet, Source};
 use crate::context::RunContext;
 use crate::error::{Error, Result};
@@ -32,17 +31,6 @@ pub struct Found {
     pub keys: KeySet,
     pub range: Option<RangeRead>,
     pub branch: Option<String>,
-}
-
-/// The `range` of `keys --output json`.
-#[derive(Clone, Debug, Serialize)]
-pub struct RangeRead {
-    /// The range's start as named (a rev, a tag, the CI's commit), or `null` for HEAD
-    /// alone or the whole history.
-    pub from: Option<String>,
-    /// The last commit read: HEAD.
-    pub to: String,
-    pub commits: usize,
 }
 
 /// How a run reads issue keys: the keys named with `--issue-key` stand for every
@@ -97,8 +85,9 @@ impl Reader {
 }
 
 /// Every key of the run: `--issue-key`'s alone, else the branch's, the pull request
-/// title's and those of the commits in the range, in that order.
-pub fn collect(args: &Options, ctx: &RunContext) -> Result<Found> {
+/// title's and those of the commits in the range, in that order. For a deployment, the
+/// range starts at its environment's last successful deployment (see [`range`]).
+pub fn collect(args: &Options, ctx: &RunContext, deployment: Option<&Deployment<'_>>) -> Result<Found> {
     let grammar = match Reader::new(args, ctx)? {
         Reader::Named(keys) => {
             return Ok(Found {
@@ -120,12 +109,61 @@ pub fn collect(args: &Options, ctx: &RunContext) -> Result<Found> {
             .keys
             .scan(&grammar, title.as_bytes(), || Source::PullRequestTitle);
     }
+    let span = match deployment {
+        Some(deployment) => range::decide(args, deployment, ctx)?,
+        None => Span::of(args, ctx),
+    };
     let keys = &mut found.keys;
-    found.range = Some(walk_range(args, ctx, |id, raw| {
-        keys.scan(&grammar, crate::git::message(raw), || Source::Commit(id));
-        Ok(())
-    })?);
+    let (read, truncated) = match &span.commits {
+        Commits::Walk(start) => walk(args, ctx, start, |id, raw| {
+            keys.scan(&grammar, crate::git::message(raw), || Source::Commit(id));
+            Ok(())
+        })?,
+        Commits::Compared { commits, truncated } => {
+            let (_, head) = ctx.history()?;
+            // Newest first, as a walk reads them.
+            for commit in commits.iter().rev() {
+                // A commit id the server made up cannot be a source.
+                if let Ok(id) = git2::Oid::from_str(&commit.sha) {
+                    keys.scan(&grammar, commit.message.as_bytes(), || Source::Commit(id));
+                }
+            }
+            tracing::info!(
+                "read {} from GitHub's compare API",
+                crate::plural::count(commits.len(), "commit message", "commit messages")
+            );
+            if *truncated {
+                // As a walk cut short says it.
+                tracing::warn!(
+                    "read only the newest {} of the range; raise --max-commits to read more",
+                    crate::plural::count(args.max_commits, "commit", "commits")
+                );
+            }
+            let read = Read {
+                from: None,
+                to: head.id.to_string(),
+                commits: commits.len(),
+            };
+            (read, *truncated)
+        }
+    };
+    found.range = Some(RangeRead {
+        from: span.from.or(read.from),
+        to: read.to,
+        commits: read.commits,
+        from_source: span.from_source,
+        from_detail: span.from_detail,
+        truncated,
+        environment: span.environment,
+    });
     Ok(found)
+}
+
+/// What a walk read: its start as named, its end, how many commits.
+struct Read {
+    from: Option<String>,
+    to: String,
+    commits: usize,
 }
 
 /// The grammar `args` ask for; the allow-list is `--projects`, else the project
@@ -181,34 +219,35 @@ pub fn walk_range(
     args: &Options,
     ctx: &RunContext,
     visit: impl FnMut(git2::Oid, &[u8]) -> Result<()>,
-) -> Result<RangeRead> {
+) -> Result<()> {
+    walk(args, ctx, &range::start(args, ctx), visit).map(drop)
+}
+
+/// Walks the commits from `start` to HEAD, newest first; what it read, and whether
+/// `--max-commits` cut it short.
+fn walk(
+    args: &Options,
+    ctx: &RunContext,
+    start: &Start,
+    visit: impl FnMut(git2::Oid, &[u8]) -> Result<()>,
+) -> Result<(Read, bool)> {
     let (repo, head) = ctx.history()?;
-    let start = if let Some(rev) = &args.since {
-        Start::Since(rev.clone())
-    } else if let Some(glob) = &args.since_tag {
-        Start::SinceTag(glob.clone())
-    } else if let Some(base) = ctx.range_start() {
-        tracing::debug!("the range starts at {} ({})", base.value, base.from);
-        Start::Ci(base.value)
-    } else {
-        Start::Head
-    };
-    let range = repo.range(&start, head.id)?;
+    let range = repo.range(start, head.id)?;
     let walked = repo.walk(&range, args.max_commits, visit)?;
     let read = crate::plural::count(walked.commits, "commit", "commits");
     let to = crate::git::short_id(range.to);
-    match (&start, range.from.as_deref()) {
-        (Start::Head, _) => tracing::info!(
-            "read HEAD ({to}) only: no range start was given (--since, --since-tag) or told by the CI"
-        ),
+    match (start, range.from.as_deref()) {
+        (Start::Head, _) => tracing::info!("read HEAD ({to}) only"),
+        (Start::Nothing, _) => tracing::info!("read no commits: HEAD ({to}) is where the range starts"),
         (_, Some(from)) => tracing::info!("read {read} from {from} to {to}"),
         (_, None) => tracing::info!("read {read} from the beginning of the history to {to}"),
     }
-    Ok(RangeRead {
+    let read = Read {
         from: range.from,
         to: range.to.to_string(),
         commits: walked.commits,
-    })
+    };
+    Ok((read, walked.truncated))
 }
 
 impl Found {

@@ -1,17 +1,19 @@
 //! Issue keys: the grammar that finds them, the ordered, deduplicated set of the keys
 //! a run found, with where each came from, and their collection from a run's sources
-//! (`collect`).
+//! (`collect`), over a range of commits that starts where [`range`] decides.
 
 mod collect;
 mod grammar;
+pub mod range;
 
 use std::collections::HashMap;
 use std::fmt;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-pub use collect::{Found, Options, RangeRead, Reader, collect, walk_range};
+pub use collect::{Found, Options, Reader, collect, walk_range};
 pub use grammar::Grammar;
+pub use range::{Deployment, RangeRead};
 
 /// Where a key was found.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -21,7 +21,7 @@ use crate::answer::{Outcome, Rejection};
 use crate::api::Api;
 use crate::api::Request;
 use crate::error::Exit;
-use crate::keys::KeySet;
+use crate::keys::{KeySet, RangeRead};
 use crate::mask;
 use crate::send::{Delivered, Signal, SiteOutcome, SitePlan};
 use crate::settings::FailOn;
@@ -160,6 +160,10 @@ pub struct Report<'a> {
     pub issue_keys: &'a KeySet,
     #[serde(serialize_with = "key_sources")]
     pub key_sources: &'a KeySet,
+    /// `deployment`'s range of commits (`null` when none was read: `--issue-key`);
+    /// the other commands have none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<Option<RangeRead>>,
     pub sites: Vec<SiteReport>,
     /// An error that stopped the run before any site was tried.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -173,6 +177,9 @@ pub struct Report<'a> {
     pub exit_code: Exit,
     #[serde(skip)]
     pub api: Option<Api>,
+    /// What `--record-deployment` did, when it moved the marker tag: for the text report.
+    #[serde(skip)]
+    pub recorded: Option<String>,
 }
 
 fn keys<S: serde::Serializer>(set: &&KeySet, s: S) -> Result<S::Ok, S::Error> {
@@ -190,12 +197,14 @@ impl<'a> Report<'a> {
             dry_run,
             issue_keys: keys,
             key_sources: keys,
+            range: None,
             sites: Vec::new(),
             error: None,
             notice: None,
             signal: None,
             exit_code: Exit::Success,
             api: None,
+            recorded: None,
         }
     }
 

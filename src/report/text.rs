@@ -30,6 +30,10 @@ impl Report<'_> {
 
     fn text(&self) -> String {
         let mut out = String::new();
+        if let Some(Some(range)) = &self.range {
+            out.push_str(&range.describe());
+            out.push('\n');
+        }
         if let Some(notice) = &self.notice {
             out.push_str(notice);
             out.push('\n');
@@ -47,6 +51,10 @@ impl Report<'_> {
                 (_, None) => ("entity", "entities"),
             };
             site.text(noun, &mut out);
+        }
+        if let Some(recorded) = &self.recorded {
+            out.push_str(recorded);
+            out.push('\n');
         }
         out
     }

@@ -57,6 +57,24 @@ fn no_script_interpolates_an_expression() {
     }
 }
 
+/// Variables of the CI's own that the action sets for jira-send (which reads them where
+/// it reads the CI system's variables, not by a name in `src/env.rs`).
+const CI_VARIABLES: [&str; 1] = ["GITHUB_TOKEN"];
+
+/// Every `.rs` file under `dir`, concatenated.
+fn rust_sources(dir: &Path) -> String {
+    let mut text = String::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            text.push_str(&rust_sources(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            text.push_str(&std::fs::read_to_string(&path).unwrap());
+        }
+    }
+    text
+}
+
 #[test]
 fn every_input_reaches_a_variable_jira_send_or_a_script_reads() {
     let action = action();
@@ -70,13 +88,17 @@ fn every_input_reaches_a_variable_jira_send_or_a_script_reads() {
     }
     let steps = action["runs"]["steps"].as_sequence().unwrap();
     let scripts: String = steps.iter().filter_map(|s| s["run"].as_str()).collect();
+    let sources = rust_sources(&root().join("src"));
     let mut variables = 0;
     for step in steps {
         for name in keys_of(&step["env"]) {
             variables += 1;
+            let named = env_rs.contains(&format!("pub const {name}: &str = \"{name}\";"));
             if name.starts_with("JIRA_") {
+                assert!(named, "the action sets {name}, which jira-send does not read");
+            } else if CI_VARIABLES.contains(&name.as_str()) {
                 assert!(
-                    env_rs.contains(&format!("pub const {name}: &str = \"{name}\";")),
+                    sources.contains(&format!("\"{name}\"")),
                     "the action sets {name}, which jira-send does not read"
                 );
             } else {
@@ -90,13 +112,26 @@ fn every_input_reaches_a_variable_jira_send_or_a_script_reads() {
     assert!(variables >= 15, "{variables} variables");
 }
 
-/// A directory with a `jira-send` that records its arguments (NUL-separated, so any
-/// character survives) in `argv` beside it.
+/// A directory with a `jira-send` that records its arguments in `argv` beside it, and
+/// in `env` each variable the action's `run` step sets, as `NAME=value` (nothing for
+/// one that is unset); both NUL-separated, so any character survives.
 fn stub(dir: &Path) -> PathBuf {
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    let record = dir.join("argv");
-    let script = format!("#!/bin/sh\nprintf '%s\\0' \"$@\" > '{}'\n", record.display());
+    let (argv, env) = (dir.join("argv"), dir.join("env"));
+    let (argv, env) = (argv.display(), env.display());
+    let mut script = format!("#!/bin/sh\nprintf '%s\\0' \"$@\" > '{argv}'\n: > '{env}'\n");
+    for name in keys_of(&step(&action(), "run")["env"]) {
+        // The name goes into the script's text: only a plain variable name may.
+        assert!(
+            name.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'),
+            "{name:?}"
+        );
+        script.push_str(&format!(
+            "[ -z \"${{{name}+set}}\" ] || printf '%s=%s\\0' {name} \"${name}\" >> '{env}'\n"
+        ));
+    }
     let path = bin.join("jira-send");
     std::fs::write(&path, script).unwrap();
     #[cfg(unix)]
@@ -107,15 +142,73 @@ fn stub(dir: &Path) -> PathBuf {
     bin
 }
 
+/// What the stub `jira-send` received.
+struct Received {
+    argv: Vec<String>,
+    /// The variables of the `run` step that were set when it ran.
+    env: BTreeMap<String, String>,
+}
+
+/// The workflow's token, as `${{ github.token }}` gives it in these tests.
+const WORKFLOW_TOKEN: &str = "ghs_workflowToken4Tests0123456789abcdef";
+
+/// The `run` step's variables as GitHub sets them when the action is used `with` these
+/// inputs: the others take their defaults (`${{ github.token }}` is `token`), and the
+/// install step's output is `bin`.
+fn run_step_env(action: &Yaml, with: &[(&str, &str)], token: &str, bin: &str) -> Vec<(String, String)> {
+    let inputs = &action["inputs"];
+    for (name, _) in with {
+        assert!(inputs.get(*name).is_some(), "the action has no input {name}");
+    }
+    let input = |name: &str| -> String {
+        if let Some((_, value)) = with.iter().find(|(given, _)| *given == name) {
+            return (*value).to_owned();
+        }
+        let declared = inputs
+            .get(name)
+            .unwrap_or_else(|| panic!("the action has no input {name}"));
+        match declared["default"].as_str() {
+            None => String::new(),
+            Some("${{ github.token }}") => token.to_owned(),
+            Some(other) if other.contains("${{") => {
+                panic!("input {name}: a default this test cannot evaluate: {other}")
+            }
+            Some(other) => other.to_owned(),
+        }
+    };
+    let run = step(action, "run");
+    keys_of(&run["env"])
+        .into_iter()
+        .map(|name| {
+            let expression = run["env"][name.as_str()].as_str().unwrap();
+            let value = match expression
+                .strip_prefix("${{ inputs.")
+                .and_then(|rest| rest.strip_suffix(" }}"))
+            {
+                Some(input_name) => input(input_name),
+                None if expression == "${{ steps.install.outputs.bin }}" => bin.to_owned(),
+                None => panic!("{name}: an expression this test cannot evaluate: {expression}"),
+            };
+            (name, value)
+        })
+        .collect()
+}
+
 /// Runs the action's two steps as GitHub would, with `command` and `args` as inputs,
 /// in `dir`; returns the arguments the stub received.
 fn through_the_action(dir: &Path, command: &str, args: &str) -> Vec<String> {
+    run_the_action(dir, &[("command", command), ("args", args)], WORKFLOW_TOKEN).argv
+}
+
+/// Runs the action's two steps as GitHub would, used `with` these inputs in a workflow
+/// whose token is `token`, in `dir`; returns what the stub received.
+fn run_the_action(dir: &Path, with: &[(&str, &str)], token: &str) -> Received {
     let action = action();
     let bin = stub(dir);
     // The real PATH after the stub: the scripts need bash's companions (cat, grep).
     #[allow(clippy::disallowed_methods)]
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
-    let run_step = |id: &str, outputs: &Path, extra: &[(&str, &str)]| {
+    let run_step = |id: &str, outputs: &Path, extra: &[(String, String)]| {
         let step = step(&action, id);
         let output = Command::new("bash")
             .args(["--noprofile", "--norc", "-e", "-o", "pipefail", "-c"])
@@ -128,7 +221,7 @@ fn through_the_action(dir: &Path, command: &str, args: &str) -> Vec<String> {
             .env("RUNNER_OS", "Linux")
             .env("RUNNER_ARCH", "X64")
             .env("RUNNER_TEMP", dir)
-            .envs(extra.iter().copied())
+            .envs(extra.iter().map(|(k, v)| (k, v)))
             .output()
             .unwrap();
         assert!(
@@ -139,7 +232,11 @@ fn through_the_action(dir: &Path, command: &str, args: &str) -> Vec<String> {
         );
     };
     let install_outputs = dir.join("install-outputs");
-    run_step("install", &install_outputs, &[("ACTION_VERSION", "latest")]);
+    run_step(
+        "install",
+        &install_outputs,
+        &[("ACTION_VERSION".to_owned(), "latest".to_owned())],
+    );
     let outputs = std::fs::read_to_string(&install_outputs).unwrap();
     let found = outputs
         .lines()
@@ -153,15 +250,23 @@ fn through_the_action(dir: &Path, command: &str, args: &str) -> Vec<String> {
     run_step(
         "run",
         &dir.join("run-outputs"),
-        &[
-            ("ACTION_BIN", found),
-            ("ACTION_COMMAND", command),
-            ("ACTION_ARGS", args),
-        ],
+        &run_step_env(&action, with, token, found),
     );
-    let argv = std::fs::read(dir.join("argv")).unwrap();
-    let argv = String::from_utf8(argv).unwrap();
-    argv.split_terminator('\0').map(str::to_owned).collect()
+    let split = |file: &str| {
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        text.split_terminator('\0').map(str::to_owned).collect::<Vec<_>>()
+    };
+    Received {
+        argv: split("argv"),
+        env: split("env")
+            .into_iter()
+            .map(|entry| {
+                let (name, value) = entry.split_once('=').unwrap();
+                (name.to_owned(), value.to_owned())
+            })
+            .collect(),
+    }
 }
 
 /// Every `args:` the repository shows for this action: in the examples' workflows (read
@@ -225,12 +330,11 @@ fn every_args_example_reaches_jira_send_as_shown() {
             "--junit 'target/test-reports/*.xml'",
             &["--junit", "target/test-reports/*.xml"][..],
         ),
-        ("--gate --since-tag 'v*'", &["--gate", "--since-tag", "v*"][..]),
+        ("--gate", &["--gate"][..]),
         (
             "--wait --wait-timeout 2h",
             &["--wait", "--wait-timeout", "2h"][..],
         ),
-        ("--since-tag 'v*'", &["--since-tag", "v*"][..]),
         (
             "--junit 'reports/**/*.xml' --label \"release candidate\"",
             &["--junit", "reports/**/*.xml", "--label", "release candidate"][..],
@@ -250,11 +354,13 @@ fn every_args_example_reaches_jira_send_as_shown() {
     .into_iter()
     .collect();
     let shown = shown_args();
-    assert!(shown.len() >= 5, "{shown:?}");
-    assert!(
-        shown.iter().any(|(file, _)| file == "README.md"),
-        "the README shows args"
-    );
+    assert!(shown.len() >= 4, "{shown:?}");
+    for file in ["build.yml", "deployment.yml", "README.md"] {
+        assert!(
+            shown.iter().any(|(shown_in, _)| shown_in == file),
+            "{file} shows args: {shown:?}"
+        );
+    }
     for (file, args) in shown {
         let want = expected
             .get(args.as_str())
@@ -314,6 +420,68 @@ fn nothing_in_args_runs_or_expands() {
         .filter(|name| name.starts_with("ran-") || name == "out")
         .collect();
     assert!(left.is_empty(), "something ran: {left:?}");
+}
+
+/// The workflow's token and the deployment range's inputs reach jira-send as the
+/// variables it reads, never among its arguments (which other processes on the runner
+/// can read), and a value is passed as it is, with nothing in it run.
+#[test]
+#[cfg_attr(not(unix), ignore = "the stub jira-send is a shell script")]
+fn the_token_and_the_range_inputs_reach_jira_send_as_variables_never_as_arguments() {
+    let hostile = "prod $(touch ran) `touch ran` ; \"quoted\" 'x' ${GITHUB_TOKEN}";
+    let dir = tempfile::tempdir().unwrap();
+    let got = run_the_action(
+        dir.path(),
+        &[
+            ("command", "deployment"),
+            ("environment", "Production EU"),
+            ("since-deployment", "github"),
+            ("github-environment", hostile),
+            ("record-deployment", "true"),
+        ],
+        WORKFLOW_TOKEN,
+    );
+    assert_eq!(got.argv, ["deployment"]);
+    for (name, value) in [
+        ("GITHUB_TOKEN", WORKFLOW_TOKEN),
+        ("JIRA_SEND_ENVIRONMENT", "Production EU"),
+        ("JIRA_SEND_SINCE_DEPLOYMENT", "github"),
+        ("JIRA_SEND_GITHUB_ENVIRONMENT", hostile),
+        ("JIRA_SEND_RECORD_DEPLOYMENT", "true"),
+    ] {
+        assert_eq!(got.env.get(name).map(String::as_str), Some(value), "{name}");
+    }
+    assert!(!dir.path().join("ran").exists(), "a value was run");
+
+    // With `args`, as the examples use it; the inputs left out are empty, which jira-send
+    // reads as unset (its own defaults apply), and the token is still passed.
+    let dir = tempfile::tempdir().unwrap();
+    let got = run_the_action(
+        dir.path(),
+        &[("command", "deployment"), ("args", "--gate --record-deployment")],
+        WORKFLOW_TOKEN,
+    );
+    assert_eq!(got.argv, ["deployment", "--gate", "--record-deployment"]);
+    assert_eq!(got.env["GITHUB_TOKEN"], WORKFLOW_TOKEN);
+    for name in [
+        "JIRA_SEND_SINCE_DEPLOYMENT",
+        "JIRA_SEND_GITHUB_ENVIRONMENT",
+        "JIRA_SEND_RECORD_DEPLOYMENT",
+    ] {
+        assert_eq!(got.env[name], "", "{name}");
+    }
+
+    // Another token replaces the workflow's; an empty one passes none.
+    for token in ["ghp_anotherToken0123456789", ""] {
+        let dir = tempfile::tempdir().unwrap();
+        let got = run_the_action(
+            dir.path(),
+            &[("command", "keys"), ("github-token", token)],
+            WORKFLOW_TOKEN,
+        );
+        assert_eq!(got.argv, ["keys"]);
+        assert_eq!(got.env["GITHUB_TOKEN"], token);
+    }
 }
 
 #[test]

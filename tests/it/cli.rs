@@ -207,6 +207,52 @@ fn json_output_is_one_object_whatever_the_outcome() {
     let mut refused_fields = fields(&refused);
     refused_fields.sort();
     assert_eq!(ok_fields, refused_fields, "one shape for keys, plus the error");
+
+    // `deployment` has its `range` whether it fails or not (null: nothing was read).
+    let deployment_ok = jira_send(home.path())
+        .args([
+            "deployment",
+            "--dry-run",
+            "--environment",
+            "prod",
+            "--issue-key",
+            "ABC-1",
+        ])
+        .args(["--deployment-number", "1", "--pipeline-id", "acme"])
+        .args(["--url", "https://ci.example.com/1", "--output", "json"])
+        .output()
+        .unwrap();
+    let deployment_refused = jira_send(home.path())
+        .args([
+            "deployment",
+            "--since-deployment",
+            "sometimes",
+            "--output",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(deployment_refused.status.code(), Some(2));
+    let (ok, refused) = (json(&deployment_ok), json(&deployment_refused));
+    for report in [&ok, &refused] {
+        assert_eq!(report.get("range"), Some(&serde_json::Value::Null), "{report}");
+    }
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap()
+            .contains("[possible values: auto, github, gitlab, tag, jenkins, off]"),
+        "{refused}"
+    );
+    let mut ok_fields = fields(&ok);
+    ok_fields.push("error".into());
+    ok_fields.sort();
+    let mut refused_fields = fields(&refused);
+    refused_fields.sort();
+    assert_eq!(
+        ok_fields, refused_fields,
+        "one shape for deployment, plus the error"
+    );
 }
 
 /// Issue 10, item 8, for the commands with a JSON object of their own: `doctor`,

@@ -25,7 +25,14 @@ fn keys_come_from_the_branch_and_the_range_in_first_seen_order() {
     assert_eq!(report["keySources"]["ABC-123"].as_array().unwrap().len(), 2);
     assert_eq!(
         report["range"],
-        json!({"from": base.to_string(), "to": head.to_string(), "commits": 2})
+        json!({
+            "from": base.to_string(),
+            "to": head.to_string(),
+            "commits": 2,
+            "fromSource": "since",
+            "fromDetail": format!("--since {base}"),
+            "truncated": false,
+        })
     );
 
     let text = stdout(

@@ -42,6 +42,9 @@ mod keys;
 mod offline;
 /// The outbox: planted files, orphans, rejected entries, `flush --list` and `--drop`.
 mod outbox;
+/// A deployment's range: from the last successful deployment (GitHub, GitLab, the
+/// marker tag, Jenkins), in shallow clones, and recording it.
+mod range;
 /// No secret in any output or file.
 mod secrets;
 /// Our schemas against Atlassian's official specification.

@@ -44,12 +44,11 @@ async fn run_with(
         targets,
         git: None,
         record_deployment: false,
-        offline,
         ci_base: Some(CiBase {
             sha: "c".repeat(40),
             detail: "the push's previous commit".into(),
         }),
-        client: &client,
+        client: (!offline).then_some(&client),
         deadline: deadline(30),
     })
     .await

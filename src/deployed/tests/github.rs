@@ -142,6 +142,27 @@ async fn at_most_ten_status_requests() {
 }
 
 #[tokio::test]
+async fn every_earlier_deployment_failed_is_none_yet() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/app/deployments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            deployment(2, HEAD, "2026-11-21T00:00:00Z"),
+            deployment(1, B, "2026-11-20T00:00:00Z"),
+        ])))
+        .mount(&server)
+        .await;
+    mount_statuses(&server, "", 1, &["failure"], 1).await;
+    let answer = last_success(&github(&server.uri(), "prod"), HEAD, &client(), deadline(30)).await;
+    assert_eq!(
+        answer,
+        Answer::NoneYet(
+            "none of the 1 newest earlier deployments to the GitHub environment \"prod\" succeeded".into()
+        )
+    );
+}
+
+#[tokio::test]
 async fn an_environment_without_deployments_suggests_github_environment() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))

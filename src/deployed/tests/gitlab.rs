@@ -98,7 +98,7 @@ async fn without_one_on_the_same_ref_the_newest_is_taken() {
 }
 
 #[tokio::test]
-async fn no_earlier_deployment_is_missing_not_failed() {
+async fn no_earlier_deployment_is_none_yet_not_failed() {
     let server = MockServer::start().await;
     serve(
         &server,
@@ -108,7 +108,9 @@ async fn no_earlier_deployment_is_missing_not_failed() {
     let answer = last_success(&gitlab(&server), HEAD, &client(), deadline(30)).await;
     assert_eq!(
         answer,
-        Answer::missing("GitLab has no earlier successful deployment to the environment \"production\"")
+        Answer::NoneYet(
+            "GitLab has no earlier successful deployment to the environment \"production\"".into()
+        )
     );
 }
 

@@ -19,7 +19,7 @@ async fn the_marker_carries_the_range_across_runs_and_shallow_clones() {
     let deployed1 = sandbox.head(&run1);
     assert_eq!(
         read_marker(&sandbox.cli(&run1), true),
-        Answer::missing("no tag jira-send/deployed/production-eu, locally or on origin"),
+        Answer::NoneYet("no tag jira-send/deployed/production-eu yet, locally or on origin".into()),
         "a first deployment with --record-deployment: nothing to advise"
     );
     assert_eq!(
@@ -113,6 +113,11 @@ fn without_a_marker_the_advice_is_to_record_one() {
             why: "no tag jira-send/deployed/production-eu, locally or on origin".into(),
             remedy: Some("add --record-deployment".into()),
         }
+    );
+    assert_eq!(
+        read_marker(&sandbox.cli(&clone), true),
+        Answer::NoneYet("no tag jira-send/deployed/production-eu yet, locally or on origin".into()),
+        "recording: a first deployment"
     );
 }
 

@@ -130,8 +130,7 @@ async fn on_github_a_depth_one_clone_reads_the_range_from_the_compare_api() {
         head: &head,
         github: Some(&github),
         max_commits: 1000,
-        offline: false,
-        client: &client,
+        client: Some(&client),
         deadline: deadline(30),
     })
     .await;
@@ -161,15 +160,13 @@ async fn offline_a_base_outside_the_clone_is_not_fetched() {
     let clone = sandbox.clone("ci", Some(1));
     let git = sandbox.cli(&clone);
     let head = sandbox.head(&clone);
-    let client = client();
     let planned = plan(&Placing {
         git: &git,
         base: &base,
         head: &head,
         github: None,
         max_commits: 1000,
-        offline: true,
-        client: &client,
+        client: None,
         deadline: deadline(30),
     })
     .await;
@@ -218,9 +215,8 @@ fn lookup_of<'a>(
         targets,
         git: Some(git),
         record_deployment: false,
-        offline: false,
         ci_base: None,
-        client,
+        client: Some(client),
         deadline: deadline(60),
     }
 }
@@ -282,8 +278,7 @@ async fn github_a_depth_one_run_reads_every_commit_since_the_last_success() {
         head: &head,
         github: targets.github.as_ref().ok(),
         max_commits: 1000,
-        offline: false,
-        client: &client,
+        client: Some(&client),
         deadline: deadline(60),
     })
     .await;

@@ -163,8 +163,7 @@ pub(super) async fn plan_for(sandbox: &Sandbox, clone: &Path, base: &str, max_co
         head: &head,
         github: None,
         max_commits,
-        offline: false,
-        client: &client,
+        client: Some(&client),
         deadline: deadline(60),
     })
     .await

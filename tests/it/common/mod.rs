@@ -5,6 +5,7 @@
 pub mod fake;
 pub mod flaky;
 pub mod repo;
+pub mod upstream;
 
 use std::path::Path;
 use std::process::Output;
@@ -14,6 +15,7 @@ use serde_json::Value;
 
 pub use fake::FakeJira;
 pub use repo::TestRepo;
+pub use upstream::Upstream;
 
 /// `jira-send` with nothing of the developer's environment: no variables but those a
 /// test sets, a private HOME and cache, and git configuration switched off.
