@@ -126,7 +126,6 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             tag,
             commit: vars.build_sourceversion,
             pull_request_head: commit_id(vars.system_pullrequest_sourcecommitid),
-            range_base: None,
             pull_request,
             state: vars.agent_jobstatus,
             environment: vars
@@ -134,7 +133,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
                 .map(|name| CiEnvironment { name, tier: None }),
             repository_url,
             event: vars.build_reason,
-            sources: Default::default(),
+            ..CiContext::default()
         }
         .sourced(&[
             (Field::System, "TF_BUILD"),

@@ -88,16 +88,13 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             branch,
             tag: vars.bitbucket_tag,
             commit: vars.bitbucket_commit,
-            pull_request_head: None,
-            range_base: None,
             pull_request,
             state,
             environment: vars
                 .bitbucket_deployment_environment
                 .map(|name| CiEnvironment { name, tier: None }),
             repository_url,
-            event: None,
-            sources: Default::default(),
+            ..CiContext::default()
         }
         .sourced(&[
             (Field::System, "BITBUCKET_BUILD_NUMBER"),

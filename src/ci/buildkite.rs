@@ -69,14 +69,10 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             branch,
             tag,
             commit: vars.buildkite_commit.filter(|c| c != "HEAD"),
-            pull_request_head: None,
-            range_base: None,
             pull_request,
-            state: None,
-            environment: None,
             repository_url: remote.map(|r| r.web_url()),
             event: vars.buildkite_source,
-            sources: Default::default(),
+            ..CiContext::default()
         }
         .sourced(&[
             (Field::System, "BUILDKITE"),

@@ -69,14 +69,9 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             branch,
             tag: vars.circle_tag,
             commit: vars.circle_sha1,
-            pull_request_head: None,
-            range_base: None,
             pull_request,
-            state: None,
-            environment: None,
             repository_url: remote.map(|r| r.web_url()),
-            event: None,
-            sources: Default::default(),
+            ..CiContext::default()
         }
         .sourced(&[
             (Field::System, "CIRCLECI"),

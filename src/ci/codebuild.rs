@@ -150,14 +150,12 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             branch,
             tag,
             commit: vars.codebuild_resolved_source_version,
-            pull_request_head: None,
             range_base: real_commit(vars.codebuild_webhook_prev_commit),
             pull_request,
             state,
-            environment: None,
             repository_url: remote.map(|r| r.web_url()),
             event: vars.codebuild_webhook_event,
-            sources: Default::default(),
+            ..CiContext::default()
         }
         .sourced(&[
             (Field::System, "CODEBUILD_BUILD_ID"),

@@ -115,20 +115,17 @@ impl Dialect {
             system: self.system,
             pipeline_id: repo.clone(),
             pipeline_name: repo,
-            pipeline_url: None,
             build_number: number(env.get(self.build_number)),
             run_url: get(self.build_link),
             branch,
-            tag: None,
             commit: get(self.commit_sha),
-            pull_request_head: None,
             range_base: real_commit(get(self.commit_before)),
             pull_request,
             state: env.get(self.build_status).and_then(state),
             environment: get(self.deploy_to).map(|name| CiEnvironment { name, tier: None }),
             repository_url: repo_link,
             event: get(self.build_event),
-            sources: Default::default(),
+            ..CiContext::default()
         }
         .sourced(&[
             (Field::System, self.recognised_by),

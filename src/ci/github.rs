@@ -203,7 +203,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             environment,
             repository_url,
             event: vars.event_name,
-            sources: Default::default(),
+            ..CiContext::default()
         }
         .sourced(&[
             (Field::System, "GITHUB_ACTIONS"),

@@ -117,7 +117,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             }),
             repository_url: vars.ci_project_url,
             event: vars.ci_pipeline_source,
-            sources: Default::default(),
+            ..CiContext::default()
         }
         .sourced(&[
             (Field::System, "GITLAB_CI"),

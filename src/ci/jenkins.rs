@@ -92,18 +92,14 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             branch,
             tag,
             commit: vars.git_commit,
-            pull_request_head: None,
             range_base: real_commit(vars.git_previous_successful_commit),
             pull_request,
-            state: None,
-            environment: None,
             repository_url: vars
                 .git_url
                 .as_deref()
                 .and_then(crate::remote::Remote::parse)
                 .map(|r| r.web_url()),
-            event: None,
-            sources: Default::default(),
+            ..CiContext::default()
         }
         .sourced(&[
             (Field::System, recognised_by),

@@ -115,16 +115,10 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             build_number,
             run_url,
             branch,
-            tag: None,
             commit: vars.build_vcs_number,
-            pull_request_head: None,
-            range_base: None,
             pull_request,
-            state: None,
-            environment: None,
             repository_url: remote.map(|r| r.web_url()),
-            event: None,
-            sources: Default::default(),
+            ..CiContext::default()
         }
         .sourced(&[
             (Field::System, "TEAMCITY_VERSION"),

@@ -349,6 +349,13 @@ mod tests {
                 .unwrap()
         }
 
+        /// Our diff of `id`, checked against libgit2's (`what` names the case).
+        fn agreed(&self, id: Oid, what: &str) -> Vec<Counted> {
+            let (ours, theirs) = self.both(id);
+            assert_eq!(ours, theirs, "{what}");
+            ours
+        }
+
         /// Ours, and libgit2's diff with its patches' line counts.
         fn both(&self, id: Oid) -> (Vec<Counted>, Vec<Counted>) {
             let repo = self.repo.git();
@@ -390,31 +397,23 @@ mod tests {
         f.write("dir-x.txt", b"sorts between dir and dir/\n");
         f.write("bin.dat", b"\x00\x01binary");
         let first = f.commit();
-        let (ours, theirs) = f.both(first);
-        assert_eq!(ours, theirs, "a root commit: everything added");
+        f.agreed(first, "a root commit: everything added");
 
         f.write("a.txt", b"one\nTWO\nthree\nfour\n");
         f.write("dir/b.txt", b"b\nb2\n");
         f.write("bin.dat", b"\x00\x02binary");
         let modified = f.commit();
-        let (ours, theirs) = f.both(modified);
-        assert_eq!(ours, theirs, "modifications, a binary file among them");
+        let ours = f.agreed(modified, "modifications, a binary file among them");
         assert!(ours.contains(&("a.txt".into(), 2, 1)), "{ours:?}");
 
         f.write("deep/er/still/new.txt", b"n\n");
         f.write("dir/sub/d.txt", b"d\n");
         let added = f.commit();
-        assert_eq!(
-            f.both(added).0,
-            f.both(added).1,
-            "additions in new and old directories"
-        );
+        f.agreed(added, "additions in new and old directories");
 
         f.remove("dir/sub");
         let deleted = f.commit();
-        let (ours, theirs) = f.both(deleted);
-        assert_eq!(ours, theirs, "a directory deleted");
-        assert_eq!(ours.len(), 2);
+        assert_eq!(f.agreed(deleted, "a directory deleted").len(), 2);
     }
 
     #[test]

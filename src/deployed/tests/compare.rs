@@ -7,7 +7,8 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use super::github::{A, C, HEAD, assert_github_headers, requests};
 use super::{client, deadline, github};
-use crate::deployed::github::{Relation, compare};
+use crate::deployed::github::{Compared, Relation, compare};
+use crate::deployed::rest::Failure;
 
 /// A compare endpoint over `total` commits `c0` (oldest) … `c{total-1}`, paged as
 /// GitHub pages it.
@@ -44,21 +45,18 @@ async fn mount_compare(server: &MockServer, total: usize, status: &str) {
         .await;
 }
 
+/// What `compare` reads of `A...HEAD` at `server`, keeping at most `max_commits`.
+async fn compare_at(server: &MockServer, max_commits: usize) -> Result<Compared, Failure> {
+    let github = github(&server.uri(), "prod");
+    compare(&github, A, HEAD, max_commits, &client(), deadline(30)).await
+}
+
 #[tokio::test]
 async fn compare_reads_every_page_oldest_first() {
     let server = MockServer::start().await;
     mount_compare(&server, 250, "ahead").await;
 
-    let compared = compare(
-        &github(&server.uri(), "prod"),
-        A,
-        HEAD,
-        1000,
-        &client(),
-        deadline(30),
-    )
-    .await
-    .unwrap();
+    let compared = compare_at(&server, 1000).await.unwrap();
 
     assert_eq!(compared.relation, Relation::Ahead);
     assert_eq!(
@@ -84,16 +82,7 @@ async fn compare_keeps_the_newest_max_commits_and_skips_pages_it_does_not_need()
     let server = MockServer::start().await;
     mount_compare(&server, 250, "diverged").await;
 
-    let compared = compare(
-        &github(&server.uri(), "prod"),
-        A,
-        HEAD,
-        40,
-        &client(),
-        deadline(30),
-    )
-    .await
-    .unwrap();
+    let compared = compare_at(&server, 40).await.unwrap();
 
     assert_eq!(compared.relation, Relation::Diverged);
     assert_eq!(compared.merge_base.as_deref(), Some(C));
@@ -116,16 +105,7 @@ async fn compare_keeps_the_newest_max_commits_and_skips_pages_it_does_not_need()
 async fn compare_of_a_rollback_lists_nothing() {
     let server = MockServer::start().await;
     mount_compare(&server, 0, "behind").await;
-    let compared = compare(
-        &github(&server.uri(), "prod"),
-        A,
-        HEAD,
-        1000,
-        &client(),
-        deadline(30),
-    )
-    .await
-    .unwrap();
+    let compared = compare_at(&server, 1000).await.unwrap();
     assert_eq!(
         (compared.relation, compared.commits.len(), compared.truncated),
         (Relation::Behind, 0, false)
@@ -141,15 +121,6 @@ async fn compare_without_contents_permission_names_it() {
         .expect(1)
         .mount(&server)
         .await;
-    let failure = compare(
-        &github(&server.uri(), "prod"),
-        A,
-        HEAD,
-        1000,
-        &client(),
-        deadline(30),
-    )
-    .await
-    .unwrap_err();
+    let failure = compare_at(&server, 1000).await.unwrap_err();
     assert_eq!(failure.permission(), Some("`contents: read`"));
 }

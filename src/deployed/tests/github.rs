@@ -46,6 +46,25 @@ pub(super) async fn requests(server: &MockServer) -> Vec<String> {
         .collect()
 }
 
+/// A GitHub that gives every request `answer`, and expects `times` of them.
+async fn answering(answer: ResponseTemplate, times: u64) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(answer)
+        .expect(times)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// The lookup at `server` within `deadline`, which fails: its warning and remedy.
+async fn failed_lookup(server: &MockServer, deadline: std::time::Instant) -> (String, Option<String>) {
+    match last_success(&github(&server.uri(), "prod"), HEAD, &client(), deadline).await {
+        Answer::Failed { warning, remedy } => (warning, remedy),
+        answer => panic!("{answer:?}"),
+    }
+}
+
 pub(super) fn assert_github_headers(request: &Request) {
     let header = |name: &str| request.headers.get(name).map(|v| v.to_str().unwrap().to_owned());
     assert_eq!(header("authorization"), Some(format!("Bearer {TOKEN}")));
@@ -188,23 +207,19 @@ async fn an_environment_without_deployments_suggests_github_environment() {
 
 #[tokio::test]
 async fn a_missing_permission_is_a_warning_naming_it_and_the_token_stays_secret() {
-    let server = MockServer::start().await;
     // A server that echoes the credential back in its error.
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+    let server = answering(
+        ResponseTemplate::new(403).set_body_json(json!({
             "message": format!("Resource not accessible by integration (token {TOKEN})"),
             "documentation_url": "https://docs.github.com/rest/deployments/deployments"
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+        })),
+        1,
+    )
+    .await;
     let (logs, _guard) = capture_logs();
 
-    let answer = last_success(&github(&server.uri(), "prod"), HEAD, &client(), deadline(30)).await;
+    let (warning, remedy) = failed_lookup(&server, deadline(30)).await;
 
-    let Answer::Failed { warning, remedy } = answer else {
-        panic!("{answer:?}")
-    };
     assert_eq!(
         warning,
         "cannot read the deployments of the GitHub environment \"prod\": GitHub refused the token (403): \
@@ -248,21 +263,10 @@ async fn a_rate_limit_within_the_deadline_is_waited_out() {
 
 #[tokio::test]
 async fn a_retry_after_beyond_the_deadline_gives_up_at_once() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3600"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = answering(ResponseTemplate::new(429).insert_header("retry-after", "3600"), 1).await;
     let hung = deadline(20);
-    let answer = last_success(&github(&server.uri(), "prod"), HEAD, &client(), hung).await;
-    let Answer::Failed {
-        warning,
-        remedy: None,
-    } = answer
-    else {
-        panic!("{answer:?}")
-    };
+    let (warning, remedy) = failed_lookup(&server, hung).await;
+    assert_eq!(remedy, None);
     assert!(
         warning.ends_with("GitHub rate limit: 429 Too Many Requests, asked to wait 3600s"),
         "{warning}"
@@ -273,24 +277,15 @@ async fn a_retry_after_beyond_the_deadline_gives_up_at_once() {
 
 #[tokio::test]
 async fn a_secondary_rate_limit_is_no_missing_permission() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(403)
-                .insert_header("x-ratelimit-remaining", "0")
-                .set_body_json(json!({"message": "API rate limit exceeded for installation ID 1."})),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    let answer = last_success(&github(&server.uri(), "prod"), HEAD, &client(), deadline(30)).await;
-    let Answer::Failed {
-        warning,
-        remedy: None,
-    } = answer
-    else {
-        panic!("{answer:?}")
-    };
+    let server = answering(
+        ResponseTemplate::new(403)
+            .insert_header("x-ratelimit-remaining", "0")
+            .set_body_json(json!({"message": "API rate limit exceeded for installation ID 1."})),
+        1,
+    )
+    .await;
+    let (warning, remedy) = failed_lookup(&server, deadline(30)).await;
+    assert_eq!(remedy, None);
     assert!(
         warning.contains("GitHub rate limit: 403 Forbidden: API rate limit exceeded"),
         "{warning}"
@@ -299,22 +294,10 @@ async fn a_secondary_rate_limit_is_no_missing_permission() {
 
 #[tokio::test]
 async fn a_slow_server_is_abandoned_at_the_deadline() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
-        .mount(&server)
-        .await;
+    let server = answering(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)), 1).await;
     let hung = deadline(20);
-    let answer = last_success(
-        &github(&server.uri(), "prod"),
-        HEAD,
-        &client(),
-        clock::deadline_in(Duration::from_millis(300)).into_std(),
-    )
-    .await;
-    let Answer::Failed { warning, .. } = answer else {
-        panic!("{answer:?}")
-    };
+    let short = clock::deadline_in(Duration::from_millis(300)).into_std();
+    let (warning, _) = failed_lookup(&server, short).await;
     assert!(
         warning.ends_with("the time for the GitHub lookup ran out"),
         "{warning}"
@@ -325,16 +308,9 @@ async fn a_slow_server_is_abandoned_at_the_deadline() {
 
 #[tokio::test]
 async fn a_redirect_is_not_followed_with_the_token() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(302).insert_header("location", "http://elsewhere.example/steal"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let answer = last_success(&github(&server.uri(), "prod"), HEAD, &client(), deadline(30)).await;
-    let Answer::Failed { warning, .. } = answer else {
-        panic!("{answer:?}")
-    };
+    let redirect = ResponseTemplate::new(302).insert_header("location", "http://elsewhere.example/steal");
+    let server = answering(redirect, 1).await;
+    let (warning, _) = failed_lookup(&server, deadline(30)).await;
     assert!(
         warning.contains("a redirect to http://elsewhere.example/steal (not followed)"),
         "{warning}"
@@ -343,16 +319,12 @@ async fn a_redirect_is_not_followed_with_the_token() {
 
 #[tokio::test]
 async fn a_server_error_is_retried_then_given_up() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(502).set_body_string("<html>bad gateway</html>"))
-        .expect(3)
-        .mount(&server)
-        .await;
-    let answer = last_success(&github(&server.uri(), "prod"), HEAD, &client(), deadline(30)).await;
-    let Answer::Failed { warning, .. } = answer else {
-        panic!("{answer:?}")
-    };
+    let server = answering(
+        ResponseTemplate::new(502).set_body_string("<html>bad gateway</html>"),
+        3,
+    )
+    .await;
+    let (warning, _) = failed_lookup(&server, deadline(30)).await;
     assert!(
         warning.ends_with("502 Bad Gateway: <html>bad gateway</html>"),
         "{warning}"
