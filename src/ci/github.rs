@@ -13,7 +13,8 @@
 //! `before`, the head before this push, which would leave out the commits pushed
 //! earlier (and after a force-push is in no repository). `GITHUB_SHA` is then a merge
 //! commit GitHub made for the test (`refs/pull/N/merge`), on no branch; the build
-//! reports `pull_request.head.sha`.
+//! reports `pull_request.head.sha`. On `pull_request_target` the checkout is the base
+//! branch's last commit, none of the pull request's.
 //! Events: <https://docs.github.com/en/webhooks/webhook-events-and-payloads>.
 
 use serde::Deserialize;
@@ -202,6 +203,8 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             state: deployment_status.and_then(|s| state(s.state.as_deref()?)),
             environment,
             repository_url,
+            // GITHUB_SHA is then the base branch's last commit.
+            checks_out_target: vars.event_name.as_deref() == Some("pull_request_target"),
             event: vars.event_name,
             ..CiContext::default()
         }

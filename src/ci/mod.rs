@@ -82,6 +82,11 @@ pub struct CiContext {
     /// Where the range of new commits starts: the previous commit of a push, the base of a
     /// pull request, the last successful build's commit.
     pub range_base: Option<String>,
+    /// On a pull-request build, the CI checked out the pull request's target branch, not
+    /// its changes (GitHub's `pull_request_target`): HEAD's history is not the pull
+    /// request's. Shown by `event`; not a value of its own.
+    #[serde(skip)]
+    pub checks_out_target: bool,
     pub pull_request: Option<PullRequest>,
     /// The job's outcome, where the system tells it.
     pub state: Option<CiState>,

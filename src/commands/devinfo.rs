@@ -66,24 +66,29 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
     let mut commits = Vec::new();
     // Each commit is read again for its diff, and so is its parent.
     crate::git::cache_commits();
-    walk_range(&options, &ctx, |id, raw| {
-        let keys = reader.keys_in([(crate::git::message(raw), Source::Commit(id))]);
-        if keys.is_empty() {
-            return Ok(());
-        }
-        for key in &keys {
-            if reader.named().is_none() {
-                all.add(key.as_bytes(), || Source::Commit(id));
+    // When no commit here is the run's (a pull request whose head is not checked out),
+    // only the pull request is described: its branch has no commit to show either.
+    let ours = ctx.reads_commits();
+    if ours {
+        walk_range(&options, &ctx, |id, raw| {
+            let keys = reader.keys_in([(crate::git::message(raw), Source::Commit(id))]);
+            if keys.is_empty() {
+                return Ok(());
             }
-            branch_keys.add(key.as_bytes(), || Source::Commit(id));
-        }
-        commits.push(commit_input(repo, &repo.commit(id)?, keys)?);
-        Ok(())
-    })?;
+            for key in &keys {
+                if reader.named().is_none() {
+                    all.add(key.as_bytes(), || Source::Commit(id));
+                }
+                branch_keys.add(key.as_bytes(), || Source::Commit(id));
+            }
+            commits.push(commit_input(repo, &repo.commit(id)?, keys)?);
+            Ok(())
+        })?;
+    }
 
     let now = clock.now();
     let branch = match branch {
-        Some(name) if !branch_keys.is_empty() => {
+        Some(name) if ours && !branch_keys.is_empty() => {
             let last_commit = match commits.first().filter(|c| c.id == head.id.to_string()) {
                 Some(commit) => commit.clone(),
                 None => {

@@ -36,6 +36,9 @@ pub struct RunContext {
     merge_target: Option<Oid>,
     /// Why there is no history to read, when there is none.
     no_history: Option<NoHistory>,
+    /// The pull request's head is not in the clone, and what is checked out is its
+    /// target branch: no commit here is the pull request's.
+    head_not_checked_out: bool,
     /// The hosted repository, from the git remote or the CI's repository URL.
     pub remote: Option<Remote>,
     remote_origin: Option<Origin>,
@@ -86,6 +89,7 @@ impl RunContext {
             checkout: None,
             merge_target: None,
             no_history: None,
+            head_not_checked_out: false,
             remote: None,
             remote_origin: None,
             folder: None,
@@ -157,6 +161,17 @@ impl RunContext {
                 });
             }
             Some(_) => self.head = Some(checkout),
+            None if self.ci.as_ref().is_some_and(|c| c.checks_out_target) => {
+                tracing::warn!(
+                    "the pull request's head {sha} is not checked out (the checkout is its target \
+                     branch, whose commits are not the pull request's): keys are read from its branch \
+                     name and title only. To read its commits, check out the head (actions/checkout \
+                     with `ref: ${{{{ github.event.pull_request.head.sha }}}}` and `fetch-depth: 0`), \
+                     in a job that runs none of the pull request's code"
+                );
+                self.head_not_checked_out = true;
+                self.head = Some(checkout);
+            }
             None => {
                 tracing::warn!(
                     "the pull request's head {sha} is not in this clone; keys are read from the \
@@ -183,6 +198,14 @@ impl RunContext {
                     .explain(),
             )),
         }
+    }
+
+    /// Whether the commits of this run are in the clone to be read: not when the CI
+    /// checked out a pull request's target branch and the clone lacks the pull request's
+    /// head (GitHub's `pull_request_target`); then only the pull request's branch name
+    /// and title belong to the run.
+    pub fn reads_commits(&self) -> bool {
+        !self.head_not_checked_out
     }
 
     /// Whether a git repository was found, readable or not.

@@ -109,6 +109,10 @@ pub fn collect(args: &Options, ctx: &RunContext, deployment: Option<&Deployment<
             .keys
             .scan(&grammar, title.as_bytes(), || Source::PullRequestTitle);
     }
+    if !ctx.reads_commits() {
+        // No commit here is the run's: nothing is read, and the range is null.
+        return Ok(found);
+    }
     let span = match deployment {
         Some(deployment) => range::decide(args, deployment, ctx)?,
         None => Span::of(args, ctx),

@@ -258,6 +258,72 @@ fn pull_request_builds_report_the_head_and_read_the_pull_requests_own_commits() 
     }
 }
 
+/// GitHub's `pull_request_target` checks out the base branch's last commit; a pull
+/// request from a fork has its head in no branch the clone fetched. None of the
+/// checkout's commits is the pull request's: keys come from the pull request's branch
+/// name and title alone, with one warning that says how to check the head out.
+#[test]
+fn pull_request_target_without_the_head_reads_only_the_pull_request() {
+    // Upstream: main OLD-1 ← base OLD-2 ← OLD-3 (main later); the pull request base ←
+    // ABC-21 ← ABC-22 ← ABC-23, kept (as GitHub keeps it) at refs/pull/12/head, which a
+    // clone does not fetch.
+    let upstream = TestRepo::new("main");
+    upstream.commit("OLD-1 initial");
+    let base = upstream.commit("OLD-2 the pull request's base");
+    let first = upstream.commit_with_parents("ABC-21 first", &[base]);
+    let second = upstream.commit_with_parents("ABC-22 second", &[first]);
+    let head = upstream.commit_with_parents("ABC-23 third", &[second]);
+    upstream
+        .repo
+        .reference("refs/pull/12/head", head, false, "the pull request")
+        .unwrap();
+    let target = upstream.commit("OLD-3 later on main");
+    let clone = upstream.full_clone();
+    let commits = Commits {
+        head,
+        merge: target,
+        base,
+        before: second,
+    };
+    let home = tempfile::tempdir().unwrap();
+    let vars = recorded("github-pull-request-target", home.path(), commits);
+
+    let keys = run_in(clone.path(), home.path(), &vars, &["keys", "--output", "json"]);
+    assert_eq!(keys.status.code(), Some(0), "{}", stderr(&keys));
+    let report = json(&keys);
+    assert_eq!(
+        report["keySources"],
+        json!({"ABC-7": ["branch"], "PRJ-77": ["pull-request-title"]}),
+        "the branch name and the title, no commit of the checkout"
+    );
+    assert_eq!(report["range"], Value::Null, "no commit was read");
+    let log = stderr(&keys);
+    assert_eq!(log.matches("warning:").count(), 1, "{log}");
+    assert!(
+        log.contains(&format!("head {head} is not checked out"))
+            && log.contains("ref: ${{ github.event.pull_request.head.sha }}")
+            && log.contains("fetch-depth: 0"),
+        "{log}"
+    );
+
+    // devinfo describes the pull request alone: no commit and no branch of the checkout.
+    let devinfo = run_in(
+        clone.path(),
+        home.path(),
+        &vars,
+        &["devinfo", "--dry-run", "--output", "json"],
+    );
+    assert_eq!(devinfo.status.code(), Some(0), "{}", stderr(&devinfo));
+    let body = &json(&devinfo)["sites"][0]["requests"][0]["body"];
+    let repository = &body["repositories"][0];
+    assert_eq!(repository["pullRequests"][0]["id"], "12", "{body:#}");
+    assert!(
+        repository["commits"].as_array().is_none_or(Vec::is_empty)
+            && repository["branches"].as_array().is_none_or(Vec::is_empty),
+        "{body:#}"
+    );
+}
+
 /// Issue 11, item 3: GitLab's `running` in `script:` is a success; `after_script:`
 /// reports the final status.
 #[test]

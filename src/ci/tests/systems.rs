@@ -46,6 +46,30 @@ fn github_pull_request_range_is_the_pull_requests_own_whatever_the_action() {
         (push.commit.as_deref(), push.pull_request_head),
         (Some(HEAD), None)
     );
+    assert!(!ctx.checks_out_target && !push.checks_out_target);
+}
+
+/// `pull_request_target` checks out the base branch's last commit: the pull request is
+/// the same, the checkout is not its own.
+#[test]
+fn github_pull_request_target_checks_out_the_target() {
+    let ctx = job("github-pull-request-target");
+    assert!(ctx.checks_out_target);
+    assert_eq!(ctx.event.as_deref(), Some("pull_request_target"));
+    assert_eq!(
+        ctx.commit.as_deref(),
+        Some(MERGE),
+        "GITHUB_SHA: the base branch's tip"
+    );
+    assert_eq!(ctx.pull_request_head.as_deref(), Some(HEAD));
+    assert_eq!(ctx.range_base.as_deref(), Some(BASE));
+    assert_eq!(ctx.branch.as_deref(), Some("feature/ABC-7-login"));
+    assert_eq!(ctx.sources[&Field::Branch], "GITHUB_HEAD_REF");
+    let pr = ctx.pull_request.unwrap();
+    assert_eq!(
+        (pr.number, pr.title.as_deref()),
+        (Some(12), Some("PRJ-77 Better login"))
+    );
 }
 
 #[test]
