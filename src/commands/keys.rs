@@ -1,8 +1,6 @@
 //! `jira-send keys`: the issue keys a run would send, and where each came from. Every
 //! key found is printed: the per-API caps apply to payloads, not here.
 
-use std::io::Write as _;
-
 use serde_json::{Value, json};
 
 use crate::cli::KeysArgs;
@@ -57,7 +55,7 @@ pub fn run(args: &KeysArgs, settings: &Settings, env: &Env) -> Result<Exit> {
             text
         }
     };
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    crate::report::print_text(&text);
     crate::report::github::publish_keys(env, &found.keys, exit);
     Ok(exit)
 }

@@ -179,8 +179,7 @@ fn completions(shell: clap_complete::Shell) -> Exit {
         // once clap_complete agrees with itself, this replaces nothing.
         script = script.replace(&BIN.replace('-', "__subcmd__"), &BIN.replace('-', "__"));
     }
-    // A closed stdout (`| head`) is not worth a panic.
-    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), script.as_bytes());
+    report::print_text(&script);
     Exit::Success
 }
 

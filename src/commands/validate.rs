@@ -3,7 +3,6 @@
 //! the bundled schema and the limits a schema cannot express. The split lives here,
 //! and `send` uses it, so the two cannot disagree.
 
-use std::io::Write as _;
 use std::path::Path;
 
 use serde_json::{Value, json};
@@ -60,7 +59,7 @@ pub fn run(args: &ValidateArgs, settings: &Settings) -> Result<Exit> {
             _ => String::new(),
         },
     };
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    crate::report::print_text(&text);
     Ok(exit)
 }
 

@@ -16,6 +16,9 @@
 //! The platform-specific parts (modes, owner, `O_NONBLOCK`, file identity) are small,
 //! behind `cfg(unix)`, and say what happens elsewhere.
 
+// The one module clippy.toml lets call std::fs.
+#![allow(clippy::disallowed_methods)]
+
 use std::fs::{File, Metadata};
 use std::io::{self, Read, Write as _};
 use std::path::Path;
@@ -34,6 +37,9 @@ pub mod limit {
     /// A CI system's file (GitHub's event file, TeamCity's properties): GitHub caps a
     /// webhook payload at 25 MB.
     pub const CI_FILE: u64 = 32 * 1024 * 1024;
+    /// `.git/shallow`: a line of 41 bytes per commit a shallow clone was cut at, a few
+    /// thousand at most where history has many merges.
+    pub const GIT_SHALLOW: u64 = 16 * 1024 * 1024;
     /// A JUnit report, read as a stream: a long suite with captured output runs to a
     /// few hundred megabytes.
     pub const JUNIT: u64 = 1024 * 1024 * 1024;

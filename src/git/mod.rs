@@ -167,9 +167,11 @@ impl Repo {
     }
 
     /// The commits a shallow clone was cut at (`.git/shallow`): their parents are not
-    /// part of this clone's history.
+    /// part of this clone's history. git2 says whether a clone is shallow, not where;
+    /// the file is read through [`crate::fs`] like every other (a regular file, bounded).
     fn shallow_commits(&self) -> std::collections::HashSet<Oid> {
-        let Ok(text) = std::fs::read_to_string(self.repo.path().join("shallow")) else {
+        let path = self.repo.path().join("shallow");
+        let Ok(text) = crate::fs::read_to_string(&path, crate::fs::limit::GIT_SHALLOW) else {
             return Default::default();
         };
         text.lines()

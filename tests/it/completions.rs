@@ -33,12 +33,12 @@ fn script(shell: &str, dir: &Path, file: &str) -> std::path::PathBuf {
 }
 
 /// `program` with no startup files and a private home: only the script under test.
-#[allow(clippy::disallowed_methods)] // The shells are found on the test's own PATH.
 fn shell(program: &str, home: &Path) -> Command {
     let mut command = Command::new(program);
     command
         .env_clear()
         .env("HOME", home)
+        // The shells are found on the test's own PATH.
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("TERM", "dumb")
         .current_dir(home);

@@ -236,7 +236,6 @@ fn a_host_that_never_answers_ends_at_the_timeout() {
     // Bound but never accepted: the kernel completes the handshake, nothing answers.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let uri = format!("http://{}", silent.local_addr().unwrap());
-    #[allow(clippy::disallowed_methods)] // measures the run; it is no deadline
     let started = std::time::Instant::now();
     let output = jira_send(home.path())
         .envs(FakeJira::credentials())

@@ -49,7 +49,6 @@ impl Sandbox {
     }
 
     /// The environment every git process sees: no configuration but the sandbox's.
-    #[allow(clippy::disallowed_methods)]
     fn env(&self) -> Vec<(String, String)> {
         vec![
             ("HOME".into(), self.root.join("home").display().to_string()),
