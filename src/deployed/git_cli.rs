@@ -12,9 +12,9 @@
 //! few answers read from its words ("couldn't find remote ref") are recognised.
 
 use std::ffi::OsString;
-use std::os::unix::process::CommandExt as _;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -95,36 +95,76 @@ impl GitCli {
             .env("LC_ALL", "C")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            // Its own process group, so that a timeout stops git's helpers too.
-            .process_group(0);
-        let child = command.spawn().map_err(|e| match e.kind() {
+            .stderr(Stdio::piped());
+        // Its own process group, so that a timeout stops git's helpers too.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut child = command.spawn().map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => GitError::NotInstalled,
             _ => GitError::Spawn(e.to_string()),
         })?;
-        let pid = rustix::process::Pid::from_child(&child);
-        let (sender, receiver) = mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = sender.send(child.wait_with_output());
-        });
-        let Ok(output) = receiver.recv_timeout(remaining) else {
-            let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-            // The waiting thread ends once the group is gone; wait briefly for it so
-            // that no zombie is left behind.
-            let _ = receiver.recv_timeout(Duration::from_secs(2));
-            return Err(GitError::OutOfTime(what));
+        // The pipes are drained by their own threads, so that git never blocks on a
+        // full pipe while this thread watches the deadline.
+        let stdout = drain(child.stdout.take());
+        let stderr = drain(child.stderr.take());
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if Instant::now() < deadline => std::thread::sleep(POLL),
+                Ok(None) => {
+                    stop(&mut child);
+                    return Err(GitError::OutOfTime(what));
+                }
+                Err(e) => {
+                    stop(&mut child);
+                    return Err(GitError::Spawn(e.to_string()));
+                }
+            }
         };
-        let Output {
-            status,
-            stdout,
-            stderr,
-        } = output.map_err(|e| GitError::Spawn(e.to_string()))?;
+        // git has exited; its pipes close once the helpers it started have too (a
+        // helper that outlives git is not waited for past the deadline).
+        let collect = |reader: mpsc::Receiver<Vec<u8>>| {
+            let left = deadline.saturating_duration_since(Instant::now());
+            reader.recv_timeout(left.max(POLL)).unwrap_or_default()
+        };
+        let (stdout, stderr) = (collect(stdout), collect(stderr));
         Ok(Ran {
             success: status.success(),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
             stderr: one_line(&redact_urls(&String::from_utf8_lossy(&stderr)), 400),
         })
     }
+}
+
+/// How often a running git is checked on: short against a network round trip.
+const POLL: Duration = Duration::from_millis(5);
+
+/// Reads a child's pipe to its end on a thread of its own; the bytes arrive on the
+/// returned channel.
+fn drain(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receiver<Vec<u8>> {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        let _ = sender.send(bytes);
+    });
+    receiver
+}
+
+/// Stops git and what it started: on Unix its whole process group (helpers such as
+/// `git-remote-https` included); elsewhere git itself, whose helpers then see their
+/// pipes close.
+fn stop(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        let pid = rustix::process::Pid::from_child(child);
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+    let _ = child.kill();
+    // Reaped, so that no zombie is left behind.
+    let _ = child.wait();
 }
 
 /// Masks the user information of every URL in `text` (`https://user:token@host/` →
@@ -209,6 +249,7 @@ mod tests {
         );
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_run_past_the_deadline_is_stopped_with_its_children() {
         // `sh` stands in for git: its child `sleep` shares its process group.
