@@ -26,6 +26,8 @@ pub struct GitCli {
     /// `None`: the process environment, as the checkout left it (credentials, proxies,
     /// `HOME`). `Some`: exactly these variables (hermetic tests).
     env: Option<Vec<(OsString, OsString)>>,
+    /// Variables of the process environment git does not get (jira-send's secrets).
+    hidden: Vec<OsString>,
 }
 
 /// What one git run produced.
@@ -55,7 +57,16 @@ impl GitCli {
             program: PathBuf::from("git"),
             dir: dir.into(),
             env: None,
+            hidden: Vec::new(),
         }
+    }
+
+    /// Keeps the variables `names` from git: git needs the checkout's credentials,
+    /// never jira-send's own.
+    #[must_use]
+    pub fn hiding<'a>(mut self, names: impl IntoIterator<Item = &'a str>) -> Self {
+        self.hidden.extend(names.into_iter().map(OsString::from));
+        self
     }
 
     /// Runs git with exactly `vars` as its environment instead of the process's.
@@ -83,6 +94,9 @@ impl GitCli {
         let mut command = Command::new(&self.program);
         if let Some(vars) = &self.env {
             command.env_clear().envs(vars.iter().map(|(k, v)| (k, v)));
+        }
+        for name in &self.hidden {
+            command.env_remove(name);
         }
         command
             .arg("-C")
@@ -241,12 +255,36 @@ mod tests {
             program: PathBuf::from("/nonexistent/git"),
             dir: std::env::temp_dir(),
             env: None,
+            hidden: Vec::new(),
         };
         let deadline = Instant::now() + Duration::from_secs(5);
         assert_eq!(
             git.run(&["version"], deadline).unwrap_err(),
             GitError::NotInstalled
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn git_never_gets_the_variables_it_is_kept_from() {
+        // `sh` stands in for git and prints the environment it was given.
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("fake-git");
+        std::fs::write(&script, "#!/bin/sh\nenv\n").unwrap();
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let git = GitCli {
+            program: script,
+            dir: dir.path().to_owned(),
+            env: None,
+            hidden: Vec::new(),
+        }
+        .with_env([("JIRA_CLIENT_SECRET", "s3cr3t"), ("KEEP", "kept")])
+        .hiding(["JIRA_CLIENT_SECRET"]);
+        let ran = git
+            .run(&["fetch"], Instant::now() + Duration::from_secs(20))
+            .unwrap();
+        assert!(ran.stdout.contains("KEEP=kept"), "{}", ran.stdout);
+        assert!(!ran.stdout.contains("s3cr3t"), "{}", ran.stdout);
     }
 
     #[cfg(unix)]
@@ -261,6 +299,7 @@ mod tests {
             program: script,
             dir: dir.path().to_owned(),
             env: Some(Vec::new()),
+            hidden: Vec::new(),
         };
         let started = Instant::now();
         let deadline = started + Duration::from_millis(200);
