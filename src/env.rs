@@ -86,6 +86,16 @@ impl Env {
         self.vars.iter().map(|(k, v)| (k.clone(), v.clone()))
     }
 
+    /// The names of jira-send's own variables (`JIRA_*`), the client secrets among
+    /// them: the child processes jira-send starts (git) have no use for them, so they
+    /// are not passed on.
+    pub fn own_names(&self) -> impl Iterator<Item = &str> {
+        self.vars
+            .keys()
+            .map(String::as_str)
+            .filter(|name| name.starts_with("JIRA_"))
+    }
+
     /// The platform's per-user cache directory (`$XDG_CACHE_HOME`, `~/.cache`,
     /// `~/Library/Caches`, `%LOCALAPPDATA%`) plus `jira-send`.
     #[allow(clippy::disallowed_methods)]

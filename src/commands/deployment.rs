@@ -133,7 +133,7 @@ pub fn run(args: &DeploymentArgs, settings: &Settings, env: &Env, clock: &dyn Cl
     let bodies = envelope.bodies(Api::Deployments, &[deployment(&input)]);
     let mut report = validated_and_sent(report, settings, env, clock, Api::Deployments, bodies)?;
     if args.record_deployment {
-        report.recorded = record(&report, state, &ctx, &key.environment_id, settings);
+        report.recorded = record(&report, state, &ctx, &key.environment_id, settings, env);
     }
     Ok(finish(report, settings, env))
 }
@@ -148,6 +148,7 @@ fn record(
     ctx: &RunContext,
     environment_id: &str,
     settings: &Settings,
+    env: &Env,
 ) -> Option<String> {
     let sites = &report.sites;
     let why_not = if settings.dry_run {
@@ -173,7 +174,12 @@ fn record(
     };
     let deadline = crate::clock::deadline(settings.timeout).into_std();
     let head = head.id.to_string();
-    match marker::record(&GitCli::new(repo.root()), environment_id, &head, deadline) {
+    match marker::record(
+        &GitCli::new(repo.root()).hiding(env.own_names()),
+        environment_id,
+        &head,
+        deadline,
+    ) {
         Recorded::Pushed { tag } => {
             let said = format!(
                 "recorded in the tag {tag} ({}), pushed to origin",

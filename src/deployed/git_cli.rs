@@ -12,9 +12,9 @@
 //! few answers read from its words ("couldn't find remote ref") are recognised.
 
 use std::ffi::OsString;
-use std::os::unix::process::CommandExt as _;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -28,6 +28,8 @@ pub struct GitCli {
     /// `None`: the process environment, as the checkout left it (credentials, proxies,
     /// `HOME`). `Some`: exactly these variables (hermetic tests).
     env: Option<Vec<(OsString, OsString)>>,
+    /// Variables of the process environment git does not get (jira-send's secrets).
+    hidden: Vec<OsString>,
 }
 
 /// What one git run produced.
@@ -57,7 +59,16 @@ impl GitCli {
             program: PathBuf::from("git"),
             dir: dir.into(),
             env: None,
+            hidden: Vec::new(),
         }
+    }
+
+    /// Keeps the variables `names` from git: git needs the checkout's credentials,
+    /// never jira-send's own.
+    #[must_use]
+    pub fn hiding<'a>(mut self, names: impl IntoIterator<Item = &'a str>) -> Self {
+        self.hidden.extend(names.into_iter().map(OsString::from));
+        self
     }
 
     /// Runs git with exactly `vars` as its environment instead of the process's.
@@ -86,6 +97,9 @@ impl GitCli {
         if let Some(vars) = &self.env {
             command.env_clear().envs(vars.iter().map(|(k, v)| (k, v)));
         }
+        for name in &self.hidden {
+            command.env_remove(name);
+        }
         command
             .arg("-C")
             .arg(&self.dir)
@@ -97,36 +111,76 @@ impl GitCli {
             .env("LC_ALL", "C")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            // Its own process group, so that a timeout stops git's helpers too.
-            .process_group(0);
-        let child = command.spawn().map_err(|e| match e.kind() {
+            .stderr(Stdio::piped());
+        // Its own process group, so that a timeout stops git's helpers too.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut child = command.spawn().map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => GitError::NotInstalled,
             _ => GitError::Spawn(e.to_string()),
         })?;
-        let pid = rustix::process::Pid::from_child(&child);
-        let (sender, receiver) = mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = sender.send(child.wait_with_output());
-        });
-        let Ok(output) = receiver.recv_timeout(remaining) else {
-            let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-            // The waiting thread ends once the group is gone; wait briefly for it so
-            // that no zombie is left behind.
-            let _ = receiver.recv_timeout(Duration::from_secs(2));
-            return Err(GitError::OutOfTime(what));
+        // The pipes are drained by their own threads, so that git never blocks on a
+        // full pipe while this thread watches the deadline.
+        let stdout = drain(child.stdout.take());
+        let stderr = drain(child.stderr.take());
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if Instant::now() < deadline => std::thread::sleep(POLL),
+                Ok(None) => {
+                    stop(&mut child);
+                    return Err(GitError::OutOfTime(what));
+                }
+                Err(e) => {
+                    stop(&mut child);
+                    return Err(GitError::Spawn(e.to_string()));
+                }
+            }
         };
-        let Output {
-            status,
-            stdout,
-            stderr,
-        } = output.map_err(|e| GitError::Spawn(e.to_string()))?;
+        // git has exited; its pipes close once the helpers it started have too (a
+        // helper that outlives git is not waited for past the deadline).
+        let collect = |reader: mpsc::Receiver<Vec<u8>>| {
+            let left = deadline.saturating_duration_since(Instant::now());
+            reader.recv_timeout(left.max(POLL)).unwrap_or_default()
+        };
+        let (stdout, stderr) = (collect(stdout), collect(stderr));
         Ok(Ran {
             success: status.success(),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
             stderr: one_line(&redact_urls(&String::from_utf8_lossy(&stderr)), 400),
         })
     }
+}
+
+/// How often a running git is checked on: short against a network round trip.
+const POLL: Duration = Duration::from_millis(5);
+
+/// Reads a child's pipe to its end on a thread of its own; the bytes arrive on the
+/// returned channel.
+fn drain(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receiver<Vec<u8>> {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        let _ = sender.send(bytes);
+    });
+    receiver
+}
+
+/// Stops git and what it started: on Unix its whole process group (helpers such as
+/// `git-remote-https` included); elsewhere git itself, whose helpers then see their
+/// pipes close.
+fn stop(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        let pid = rustix::process::Pid::from_child(child);
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+    let _ = child.kill();
+    // Reaped, so that no zombie is left behind.
+    let _ = child.wait();
 }
 
 /// Masks the user information of every URL in `text` (`https://user:token@host/` →
@@ -203,6 +257,7 @@ mod tests {
             program: PathBuf::from("/nonexistent/git"),
             dir: std::env::temp_dir(),
             env: None,
+            hidden: Vec::new(),
         };
         let deadline = clock::deadline_in(Duration::from_secs(5)).into_std();
         assert_eq!(
@@ -211,6 +266,30 @@ mod tests {
         );
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn git_never_gets_the_variables_it_is_kept_from() {
+        // `sh` stands in for git and prints the environment it was given.
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("fake-git");
+        std::fs::write(&script, "#!/bin/sh\nenv\n").unwrap();
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let git = GitCli {
+            program: script,
+            dir: dir.path().to_owned(),
+            env: None,
+            hidden: Vec::new(),
+        }
+        .with_env([("JIRA_CLIENT_SECRET", "s3cr3t"), ("KEEP", "kept")])
+        .hiding(["JIRA_CLIENT_SECRET"]);
+        let ran = git
+            .run(&["fetch"], Instant::now() + Duration::from_secs(20))
+            .unwrap();
+        assert!(ran.stdout.contains("KEEP=kept"), "{}", ran.stdout);
+        assert!(!ran.stdout.contains("s3cr3t"), "{}", ran.stdout);
+    }
+
+    #[cfg(unix)]
     #[test]
     fn a_run_past_the_deadline_is_stopped_with_its_children() {
         // `sh` stands in for git: its child `sleep` shares its process group.
@@ -222,6 +301,7 @@ mod tests {
             program: script,
             dir: dir.path().to_owned(),
             env: Some(Vec::new()),
+            hidden: Vec::new(),
         };
         let deadline = clock::deadline_in(Duration::from_millis(200)).into_std();
         let hung = clock::deadline_in(Duration::from_secs(20));

@@ -191,7 +191,7 @@ pub fn decide(args: &Options, deployment: &Deployment<'_>, ctx: &RunContext) -> 
     // No client is built where no request can be made: it costs a dry run a few ms.
     let may_ask = explicit.is_none() && deployment.mode != Mode::Off && !settings.dry_run;
     let client = may_ask.then(|| crate::http::client(settings)).transpose()?;
-    let git = GitCli::new(repo.root());
+    let git = GitCli::new(repo.root()).hiding(env.own_names());
     let head = head.id.to_string();
     let lookup = Lookup {
         mode: deployment.mode,

@@ -5,7 +5,6 @@
 
 use serde::Serialize;
 use tokio::sync::watch;
-use tracing::warn;
 
 use crate::error::Exit;
 
@@ -67,7 +66,7 @@ impl Interrupt {
                         let _ = tx.send(Some(signal));
                     });
                 }
-                (Err(e), _) | (_, Err(e)) => warn!("cannot listen for SIGTERM and SIGINT: {e}"),
+                (Err(e), _) | (_, Err(e)) => tracing::warn!("cannot listen for SIGTERM and SIGINT: {e}"),
             }
         }
         #[cfg(not(unix))]

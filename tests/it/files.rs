@@ -1,7 +1,7 @@
 //! Files the user points at: special files (a FIFO, `/dev/zero`, a directory) fail at
 //! once with exit 2, every read is bounded, and an error names where a path came from.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -28,7 +28,7 @@ fn finishes(mut cmd: Command) -> Output {
 }
 
 #[cfg(unix)]
-fn fifo(dir: &Path) -> PathBuf {
+fn fifo(dir: &Path) -> std::path::PathBuf {
     let path = dir.join("fifo");
     rustix::fs::mkfifoat(
         rustix::fs::CWD,

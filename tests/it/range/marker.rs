@@ -155,6 +155,8 @@ async fn a_base_on_another_branch_starts_the_range_at_the_merge_base() {
     );
 }
 
+// The refused push is a shell hook on the bare remote.
+#[cfg(unix)]
 #[tokio::test]
 async fn only_a_successful_deployment_jira_accepted_is_recorded_and_a_failed_push_only_warns() {
     let upstream = Upstream::new("main");
