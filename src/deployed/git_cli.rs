@@ -126,7 +126,7 @@ impl GitCli {
         let status = loop {
             match child.try_wait() {
                 Ok(Some(status)) => break status,
-                Ok(None) if Instant::now() < deadline => std::thread::sleep(POLL),
+                Ok(None) if !clock::passed(deadline) => std::thread::sleep(POLL),
                 Ok(None) => {
                     stop(&mut child);
                     return Err(GitError::OutOfTime(what));
@@ -140,7 +140,7 @@ impl GitCli {
         // git has exited; its pipes close once the helpers it started have too (a
         // helper that outlives git is not waited for past the deadline).
         let collect = |reader: mpsc::Receiver<Vec<u8>>| {
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = clock::remaining(deadline);
             reader.recv_timeout(left.max(POLL)).unwrap_or_default()
         };
         let (stdout, stderr) = (collect(stdout), collect(stderr));
