@@ -90,6 +90,41 @@ fn devices_and_fifos_are_refused_at_once() {
     assert!(open_regular(&fifo, true).is_err());
 }
 
+/// jira-send's own files are never read through a symbolic link, dangling or not;
+/// the files a user names may be links.
+#[cfg(unix)]
+#[test]
+fn private_files_are_never_read_through_a_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("target");
+    write_private(&target, b"planted").unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let dangling = dir.path().join("dangling");
+    std::os::unix::fs::symlink(dir.path().join("nothing"), &dangling).unwrap();
+    for path in [&link, &dangling] {
+        let error = open_private(path).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "not a regular file but a symbolic link",
+            "{}",
+            path.display()
+        );
+        assert_eq!(read_private(path, 100, "cache"), None);
+        assert_eq!(special(path), Some("a symbolic link"));
+    }
+    assert_eq!(read(&link, 100).unwrap(), b"planted", "a user's link is followed");
+    assert_eq!(read_private(&target, 100, "cache"), Some(b"planted".to_vec()));
+    assert_eq!(special(&target), None);
+    assert_eq!(special(&dir.path().join("nothing")), None);
+
+    // A lock file planted as a link is neither followed nor created at its target.
+    let lock = dir.path().join(".lock");
+    std::os::unix::fs::symlink(dir.path().join("made-elsewhere"), &lock).unwrap();
+    assert!(open_lock(&lock).is_err());
+    assert!(!dir.path().join("made-elsewhere").exists());
+}
+
 #[test]
 fn a_file_is_still_itself_until_replaced() {
     let dir = tempfile::tempdir().unwrap();

@@ -35,7 +35,7 @@ impl Outbox {
     /// Takes `path` for this process. `None` if another process has it, it is gone,
     /// or it is not one to deliver: then it is set aside, with a warning.
     pub fn claim(&self, path: &Path) -> Option<Claimed> {
-        let file = match fs::open_regular(path, false) {
+        let file = match fs::open_private(path) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
             Err(e) => {

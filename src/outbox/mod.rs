@@ -168,25 +168,42 @@ impl Outbox {
     }
 
     /// The queued files, oldest first; only those of `site` when given. Temporaries a
-    /// killed process left are recovered first.
+    /// killed process left are recovered first. Whatever else bears a queued file's
+    /// name (a directory, a FIFO, a symbolic link, dangling or not) is set aside,
+    /// with a warning: never followed, never sent.
     pub fn pending(&self, site: Option<&str>) -> Vec<PathBuf> {
         self.recover();
         let marker = site.map(|s| format!("-{}-", host_suffix(s).to_ascii_lowercase()));
-        let mut files: Vec<PathBuf> = fs::names(&self.dir)
+        self.queued()
+            .into_iter()
+            .filter(|path| match fs::special(path) {
+                Some(kind) => {
+                    self.ignore(path, &format!("not a regular file but {kind}"));
+                    false
+                }
+                None => true,
+            })
+            .filter(|path| {
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
+                marker.as_ref().is_none_or(|m| name.contains(m.as_str()))
+            })
+            .collect()
+    }
+
+    /// Everything that bears a queued file's name (`*.json`, not hidden), whatever it
+    /// is, oldest first.
+    fn queued(&self) -> Vec<PathBuf> {
+        fs::names(&self.dir)
             .into_iter()
             .filter(|name| name.ends_with(".json") && !name.starts_with('.'))
-            .filter(|name| marker.as_ref().is_none_or(|m| name.contains(m.as_str())))
             .map(|name| self.dir.join(name))
-            .filter(|path| path.is_file())
-            .collect();
-        files.sort();
-        files
+            .collect()
     }
 
     /// The entry at `path`, read without claiming it (a dry run): `Err` says why it is
     /// not one to deliver. Nothing is moved.
     pub fn peek(&self, path: &Path) -> Result<Entry, String> {
-        let read = fs::open_regular(path, false)
+        let read = fs::open_private(path)
             .map_err(|e| Refusal::Ignored(e.to_string()))
             .and_then(|file| read_entry(&file));
         read.map_err(|(Refusal::Corrupt(why) | Refusal::Ignored(why))| why)

@@ -50,7 +50,7 @@ impl Outbox {
     }
 
     fn recover_one(&self, temporary: &Path) {
-        let entry = fs::open_regular(temporary, false)
+        let entry = fs::open_private(temporary)
             .map_err(|e| Refusal::Ignored(e.to_string()))
             .and_then(|file| read_entry(&file));
         match entry {

@@ -236,9 +236,67 @@ fn a_fifo_in_the_outbox_cannot_hang_a_claim() {
         rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
     )
     .unwrap();
-    assert!(outbox.pending(None).is_empty(), "not a regular file");
     assert!(outbox.claim(&fifo).is_none());
     assert!(outbox.set_aside()[0].reason.contains("FIFO"));
+}
+
+/// Whatever bears a queued file's name but is not a regular file is set aside, said,
+/// and listed: a FIFO, a directory, a dangling symbolic link, and a symbolic link to a
+/// valid entry elsewhere, which is never followed (it could be anyone's file).
+#[cfg(unix)]
+#[test]
+fn special_files_are_set_aside_and_links_never_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    fs::create_private_dir(dir.path()).unwrap();
+    let fifo = dir.path().join("0000000000001-acme-00000001.json");
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+    )
+    .unwrap();
+    let directory = dir.path().join("0000000000002-acme-00000002.json");
+    std::fs::create_dir(&directory).unwrap();
+    let dangling = dir.path().join("0000000000003-acme-00000003.json");
+    std::os::unix::fs::symlink(elsewhere.path().join("nothing"), &dangling).unwrap();
+    let valid = Outbox::new(elsewhere.path())
+        .save(&entry("acme.atlassian.net", 4))
+        .unwrap();
+    let link = dir.path().join("0000000000004-acme-00000004.json");
+    std::os::unix::fs::symlink(&valid, &link).unwrap();
+
+    assert_eq!(outbox.pending(None), Vec::<PathBuf>::new());
+    let set_aside = outbox.set_aside();
+    let reasons: Vec<(&Path, &str)> = set_aside
+        .iter()
+        .map(|s| (s.file.as_path(), s.reason.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (fifo.as_path(), "not a regular file but a named pipe (FIFO)"),
+            (directory.as_path(), "not a regular file but a directory"),
+            (dangling.as_path(), "not a regular file but a symbolic link"),
+            (link.as_path(), "not a regular file but a symbolic link"),
+        ]
+    );
+    assert!(
+        set_aside
+            .iter()
+            .all(|s| s.kind == Kind::Ignored && s.moved_to.is_none())
+    );
+    assert!(outbox.claim(&link).is_none(), "a claim does not follow it either");
+    assert!(valid.exists() && link.exists(), "nothing moved or deleted");
+
+    let listed = outbox.list(Utc::now());
+    assert_eq!(listed.len(), 4, "{listed:?}");
+    assert!(listed.iter().all(|l| l.state == State::Ignored), "{listed:?}");
+    assert_eq!(
+        listed[3].last_error.as_deref(),
+        Some("not a regular file but a symbolic link")
+    );
 }
 
 #[test]

@@ -225,3 +225,52 @@ async fn a_cloud_id_cache_others_could_write_is_ignored() {
         posted[0].url
     );
 }
+
+/// The token cache is never read through a symbolic link: a planted one would hand
+/// jira-send a token of someone else's choosing (or read any file of the user's).
+#[cfg(unix)]
+#[tokio::test]
+async fn a_token_cache_planted_as_a_link_is_not_followed() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let jira = crate::common::FakeJira::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let first = jira.simple_build(home.path());
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let cache = home.path().join("jira-send-cache");
+    let token = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            let name = p.file_name().unwrap().to_str().unwrap();
+            name.starts_with("token-") && name.ends_with(".json")
+        })
+        .unwrap();
+    let planted = home.path().join("planted.json");
+    std::fs::write(
+        &planted,
+        serde_json::json!({"accessToken": "LINKED-TOKEN", "expiresAt": "2099-01-01T00:00:00Z"}).to_string(),
+    )
+    .unwrap();
+    std::fs::set_permissions(&planted, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::remove_file(&token).unwrap();
+    std::os::unix::fs::symlink(&planted, &token).unwrap();
+
+    let output = jira.simple_build(home.path());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("ignoring the token cache") && err.contains("a symbolic link"),
+        "{err}"
+    );
+    let posted = jira.requests("/jira/builds/").await;
+    let bearer = |r: &wiremock::Request| {
+        r.headers
+            .get("authorization")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(bearer(&posted[1]), "Bearer access-token-2", "a fresh token");
+    assert_eq!(jira.tokens_issued(), 2);
+}
