@@ -4,7 +4,9 @@
 //! One file per site and invocation, holding the undelivered requests in order (site,
 //! cloud id if known, API, method, path, body, the last error: never a credential),
 //! mode 0600. Names start with the creation time in milliseconds, so sorting them is
-//! oldest first; a name without `.json` is the entry's id (`flush --list`).
+//! oldest first; a name without `.json` is the entry's id (`flush --list`). The site in
+//! the name is for people: a file is delivered to the site its contents name, whatever
+//! it is called.
 //!
 //! **Writing.** A file is written as a temporary (`.tmp…`), flushed to disk, and
 //! renamed to a name no file has: nothing is ever replaced. Writers hold a shared lock
@@ -77,8 +79,19 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// Whether every request is one jira-send makes, to a well-formed cloud id.
+    /// Whether every request is one jira-send makes, to a well-formed cloud id, and
+    /// the entry names one site: its requests go to the site of `siteUrl`, and are
+    /// found for it by `site`.
     fn check(&self) -> Result<(), String> {
+        match crate::settings::parse_site(&self.site_url) {
+            Ok(site) if site.name == self.site => {}
+            _ => {
+                return Err(format!(
+                    "its site {:?} is not the site of its siteUrl {:?}",
+                    self.site, self.site_url
+                ));
+            }
+        }
         if let Some(id) = &self.cloud_id
             && !crate::api::is_cloud_id(id)
         {
@@ -173,7 +186,6 @@ impl Outbox {
     /// with a warning: never followed, never sent.
     pub fn pending(&self, site: Option<&str>) -> Vec<PathBuf> {
         self.recover();
-        let marker = site.map(|s| format!("-{}-", host_suffix(s).to_ascii_lowercase()));
         self.queued()
             .into_iter()
             .filter(|path| match fs::special(path) {
@@ -183,10 +195,7 @@ impl Outbox {
                 }
                 None => true,
             })
-            .filter(|path| {
-                let name = path.file_name().unwrap_or_default().to_string_lossy();
-                marker.as_ref().is_none_or(|m| name.contains(m.as_str()))
-            })
+            .filter(|path| site.is_none_or(|site| belongs_to(path, site)))
             .collect()
     }
 
@@ -264,6 +273,23 @@ impl Outbox {
         all.push(set_aside);
         true
     }
+}
+
+/// Whether the queued file `path` is `site`'s, by what it says: its name is only for
+/// people, and could be anything (a renamed or copied file). One that cannot be read
+/// as an entry is every site's, so that the claim that follows sets it aside, with a
+/// warning, whichever site comes first.
+fn belongs_to(path: &Path, site: &str) -> bool {
+    /// Enough of an entry to know whose it is.
+    #[derive(Deserialize)]
+    struct Whose {
+        site: String,
+    }
+    let whose = fs::open_private(path)
+        .and_then(|file| fs::read_file(&file, fs::limit::OUTBOX_ENTRY))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Whose>(&bytes).ok());
+    whose.is_none_or(|whose| whose.site == site)
 }
 
 /// `dir/name`, or if that is taken, `name` with a random suffix.

@@ -59,6 +59,50 @@ fn files_are_listed_oldest_first_per_site() {
     assert_eq!(outbox.pending(None), [other, older, newer]);
 }
 
+/// A file is its site's by what it holds, whatever its name: a renamed or copied file
+/// is found for its own site, and never for the site its name suggests.
+#[test]
+fn files_are_found_for_the_site_their_contents_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    let acme = outbox.save(&entry("acme.atlassian.net", 1_000)).unwrap();
+    let backup = dir.path().join("my-backup.json");
+    std::fs::rename(&acme, &backup).unwrap();
+    let other = outbox.save(&entry("other.atlassian.net", 2_000)).unwrap();
+    let misleading = dir.path().join("0000000000500-acme_atlassian_net-00000000.json");
+    std::fs::rename(&other, &misleading).unwrap();
+    let unreadable = plant(dir.path(), "0000000000007-x-00000000.json", "{");
+    assert_eq!(
+        outbox.pending(Some("acme.atlassian.net")),
+        [unreadable.clone(), backup.clone()],
+        "an unreadable file is every site's: its claim sets it aside"
+    );
+    assert_eq!(
+        outbox.pending(Some("other.atlassian.net")),
+        [unreadable, misleading]
+    );
+    assert_eq!(outbox.claim(&backup).unwrap().entry.site, "acme.atlassian.net");
+}
+
+/// An entry whose `site` is not the site of its `siteUrl` would be found for one site
+/// and sent to another: it is not one jira-send writes.
+#[test]
+fn an_entry_naming_two_sites_is_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    let mut two = entry("acme.atlassian.net", 1);
+    two.site_url = "https://other.atlassian.net/".into();
+    let path = outbox.save(&two).unwrap();
+    assert!(outbox.claim(&path).is_none());
+    let set_aside = outbox.set_aside();
+    assert_eq!(set_aside[0].kind, Kind::Corrupt);
+    assert!(
+        set_aside[0].reason.contains("is not the site of its siteUrl"),
+        "{}",
+        set_aside[0].reason
+    );
+}
+
 #[test]
 fn a_claimed_file_cannot_be_claimed_twice() {
     let dir = tempfile::tempdir().unwrap();

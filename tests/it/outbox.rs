@@ -416,3 +416,46 @@ async fn special_files_in_the_outbox_are_set_aside_and_never_followed() {
         .collect();
     assert_eq!(states, ["ignored"; 4], "{listed}");
 }
+
+/// A queued file is delivered to the site its contents name, whatever it is called: a
+/// renamed or copied entry (`my-backup.json`), or one whose name suggests another site,
+/// by `flush` and by the next sending command's flush of its site alike.
+#[tokio::test]
+async fn a_renamed_entry_is_delivered_to_the_site_it_names() {
+    let jira = FakeJira::start().await;
+    let down = jira_down().await;
+    let home = tempfile::tempdir().unwrap();
+    let outbox = outbox_dir(home.path());
+    let backup = outbox.join("my-backup.json");
+    std::fs::rename(queue(home.path(), &jira, &down, 1).await, &backup).unwrap();
+    let misleading = outbox.join("0000000000001-other_atlassian_net-00000000.json");
+    std::fs::rename(queue(home.path(), &jira, &down, 2).await, &misleading).unwrap();
+
+    let output = flush(home.path(), &jira, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report = json(&output);
+    assert_eq!(
+        report["sites"][0]["accepted"].as_array().unwrap().len(),
+        2,
+        "{report}"
+    );
+    let numbers = |bodies: Vec<Value>| -> Vec<u64> {
+        bodies
+            .iter()
+            .map(|b| b["builds"][0]["buildNumber"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(numbers(jira.bulk_bodies("builds").await), [2, 1]);
+    assert!(!backup.exists() && !misleading.exists());
+
+    let copied = outbox.join("copied.json");
+    std::fs::rename(queue(home.path(), &jira, &down, 3).await, &copied).unwrap();
+    let output = jira
+        .jira_send(home.path())
+        .args(crate::common::SIMPLE_BUILD)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(numbers(jira.bulk_bodies("builds").await), [2, 1, 3, 1]);
+    assert!(!copied.exists());
+}
