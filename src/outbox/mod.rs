@@ -12,7 +12,9 @@
 //! renamed to a name no file has: nothing is ever replaced. Writers hold a shared lock
 //! on `.lock` meanwhile, so the next access that can lock it exclusively knows that any
 //! temporary left is the orphan of a killed process: a complete one joins the queue,
-//! an incomplete one is discarded, each with a warning.
+//! an incomplete one is discarded, each with a warning. A writer waits for the lock
+//! only until the run's deadline (at least [`LOCK_GRACE`]) or a signal: another process
+//! that holds it alone can make a save fail, never hang.
 //!
 //! **Claims.** A sender opens a file, takes an exclusive lock on it, checks that the
 //! path still names the file it locked (another flush may have delivered and deleted
@@ -54,6 +56,8 @@ use crate::fs;
 pub use claim::Claimed;
 use claim::{Refusal, read_entry};
 pub use listing::{Listed, STALE_AFTER, State, age};
+use recover::GiveUp;
+pub use recover::LOCK_GRACE;
 
 /// The entry format this jira-send writes and reads.
 pub const VERSION: u32 = 1;
@@ -152,6 +156,8 @@ pub enum Kind {
 pub struct Outbox {
     dir: PathBuf,
     set_aside: Arc<Mutex<Vec<SetAside>>>,
+    /// When a writer stops waiting for the lock.
+    give_up: GiveUp,
 }
 
 impl Outbox {
@@ -159,6 +165,7 @@ impl Outbox {
         Self {
             dir: dir.to_path_buf(),
             set_aside: Arc::new(Mutex::new(Vec::new())),
+            give_up: GiveUp::default(),
         }
     }
 

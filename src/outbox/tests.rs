@@ -3,6 +3,7 @@ use crate::answer::Rejection;
 use crate::api::Api;
 use chrono::{TimeDelta, TimeZone as _};
 use serde_json::json;
+use std::time::Duration;
 
 fn entry(site: &str, ms: i64) -> Entry {
     Entry {
@@ -474,4 +475,63 @@ fn ages_read_like_people_say_them() {
     assert_eq!(age(3_600), "1h");
     assert_eq!(age(3 * 86_400 + 4 * 3_600 + 59), "3d 4h");
     assert_eq!(age(-5), "0s");
+}
+
+/// Holds `dir/.lock` alone, as a recovering jira-send (or any other process) would.
+fn hold_lock_alone(dir: &Path) -> std::fs::File {
+    fs::create_private_dir(dir).unwrap();
+    let lock = fs::open_lock(&dir.join(".lock")).unwrap();
+    lock.lock().unwrap();
+    lock
+}
+
+#[test]
+fn a_lock_held_elsewhere_makes_a_save_fail_at_the_deadline_never_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let _held = hold_lock_alone(dir.path());
+    // The run's deadline has passed: the writer still waits LOCK_GRACE, then gives up.
+    let outbox = Outbox::new(dir.path()).giving_up(crate::clock::deadline_in(Duration::ZERO), || None);
+    let error = outbox.save(&entry("acme.atlassian.net", 1)).unwrap_err();
+    assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+    assert!(
+        error.to_string().contains("another process holds the lock"),
+        "{error}"
+    );
+    assert!(error.to_string().contains(".lock"), "{error}");
+    assert!(
+        files(dir.path()).is_empty(),
+        "nothing written: {:?}",
+        files(dir.path())
+    );
+}
+
+#[test]
+fn a_signal_ends_the_wait_for_the_lock_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let _held = hold_lock_alone(dir.path());
+    let far = crate::clock::deadline_in(Duration::from_secs(3600));
+    let outbox = Outbox::new(dir.path()).giving_up(far, || Some("SIGTERM"));
+    let error = outbox.save(&entry("acme.atlassian.net", 1)).unwrap_err();
+    assert_eq!(error.kind(), io::ErrorKind::Interrupted);
+    assert!(
+        error
+            .to_string()
+            .starts_with("SIGTERM arrived while another process held the lock"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_lock_released_in_time_lets_the_save_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = hold_lock_alone(dir.path());
+    let releasing = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        drop(held);
+    });
+    let far = crate::clock::deadline_in(Duration::from_secs(3600));
+    let outbox = Outbox::new(dir.path()).giving_up(far, || None);
+    outbox.save(&entry("acme.atlassian.net", 1)).unwrap();
+    releasing.join().unwrap();
+    assert_eq!(outbox.pending(None).len(), 1);
 }
