@@ -45,9 +45,10 @@ pub mod limit {
     pub const JUNIT: u64 = 1024 * 1024 * 1024;
     /// A payload file for `send` and `validate` (or stdin): about 250,000 builds.
     pub const PAYLOAD: u64 = 128 * 1024 * 1024;
-    /// An outbox entry: the requests of one invocation, at most one payload's worth
-    /// plus the envelope each split request repeats (written without indentation when
-    /// indentation would pass this).
+    /// An outbox file: one invocation's requests for one site, or a run of them when
+    /// they are more (several payload files; the outbox splits such an entry), written
+    /// without indentation when indentation would pass this. One request, a share of a
+    /// payload, always fits.
     pub const OUTBOX_ENTRY: u64 = 2 * PAYLOAD;
 }
 

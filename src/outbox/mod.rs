@@ -38,6 +38,7 @@
 mod claim;
 mod listing;
 mod operation;
+mod pieces;
 mod recover;
 
 use std::io;
@@ -104,16 +105,6 @@ impl Entry {
         self.requests.iter().try_for_each(operation::check)
     }
 
-    /// The file's contents: indented for whoever opens it, but never too large to be
-    /// read back.
-    fn to_bytes(&self) -> Vec<u8> {
-        let bytes = serde_json::to_vec_pretty(self).expect("entries serialize");
-        if bytes.len() as u64 <= fs::limit::OUTBOX_ENTRY {
-            return bytes;
-        }
-        serde_json::to_vec(self).expect("entries serialize")
-    }
-
     /// `{created ms}-{site}-{random}.json`.
     fn file_name(&self) -> String {
         format!(
@@ -178,13 +169,18 @@ impl Outbox {
         self.set_aside.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
-    /// Saves `entry` to a new file; returns its path.
-    pub fn save(&self, entry: &Entry) -> io::Result<PathBuf> {
+    /// Saves `entry` to a new file; returns its path. An entry larger than a reader
+    /// accepts ([`fs::limit::OUTBOX_ENTRY`]) goes to as many files as it takes, each
+    /// holding a run of its requests: their paths, in order.
+    pub fn save(&self, entry: &Entry) -> io::Result<Vec<PathBuf>> {
+        self.save_within(entry, fs::limit::OUTBOX_ENTRY)
+    }
+
+    /// [`Outbox::save`], in files of at most `limit` bytes.
+    fn save_within(&self, entry: &Entry, limit: u64) -> io::Result<Vec<PathBuf>> {
         fs::create_private_dir(&self.dir)?;
         let _writing = self.writing()?;
-        let path = self.dir.join(entry.file_name());
-        fs::write_new_private(&path, &entry.to_bytes())?;
-        Ok(path)
+        pieces::write(&self.dir, entry, limit)
     }
 
     /// The queued files, oldest first; only those of `site` when given. Temporaries a
