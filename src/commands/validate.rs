@@ -4,11 +4,13 @@
 //! files here too (the split itself is `payload::split`), so the two cannot disagree.
 
 use std::path::Path;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::api::Api;
 use crate::cli::ValidateArgs;
+use crate::clock;
 use crate::error::{Error, Exit, Result, Violation};
 use crate::fs::{self, limit};
 use crate::payload::devinfo::MAX_PER_TYPE;
@@ -18,7 +20,7 @@ use crate::settings::{Output, Settings};
 
 pub fn run(args: &ValidateArgs, settings: &Settings) -> Result<Exit> {
     let name = args.file.display().to_string();
-    let (prepared, error) = match read_json(&args.file) {
+    let (prepared, error) = match read_json(&args.file, settings.timeout) {
         Ok(body) => (prepare(body), None),
         Err(Error::Invalid(violations)) => (Prepared::invalid(violations), None),
         Err(error) => (Prepared::invalid(Vec::new()), Some(error)),
@@ -172,15 +174,30 @@ pub(super) fn prepare(body: Value) -> Prepared {
 }
 
 /// A payload file (`-`: stdin) as JSON: at most [`limit::PAYLOAD`] bytes of a regular
-/// file, so `/dev/zero` or a FIFO fails at once.
-pub(super) fn read_json(path: &Path) -> Result<Value> {
+/// file, so `/dev/zero` or a FIFO fails at once; stdin only until `--timeout` runs out
+/// (counted from the start of the process), so a producer that stalls cannot hang it.
+pub(super) fn read_json(path: &Path, timeout: Duration) -> Result<Value> {
     let bytes = if path == Path::new("-") {
-        fs::read_bounded(std::io::stdin().lock(), limit::PAYLOAD)
+        let deadline = clock::deadline(timeout);
+        fs::read_bounded_until(std::io::stdin(), limit::PAYLOAD, deadline).map_err(|e| match e.kind() {
+            std::io::ErrorKind::TimedOut => std::io::Error::new(
+                e.kind(),
+                format!(
+                    "the input did not end within --timeout ({})",
+                    humantime::format_duration(timeout)
+                ),
+            ),
+            _ => e,
+        })
     } else {
         fs::read(path, limit::PAYLOAD)
     }
     .map_err(|source| Error::Read {
-        path: path.to_owned(),
+        path: if path == Path::new("-") {
+            "stdin".into()
+        } else {
+            path.to_owned()
+        },
         source,
     })?;
     serde_json::from_slice(&bytes).map_err(|e| {

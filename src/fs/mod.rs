@@ -167,13 +167,27 @@ pub fn open_lock(path: &Path) -> io::Result<File> {
 }
 
 /// Appends `contents` to `path`, created if missing: a file a CI system hands over for
-/// results, such as `$GITHUB_OUTPUT`.
+/// results, such as `$GITHUB_OUTPUT`. Only to a regular file: a FIFO there (or a
+/// device, a directory) is refused at once, never waited on. As in [`open_regular`],
+/// the open does not block (`O_NONBLOCK` on Unix: a FIFO without a reader fails with
+/// `ENXIO`, one with a reader opens) and the opened handle says what the file is.
 pub fn append(path: &Path, contents: &[u8]) -> io::Result<()> {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .and_then(|mut file| file.write_all(contents))
+    let mut options = File::options();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    let mut file = options.open(path).map_err(|e| {
+        // Say what is there rather than ENXIO's "No such device or address".
+        match std::fs::metadata(path) {
+            Ok(metadata) if !metadata.is_file() => not_regular(kind(&metadata)),
+            _ => e,
+        }
+    })?;
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Err(not_regular(kind(&metadata)));
+    }
+    file.write_all(contents)
 }
 
 /// Opens `path` (for writing too when `write`), refusing anything but a regular file.
@@ -281,6 +295,33 @@ pub fn read_bounded(input: impl Read, limit: u64) -> io::Result<Vec<u8>> {
         return Err(too_large(limit));
     }
     Ok(bytes)
+}
+
+/// Everything `input` holds, if at most `limit` bytes and it ends by `deadline`. Read
+/// on a thread of its own, so that an input that never ends (stdin from a producer
+/// that stalled) cannot hold the process past the deadline: that thread is then left
+/// waiting, and ends with the process.
+pub fn read_bounded_until(
+    input: impl Read + Send + 'static,
+    limit: u64,
+    deadline: tokio::time::Instant,
+) -> io::Result<Vec<u8>> {
+    let (done, read) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("read-input".into())
+        .spawn(move || {
+            let _ = done.send(read_bounded(input, limit));
+        })?;
+    match read.recv_timeout(crate::clock::remaining(deadline)) {
+        Ok(bytes) => bytes,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "its end did not come before the deadline",
+        )),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            Err(io::Error::other("the thread reading it stopped"))
+        }
+    }
 }
 
 /// A regular file's contents, if at most `limit` bytes.

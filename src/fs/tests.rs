@@ -186,3 +186,45 @@ async fn blocking_work_runs_off_the_runtime_thread() {
 async fn a_panic_off_the_runtime_is_the_callers() {
     off_runtime(|| panic!("disk on fire")).await;
 }
+
+#[test]
+fn appends_go_to_the_end_of_a_regular_file_created_if_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("output");
+    append(&path, b"a=1\n").unwrap();
+    append(&path, b"b=2\n").unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "a=1\nb=2\n");
+    let error = append(dir.path(), b"x").unwrap_err();
+    #[cfg(unix)]
+    assert!(error.to_string().contains("a directory"), "{error}");
+    let _ = error;
+}
+
+/// `$GITHUB_OUTPUT` naming a FIFO: refused at once, whether or not a reader has it
+/// open (without O_NONBLOCK, the open would wait for a reader forever).
+#[cfg(unix)]
+#[test]
+fn appends_to_a_fifo_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+    )
+    .unwrap();
+    let error = append(&fifo, b"a=1\n").unwrap_err();
+    assert_eq!(error.to_string(), "not a regular file but a named pipe (FIFO)");
+    // With a reader (that never reads), the open succeeds and the handle refuses it.
+    let reader = rustix::fs::open(
+        &fifo,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::NONBLOCK,
+        rustix::fs::Mode::empty(),
+    )
+    .unwrap();
+    let error = append(&fifo, b"a=1\n").unwrap_err();
+    assert_eq!(error.to_string(), "not a regular file but a named pipe (FIFO)");
+    drop(reader);
+    let error = append(Path::new("/dev/full"), b"x").unwrap_err();
+    assert!(error.to_string().contains("a device"), "{error}");
+}
