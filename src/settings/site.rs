@@ -32,7 +32,15 @@ pub fn parse_site(text: &str) -> Result<Site> {
             "--site {text}: give the site alone (https://acme.atlassian.net), without a path"
         )));
     }
-    let host = url.host_str().unwrap_or_default().to_owned();
+    let mut url = url;
+    // `acme.atlassian.net.` is the same host written as fully qualified: one site, one
+    // name, one `<HOST>` suffix, so it gets the report once and the same credentials.
+    let host = url.host_str().unwrap_or_default();
+    let host = host.strip_suffix('.').unwrap_or(host).to_owned();
+    if url.host_str() != Some(host.as_str()) {
+        url.set_host(Some(&host))
+            .map_err(|e| Error::usage(format!("--site {text}: not a host name ({e})")))?;
+    }
     let name = match url.port() {
         Some(port) => format!("{host}:{port}"),
         None => host.clone(),
@@ -67,7 +75,7 @@ pub(super) fn parse_endpoint(option: &str, text: &str) -> Result<Url> {
 
 fn is_loopback(url: &Url) -> bool {
     match url.host() {
-        Some(url::Host::Domain(domain)) => domain == "localhost",
+        Some(url::Host::Domain(domain)) => matches!(domain, "localhost" | "localhost."),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
@@ -94,6 +102,20 @@ mod tests {
         let local = parse_site("http://127.0.0.1:8080").unwrap();
         assert_eq!(local.name, "127.0.0.1:8080");
         assert_eq!(local.suffix, "127_0_0_1");
+    }
+
+    #[test]
+    fn a_fully_qualified_host_is_the_same_site() {
+        for text in [
+            "acme.atlassian.net.",
+            "https://acme.atlassian.net.",
+            "https://acme.atlassian.net./",
+        ] {
+            assert_eq!(parse_site(text).unwrap(), parse_site("acme").unwrap(), "{text}");
+        }
+        let local = parse_site("http://localhost.:8080").unwrap();
+        assert_eq!(local, parse_site("http://localhost:8080").unwrap());
+        assert_eq!(local.name, "localhost:8080");
     }
 
     #[test]
