@@ -256,6 +256,9 @@ pub enum CiState {
     Successful,
     Failed,
     Cancelled,
+    /// The system reported a state in words jira-send does not know: never taken for
+    /// a success.
+    Unknown,
 }
 
 /// `url` as a link Jira accepts: absolute, http(s), percent-encoded, and without the

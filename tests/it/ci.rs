@@ -325,7 +325,8 @@ fn pull_request_target_without_the_head_reads_only_the_pull_request() {
 }
 
 /// Issue 11, item 3: GitLab's `running` in `script:` is a success; `after_script:`
-/// reports the final status.
+/// reports the final status. Hostile report, S2: a status GitLab has not documented is
+/// `unknown`, never a success, and `-v` says why.
 #[test]
 fn gitlab_states_of_script_and_after_script() {
     let repo = TestRepo::new("main");
@@ -343,15 +344,35 @@ fn gitlab_states_of_script_and_after_script() {
         recorded_build(repo.path(), home.path(), &script, &[]).0["state"],
         "successful"
     );
-    let mut after_script = script.clone();
-    for (k, v) in &mut after_script {
-        if k == "CI_JOB_STATUS" {
-            *v = "failed".into();
+    let status = |status: &str| {
+        let mut vars = script.clone();
+        for (k, v) in &mut vars {
+            if k == "CI_JOB_STATUS" {
+                status.clone_into(v);
+            }
         }
-    }
+        vars
+    };
     assert_eq!(
-        recorded_build(repo.path(), home.path(), &after_script, &[]).0["state"],
+        recorded_build(repo.path(), home.path(), &status("failed"), &[]).0["state"],
         "failed"
+    );
+    let (build, logs) = recorded_build(repo.path(), home.path(), &status("preparing"), &["-v"]);
+    assert_eq!(build["state"], "unknown");
+    assert!(
+        logs.contains(r#"CI_JOB_STATUS is "preparing", which is no state jira-send knows"#),
+        "{logs}"
+    );
+    let deployment = run_in(
+        repo.path(),
+        home.path(),
+        &status("preparing"),
+        &["deployment", "--dry-run", "--output", "json", "--environment", "staging"],
+    );
+    assert_eq!(deployment.status.code(), Some(0), "{}", stderr(&deployment));
+    assert_eq!(
+        json(&deployment)["sites"][0]["requests"][0]["body"]["deployments"][0]["state"],
+        "unknown"
     );
 }
 
