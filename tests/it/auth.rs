@@ -169,7 +169,12 @@ async fn a_secret_is_sent_without_surrounding_whitespace_from_a_variable_or_a_fi
             .args(SIMPLE_BUILD)
             .output()
             .unwrap();
-        assert_eq!(output.status.code(), Some(0), "{variable}={value:?}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{variable}={value:?}: {}",
+            stderr(&output)
+        );
     }
     let sent: Vec<String> = jira
         .requests("/oauth/token")

@@ -367,7 +367,14 @@ fn gitlab_states_of_script_and_after_script() {
         repo.path(),
         home.path(),
         &status("preparing"),
-        &["deployment", "--dry-run", "--output", "json", "--environment", "staging"],
+        &[
+            "deployment",
+            "--dry-run",
+            "--output",
+            "json",
+            "--environment",
+            "staging",
+        ],
     );
     assert_eq!(deployment.status.code(), Some(0), "{}", stderr(&deployment));
     assert_eq!(
