@@ -202,7 +202,7 @@ pub fn flush(settings: &Settings, env: &Env, clock: &dyn Clock, outbox: &Outbox)
         let Some(claimed) = outbox.claim(&path) else {
             continue;
         };
-        match crate::settings::parse_site(&claimed.entry.site_url) {
+        match crate::settings::parse_site("siteUrl", &claimed.entry.site_url) {
             Ok(site) if !sites.contains(&site) => sites.push(site),
             Ok(_) => {}
             Err(e) => warn!("{}: {e}", path.display()),

@@ -43,6 +43,8 @@ mod integration;
 mod keys;
 /// `validate` and `env`.
 mod offline;
+/// A bad value's message names where it was set: the flag or its variable.
+mod origins;
 /// The outbox: planted files, orphans, rejected entries, `flush --list` and `--drop`.
 mod outbox;
 /// The outbox's lock held by another process: a save gives up, never hangs.
