@@ -88,7 +88,7 @@ impl Entry {
     /// the entry names one site: its requests go to the site of `siteUrl`, and are
     /// found for it by `site`.
     fn check(&self) -> Result<(), String> {
-        match crate::settings::parse_site(&self.site_url) {
+        match crate::settings::parse_site("siteUrl", &self.site_url) {
             Ok(site) if site.name == self.site => {}
             _ => {
                 return Err(format!(

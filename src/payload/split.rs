@@ -1,8 +1,8 @@
 //! A payload file's body (`send`, `validate`) as the requests that carry it: at most
 //! [`Api::max_entities`] entities each, and for devinfo at most
-//! [`MAX_ENTITIES`](devinfo::MAX_ENTITIES) commits, branches and pull requests in all.
+//! [`MAX_ENTITIES`] commits, branches and pull requests in all.
 //! A devinfo repository with more of them than one request may hold for a repository
-//! ([`MAX_PER_TYPE`](devinfo::MAX_PER_TYPE) of each) is cut into pieces as the
+//! ([`MAX_PER_TYPE`] of each) is cut into pieces as the
 //! `devinfo` command cuts one: each piece the repository with a run of its lists, in a
 //! request of its own (a request lists a repository once), and every commit, branch
 //! and pull request in exactly one piece. Each entity of a request
