@@ -9,6 +9,7 @@ pub mod deployment;
 pub mod devinfo;
 mod environment;
 pub mod flag;
+pub mod split;
 pub mod text;
 
 use chrono::{DateTime, SecondsFormat, Utc};

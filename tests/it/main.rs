@@ -47,6 +47,8 @@ mod offline;
 mod origins;
 /// The outbox: planted files, orphans, rejected entries, `flush --list` and `--drop`.
 mod outbox;
+/// The outbox's lock held by another process: a save gives up, never hangs.
+mod outbox_lock;
 /// A deployment's range: from the last successful deployment (GitHub, GitLab, the
 /// marker tag, Jenkins), in shallow clones, and recording it.
 mod range;
