@@ -1,3 +1,4 @@
+use super::read::size;
 use super::*;
 
 fn private(path: &Path) -> bool {
