@@ -10,6 +10,7 @@
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use indexmap::IndexSet;
 use tracing::warn;
 
 use super::{Report, Requests};
@@ -33,21 +34,20 @@ struct Outputs {
 
 /// Writes the outputs and summary of `report`, if the CI system asks for them.
 pub fn publish(env: &Env, report: &Report<'_>) {
-    let mut unknown: Vec<String> = Vec::new();
-    for site in &report.sites {
-        for key in &site.unknown_issue_keys {
-            if !unknown.contains(key) {
-                unknown.push(key.clone());
-            }
-        }
-    }
+    // Each key once over all sites, in linear time: an answer may list hundreds of
+    // thousands.
+    let unknown: IndexSet<&str> = report
+        .sites
+        .iter()
+        .flat_map(|site| site.unknown_issue_keys.iter().map(String::as_str))
+        .collect();
     outputs(
         env,
         &Outputs {
             issue_keys: report.issue_keys.keys().to_vec(),
             accepted: Some(report.sites.iter().map(|s| s.accepted.len()).sum()),
             rejected: Some(report.sites.iter().map(|s| s.rejected.len()).sum()),
-            unknown_issue_keys: unknown,
+            unknown_issue_keys: unknown.into_iter().map(str::to_owned).collect(),
             exit: Some(report.exit_code),
         },
     );

@@ -106,7 +106,7 @@ impl SiteReport {
             requests: Requests::Sent(requests),
             accepted: outcome.accepted,
             rejected: outcome.rejected,
-            unknown_issue_keys: outcome.unknown_issue_keys,
+            unknown_issue_keys: outcome.unknown_issue_keys.into_iter().collect(),
             outbox: None,
             error: error.map(|e| mask::mask(&e.to_string()).into_owned()),
             outbox_error: None,
@@ -286,7 +286,11 @@ mod tests {
             } else {
                 vec![]
             },
-            unknown_issue_keys: if unknown { vec!["ABC-1".into()] } else { vec![] },
+            unknown_issue_keys: if unknown {
+                ["ABC-1".to_owned()].into()
+            } else {
+                Default::default()
+            },
         };
         SiteReport::sent(Some("s".into()), None, 1, outcome, exit_error)
     }
