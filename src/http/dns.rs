@@ -1,7 +1,15 @@
 //! Name resolution, told apart by outcome: a name that does not exist is a setting to
 //! fix; a resolver that cannot answer for now is an outage.
+//!
+//! `getaddrinfo` blocks, and cannot be cancelled: a resolver that never answers holds
+//! its thread for as long as its own timeouts say (`options timeout:30 attempts:3` is
+//! 90 s). Each lookup therefore runs on a plain thread of its own that sends its result
+//! back; a request abandoned at the deadline or on a signal stops waiting for it, and
+//! nothing ever joins the thread (a task of the runtime's blocking pool would be
+//! waited for when the runtime shuts down, holding the report and the exit past
+//! `--timeout`).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
@@ -15,6 +23,38 @@ use crate::settings::Settings;
 pub(super) struct Resolver {
     /// What to check when a host does not resolve: the setting it came from.
     checks: Vec<(String, String)>,
+    /// How a name is looked up: the system's resolver (tests inject one that never
+    /// answers).
+    lookup: Lookup,
+}
+
+/// Looks a host name up, blocking.
+type Lookup = fn(&str) -> Looked;
+
+/// What looking a name up came to.
+#[derive(Debug)]
+enum Looked {
+    Found(Vec<IpAddr>),
+    /// The name does not exist (NXDOMAIN, or no address).
+    NoSuchName,
+    /// The resolver failed, for now: why.
+    Failed(String),
+}
+
+/// The system's resolver: `getaddrinfo`.
+fn system(host: &str) -> Looked {
+    match dns_lookup::lookup_host(host) {
+        Ok(ips) => Looked::Found(ips.collect()),
+        Err(e)
+            if matches!(
+                e.kind(),
+                dns_lookup::LookupErrorKind::NoName | dns_lookup::LookupErrorKind::NoData
+            ) =>
+        {
+            Looked::NoSuchName
+        }
+        Err(e) => Looked::Failed(std::io::Error::from(e).to_string()),
+    }
 }
 
 impl Resolver {
@@ -44,8 +84,26 @@ impl Resolver {
             &settings.token_url,
             "--token-url or JIRA_SEND_TOKEN_URL (default https://api.atlassian.com/oauth/token)".into(),
         );
-        Self { checks }
+        Self {
+            checks,
+            lookup: system,
+        }
     }
+}
+
+/// Runs `lookup` for `host` on a thread of its own; the result comes back through a
+/// channel. Dropping the returned future abandons the lookup: the thread ends when
+/// `getaddrinfo` returns, and no one waits for it.
+async fn off_thread(lookup: Lookup, host: String) -> Result<Looked, BoxError> {
+    let (send, receive) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("jira-send-dns".into())
+        .spawn(move || {
+            // The receiver is gone when the request was abandoned: nothing to tell.
+            let _ = send.send(lookup(&host));
+        })
+        .map_err(|e| Box::new(e) as BoxError)?;
+    receive.await.map_err(|e| Box::new(e) as BoxError)
 }
 
 impl Resolve for Resolver {
@@ -56,35 +114,20 @@ impl Resolve for Resolver {
             .iter()
             .find(|(h, _)| h.eq_ignore_ascii_case(&host))
             .map(|(_, c)| c.clone());
+        let lookup = self.lookup;
         Box::pin(async move {
             let reserved = host.trim_end_matches('.').to_ascii_lowercase();
             if reserved == "invalid" || reserved.ends_with(".invalid") {
                 return Err(Box::new(NoSuchHost { host, check }) as BoxError);
             }
-            let lookup = host.clone();
-            let found = tokio::task::spawn_blocking(move || {
-                dns_lookup::lookup_host(&lookup).map(Iterator::collect::<Vec<_>>)
-            })
-            .await
-            .map_err(|e| Box::new(e) as BoxError)?;
-            match found {
-                Ok(ips) => {
+            match off_thread(lookup, host.clone()).await? {
+                Looked::Found(ips) => {
                     // Port 0: the connector puts the URL's port in.
                     let addrs: Addrs = Box::new(ips.into_iter().map(|ip| SocketAddr::new(ip, 0)));
                     Ok(addrs)
                 }
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        dns_lookup::LookupErrorKind::NoName | dns_lookup::LookupErrorKind::NoData
-                    ) =>
-                {
-                    Err(Box::new(NoSuchHost { host, check }) as BoxError)
-                }
-                Err(e) => Err(Box::new(ResolverFailed {
-                    host,
-                    detail: std::io::Error::from(e).to_string(),
-                }) as BoxError),
+                Looked::NoSuchName => Err(Box::new(NoSuchHost { host, check }) as BoxError),
+                Looked::Failed(detail) => Err(Box::new(ResolverFailed { host, detail }) as BoxError),
             }
         })
     }
@@ -106,4 +149,52 @@ pub(super) struct NoSuchHost {
 pub(super) struct ResolverFailed {
     host: String,
     detail: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+
+    /// A resolver that never answers (a firewalled runner's DNS): the lookup blocks
+    /// for good.
+    fn never(_: &str) -> Looked {
+        loop {
+            std::thread::park();
+        }
+    }
+
+    /// A request abandoned while its name is being looked up (here after 50 ms; in a
+    /// run at `--timeout`, or on a signal) ends the run at once: neither the request
+    /// nor the runtime's shutdown waits for the lookup. The lookup ran on the runtime's
+    /// blocking pool, and shutting the runtime down waited for it, for as long as the
+    /// resolver took (forever here; 90 s behind a black-hole DNS). The bound only
+    /// catches that hang.
+    #[test]
+    fn a_resolver_that_never_answers_holds_nothing_up() {
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let resolver = Resolver {
+                checks: Vec::new(),
+                lookup: never,
+            };
+            let client = reqwest::Client::builder()
+                .dns_resolver(Arc::new(resolver))
+                .build()
+                .unwrap();
+            let abandoned = crate::send::run_async(async {
+                let request = client.get("http://slow-dns.example/").send();
+                tokio::time::timeout(Duration::from_millis(50), request)
+                    .await
+                    .is_err()
+            });
+            let _ = done.send(abandoned.unwrap());
+        });
+        let abandoned = finished
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the run waited for a lookup that never ends");
+        assert!(abandoned, "no name can resolve here");
+    }
 }
