@@ -4,7 +4,8 @@
 //! into being; [`mask`] replaces them in any text. Servers echo what they were sent
 //! (an `error_description` holding the client secret, a 400 quoting the bearer
 //! token), so server text is masked too, wherever it ends up: logs, errors, reports.
-//! Server text is also cut ([`cap`]): a 10 MB error page is not a message.
+//! Server text is also cut and kept on one line ([`cap`]): a 10 MB error page is not
+//! a message, and a newline or an escape sequence in it is not the server's to print.
 
 use std::borrow::Cow;
 use std::sync::RwLock;
@@ -46,9 +47,12 @@ pub fn mask(text: &str) -> Cow<'_, str> {
     text
 }
 
-/// `text`, masked and cut to at most `max` characters (an ellipsis says it was cut).
+/// `text`, masked, on one line (control characters escaped, see
+/// [`crate::printable::escape`]) and cut to at most `max` characters (an ellipsis says
+/// it was cut).
 pub fn cap(text: &str, max: usize) -> String {
     let masked = mask(text);
+    let masked = crate::printable::escape(&masked);
     match masked.char_indices().nth(max) {
         Some((end, _)) => format!("{}…", &masked[..end]),
         None => masked.into_owned(),
@@ -77,5 +81,6 @@ mod tests {
         assert_eq!(cap("short", 10), "short");
         assert_eq!(cap("ééééé", 3), "ééé…");
         assert_eq!(cap(&"x".repeat(10_000_000), 5), "xxxxx…");
+        assert_eq!(cap("a\n::error::b\x1b[2J", 100), "a\\n::error::b\\x1b[2J");
     }
 }

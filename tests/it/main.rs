@@ -50,5 +50,7 @@ mod outbox;
 mod range;
 /// No secret in any output or file.
 mod secrets;
+/// Server text printed escaped: no workflow command, no escape sequence.
+mod server_text;
 /// Our schemas against Atlassian's official specification.
 mod spec;
