@@ -1,5 +1,6 @@
-//! Name resolution, told apart by outcome: a name that does not exist is a setting to
-//! fix; a resolver that cannot answer for now is an outage.
+//! Name resolution, told apart by outcome: a site's name that does not exist is a
+//! setting to fix; any other host that does not resolve (the token endpoint, the APIs,
+//! a proxy), or a resolver that cannot answer for now, is an outage.
 //!
 //! `getaddrinfo` blocks, and cannot be cancelled: a resolver that never answers holds
 //! its thread for as long as its own timeouts say (`options timeout:30 attempts:3` is
@@ -16,16 +17,28 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use crate::settings::Settings;
 
 /// The system's resolver (`getaddrinfo`, so `/etc/hosts`, nsswitch and the like
-/// apply), told apart by outcome: a name that does not exist (NXDOMAIN) is a typo in
-/// a setting and fails at once, while a resolver that fails for now is an outage,
-/// retried like any other. Names under `.invalid` never resolve (RFC 6761 §6.4).
+/// apply), told apart by outcome: a name that does not exist (NXDOMAIN) says which
+/// setting it came from ([`NoSuchHost`]), while a resolver that fails for now is an
+/// outage, retried like any other. Names under `.invalid` never resolve (RFC 6761
+/// §6.4).
 #[derive(Debug)]
 pub(super) struct Resolver {
-    /// What to check when a host does not resolve: the setting it came from.
-    checks: Vec<(String, String)>,
+    /// The hosts of the settings, each with where it came from.
+    known: Vec<Known>,
     /// How a name is looked up: the system's resolver (tests inject one that never
     /// answers).
     lookup: Lookup,
+}
+
+/// A host a setting names.
+#[derive(Clone, Debug)]
+struct Known {
+    host: String,
+    /// What to check when it does not resolve: the setting it came from.
+    check: String,
+    /// Whether it is a site's host: the one whose name not resolving is a
+    /// configuration error rather than an outage.
+    site: bool,
 }
 
 /// Looks a host name up, blocking.
@@ -59,33 +72,43 @@ fn system(host: &str) -> Looked {
 
 impl Resolver {
     pub(super) fn new(settings: &Settings) -> Self {
-        let mut checks: Vec<(String, String)> = Vec::new();
-        let mut add = |url: &reqwest::Url, check: String| {
-            if let Some(host) = url.host_str()
-                && !checks.iter().any(|(h, _)| h == host)
+        let mut known: Vec<Known> = Vec::new();
+        let mut add = |host: Option<&str>, check: String, site: bool| {
+            if let Some(host) = host
+                && !known.iter().any(|k| k.host.eq_ignore_ascii_case(host))
             {
-                checks.push((host.to_owned(), check));
+                known.push(Known {
+                    host: host.to_owned(),
+                    check,
+                    site,
+                });
             }
         };
         for site in &settings.sites {
             add(
-                &site.url,
+                site.url.host_str(),
                 format!(
                     "{} (your Jira's address, e.g. acme.atlassian.net)",
                     settings.site_setting
                 ),
+                true,
             );
         }
         add(
-            &settings.api_url,
+            settings.api_url.host_str(),
             "--api-url or JIRA_SEND_API_URL (default https://api.atlassian.com)".into(),
+            false,
         );
         add(
-            &settings.token_url,
+            settings.token_url.host_str(),
             "--token-url or JIRA_SEND_TOKEN_URL (default https://api.atlassian.com/oauth/token)".into(),
+            false,
         );
+        for (variable, host) in &settings.proxies {
+            add(Some(host), format!("the proxy in {variable}"), false);
+        }
         Self {
-            checks,
+            known,
             lookup: system,
         }
     }
@@ -109,16 +132,17 @@ async fn off_thread(lookup: Lookup, host: String) -> Result<Looked, BoxError> {
 impl Resolve for Resolver {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().to_owned();
-        let check = self
-            .checks
-            .iter()
-            .find(|(h, _)| h.eq_ignore_ascii_case(&host))
-            .map(|(_, c)| c.clone());
+        let known = self.known.iter().find(|k| k.host.eq_ignore_ascii_case(&host));
+        let missing = NoSuchHost {
+            host: host.clone(),
+            check: known.map(|k| k.check.clone()),
+            site: known.is_some_and(|k| k.site),
+        };
         let lookup = self.lookup;
         Box::pin(async move {
             let reserved = host.trim_end_matches('.').to_ascii_lowercase();
             if reserved == "invalid" || reserved.ends_with(".invalid") {
-                return Err(Box::new(NoSuchHost { host, check }) as BoxError);
+                return Err(Box::new(missing) as BoxError);
             }
             match off_thread(lookup, host.clone()).await? {
                 Looked::Found(ips) => {
@@ -126,7 +150,7 @@ impl Resolve for Resolver {
                     let addrs: Addrs = Box::new(ips.into_iter().map(|ip| SocketAddr::new(ip, 0)));
                     Ok(addrs)
                 }
-                Looked::NoSuchName => Err(Box::new(NoSuchHost { host, check }) as BoxError),
+                Looked::NoSuchName => Err(Box::new(missing) as BoxError),
                 Looked::Failed(detail) => Err(Box::new(ResolverFailed { host, detail }) as BoxError),
             }
         })
@@ -137,10 +161,13 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A host name that does not exist.
 #[derive(Debug, thiserror::Error)]
-#[error("{host} does not resolve")]
+#[error("{host} does not resolve{}", .check.as_ref().map(|c| format!(": check {c}")).unwrap_or_default())]
 pub(super) struct NoSuchHost {
     pub host: String,
+    /// The setting it came from.
     pub check: Option<String>,
+    /// Whether it is a site's host.
+    pub site: bool,
 }
 
 /// A resolver that could not answer for now.
@@ -177,7 +204,7 @@ mod tests {
         let (done, finished) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let resolver = Resolver {
-                checks: Vec::new(),
+                known: Vec::new(),
                 lookup: never,
             };
             let client = reqwest::Client::builder()

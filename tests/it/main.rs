@@ -27,6 +27,8 @@ mod delete;
 mod deployments;
 /// Development information: commits, files, branch, pull request, chunking.
 mod devinfo;
+/// Names that do not resolve: a site's is a setting, any other an outage.
+mod dns;
 /// `doctor`.
 mod doctor;
 /// Faults: rate limits, server errors, drops, slowness, 413, Jira down and the outbox.
