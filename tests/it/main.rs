@@ -56,3 +56,5 @@ mod secrets;
 mod server_text;
 /// Our schemas against Atlassian's official specification.
 mod spec;
+/// What each status of a bulk answer means: a verdict, or an outage.
+mod statuses;
