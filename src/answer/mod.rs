@@ -12,6 +12,7 @@
 
 pub mod bulk;
 pub mod call;
+mod json;
 pub mod tenant;
 pub mod token;
 
@@ -114,11 +115,7 @@ impl Answer {
 
     /// An answer from its parts; `body` is parsed as JSON unless `truncated`.
     pub fn new(status: StatusCode, body: &[u8], retry_after: Option<String>, truncated: bool) -> Self {
-        let json = if truncated {
-            None
-        } else {
-            serde_json::from_slice(body).ok()
-        };
+        let json = if truncated { None } else { json::parse(body) };
         Self {
             status,
             json,
