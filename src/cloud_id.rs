@@ -124,7 +124,7 @@ mod tests {
     #[test]
     fn a_malformed_cache_is_ignored_and_can_be_forgotten() {
         let dir = tempfile::tempdir().unwrap();
-        let site = crate::settings::parse_site("acme.atlassian.net").unwrap();
+        let site = crate::settings::parse_site("--site", "acme.atlassian.net").unwrap();
         let path = cache_path(dir.path(), &site);
         fs::write_private(&path, br#"{"site":"acme.atlassian.net","cloudId":"../x"}"#).unwrap();
         assert_eq!(cached(Some(dir.path()), &site), None);

@@ -49,6 +49,6 @@ pub fn run(cli: &Cli, env: &Env) -> Exit {
 
 /// Reports a command line clap could not parse (or `--help`/`--version`): see
 /// `commands::refused`.
-pub fn cli_error(error: &clap::Error, args: &[String], env: &Env) -> Exit {
+pub fn cli_error(error: clap::Error, args: &[String], env: &Env) -> Exit {
     commands::refused(error, args, env)
 }

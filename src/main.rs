@@ -2,8 +2,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-use jira_send::cli::Cli;
 use jira_send::env::Env;
 
 fn main() -> ExitCode {
@@ -14,9 +12,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let cli = match Cli::try_parse_from(&args) {
+    let cli = match jira_send::cli::parse(&args) {
         Ok(cli) => cli,
-        Err(error) => return jira_send::cli_error(&error, &args, &env).into(),
+        Err(error) => return jira_send::cli_error(error, &args, &env).into(),
     };
     jira_send::logging::init(cli.global.quiet, cli.global.verbose, &env);
     jira_send::run(&cli, &env).into()

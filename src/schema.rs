@@ -18,9 +18,7 @@ use crate::error::{Error, Result, Violation};
 use crate::payload::deployment::MAX_ASSOCIATION_VALUES;
 use crate::payload::text::is_allowed;
 
-/// Entities (commits, branches, pull requests) across all repositories of one
-/// devinfo request.
-pub const MAX_DEVINFO_ENTITIES: usize = 1000;
+pub use crate::payload::devinfo::MAX_ENTITIES as MAX_DEVINFO_ENTITIES;
 
 /// The schema text for `api`, as shipped in `schemas/`.
 pub fn source(api: Api) -> &'static str {

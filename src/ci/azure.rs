@@ -15,8 +15,8 @@
 
 use serde::Deserialize;
 
-use super::vars::{as_state, branch_name, commit_id, first, number, tag_name, variables};
-use super::{CiContext, CiEnvironment, CiState, Field, PullRequest};
+use super::vars::{branch_name, commit_id, first, number, reported_state, tag_name, variables};
+use super::{CiContext, CiEnvironment, Field, PullRequest};
 use crate::env::Env;
 use crate::remote::{Remote, query_value, segment};
 
@@ -36,8 +36,7 @@ struct Vars {
     system_pullrequest_targetbranch: Option<String>,
     system_pullrequest_pullrequestid: Option<String>,
     system_pullrequest_pullrequestnumber: Option<String>,
-    #[serde(default, deserialize_with = "as_state")]
-    agent_jobstatus: Option<CiState>,
+    agent_jobstatus: Option<String>,
     environment_name: Option<String>,
 }
 
@@ -127,7 +126,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             commit: vars.build_sourceversion,
             pull_request_head: commit_id(vars.system_pullrequest_sourcecommitid),
             pull_request,
-            state: vars.agent_jobstatus,
+            state: reported_state("AGENT_JOBSTATUS", vars.agent_jobstatus.as_deref()),
             environment: vars
                 .environment_name
                 .map(|name| CiEnvironment { name, tier: None }),

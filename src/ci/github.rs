@@ -20,7 +20,9 @@
 use serde::Deserialize;
 use tracing::warn;
 
-use super::vars::{as_number, branch_name, commit_id, first, real_commit, state, tag_name, variables};
+use super::vars::{
+    as_number, branch_name, commit_id, first, real_commit, reported_state, tag_name, variables,
+};
 use super::{CiContext, CiEnvironment, Field, PullRequest};
 use crate::env::Env;
 use crate::remote::{path, segment};
@@ -200,7 +202,8 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             pull_request_head: commit_id(pr_head),
             range_base,
             pull_request,
-            state: deployment_status.and_then(|s| state(s.state.as_deref()?)),
+            state: deployment_status
+                .and_then(|s| reported_state("deployment_status.state", s.state.as_deref())),
             environment,
             repository_url,
             // GITHUB_SHA is then the base branch's last commit.

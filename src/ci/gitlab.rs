@@ -20,7 +20,7 @@
 
 use serde::Deserialize;
 
-use super::vars::{as_number, commit_id, first, number, real_commit, state, variables};
+use super::vars::{as_number, commit_id, first, number, real_commit, reported_state, variables};
 use super::{CiContext, CiEnvironment, CiState, Field, PullRequest};
 use crate::env::Env;
 
@@ -110,7 +110,7 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
             pull_request_head: commit_id(vars.ci_merge_request_source_branch_sha),
             range_base,
             pull_request,
-            state: vars.ci_job_status.as_deref().and_then(job_state),
+            state: job_state(vars.ci_job_status.as_deref()),
             environment: vars.ci_environment_name.map(|name| CiEnvironment {
                 name,
                 tier: vars.ci_environment_tier,
@@ -151,11 +151,12 @@ pub(super) fn detect(env: &Env) -> Option<CiContext> {
 }
 
 /// The job's outcome from `CI_JOB_STATUS`: `running` is what a `script:` step sees,
-/// and it runs only after the lines before it succeeded.
-fn job_state(status: &str) -> Option<CiState> {
-    if status.eq_ignore_ascii_case("running") {
+/// and it runs only after the lines before it succeeded; a word GitLab has not
+/// documented is `unknown`.
+fn job_state(status: Option<&str>) -> Option<CiState> {
+    if status.is_some_and(|s| s.trim().eq_ignore_ascii_case("running")) {
         Some(CiState::Successful)
     } else {
-        state(status)
+        reported_state("CI_JOB_STATUS", status)
     }
 }

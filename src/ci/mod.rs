@@ -256,12 +256,34 @@ pub enum CiState {
     Successful,
     Failed,
     Cancelled,
+    /// The system reported a state in words jira-send does not know: never taken for
+    /// a success.
+    Unknown,
 }
 
-/// `url` as a link Jira accepts: absolute, http(s), percent-encoded.
+/// `url` as a link Jira accepts: absolute, http(s), percent-encoded, and without the
+/// credentials a CI system may have built it with (`https://user:token@host/…`), which
+/// are dropped before anything else, logs included.
 fn web_link(system: &str, url: &str) -> Option<String> {
-    match url::Url::parse(url.trim()) {
-        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.has_host() => Some(parsed.into()),
+    let url = crate::remote::without_credentials(url.trim());
+    match url::Url::parse(&url) {
+        Ok(parsed)
+            if matches!(parsed.scheme(), "http" | "https")
+                && parsed.has_host()
+                && parsed.username().is_empty()
+                && parsed.password().is_none() =>
+        {
+            Some(parsed.into())
+        }
+        // A parser that still finds credentials read the text otherwise than
+        // `without_credentials` (`https:user:token@host`): no such link is kept, and
+        // the note does not repeat it.
+        Ok(parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            tracing::info!(
+                "{system} gave a URL with credentials in a form jira-send does not strip; it is left out"
+            );
+            None
+        }
         _ => {
             tracing::info!("{system} gave {url:?} as a URL, which is not an http(s) URL; it is left out");
             None

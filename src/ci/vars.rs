@@ -10,11 +10,12 @@ use crate::env::Env;
 /// field `ci_project_path` holds `CI_PROJECT_PATH` (envy matches names without case),
 /// with `prefix` (`GITHUB_`) left out of the field names.
 ///
-/// Every field is an `Option`, and the typed ones ([`as_number`], [`as_state`]) take a
-/// value that does not parse as unset, as a vendor's odd value is no reason to drop the
-/// run's other variables; so no variable can fail the set. Should one all the same (a
-/// field of a type envy cannot fill), the system's variables count as unset and `-v`
-/// says why.
+/// Every field is an `Option`, and the typed ones ([`as_number`]) take a value that
+/// does not parse as unset, as a vendor's odd value is no reason to drop the run's other
+/// variables; so no variable can fail the set. Should one all the same (a field of a
+/// type envy cannot fill), the system's variables count as unset and `-v` says why.
+/// (A state stays a string until [`reported_state`] reads it: an odd one is `unknown`,
+/// not unset.)
 pub(super) fn variables<T: DeserializeOwned + Default>(env: &Env, prefix: &str) -> T {
     envy::prefixed(prefix).from_iter(env.iter()).unwrap_or_else(|e| {
         tracing::info!("cannot read the CI system's variables ({e}); going on without them");
@@ -27,11 +28,17 @@ pub(super) fn as_number<'de, D: Deserializer<'de>>(variable: D) -> Result<Option
     Ok(number(Option::<String>::deserialize(variable)?.as_deref()))
 }
 
-/// An envy field holding a run's outcome in words (see [`state`]).
-pub(super) fn as_state<'de, D: Deserializer<'de>>(variable: D) -> Result<Option<CiState>, D::Error> {
-    Ok(Option::<String>::deserialize(variable)?
-        .as_deref()
-        .and_then(state))
+/// The run's outcome that `variable` reports in `word` (see [`state`]). A word
+/// jira-send does not know is `unknown`, with a note at `-v`: a build whose CI said
+/// something else than "success" is never reported as successful. Empty: not said.
+pub(super) fn reported_state(variable: &str, word: Option<&str>) -> Option<CiState> {
+    let word = word.map(str::trim).filter(|w| !w.is_empty())?;
+    Some(state(word).unwrap_or_else(|| {
+        tracing::info!(
+            "{variable} is {word:?}, which is no state jira-send knows: the state sent is unknown"
+        );
+        CiState::Unknown
+    }))
 }
 
 /// The first candidate with a value, and the name of where it came from.
@@ -100,6 +107,16 @@ mod tests {
     }
 
     #[test]
+    fn a_state_in_unknown_words_is_unknown_never_unset() {
+        let read = |word| reported_state("JOB_STATUS", word);
+        assert_eq!(read(Some("Failed")), Some(CiState::Failed));
+        assert_eq!(read(Some("skipped")), Some(CiState::Unknown));
+        assert_eq!(read(Some("weird")), Some(CiState::Unknown));
+        assert_eq!(read(Some(" ")), None);
+        assert_eq!(read(None), None);
+    }
+
+    #[test]
     fn all_zero_commits_are_no_commit() {
         assert_eq!(real_commit(Some("0".repeat(40))), None);
         assert_eq!(real_commit(Some("abc".into())), Some("abc".into()));
@@ -113,25 +130,16 @@ mod tests {
         struct Vars {
             #[serde(default, deserialize_with = "as_number")]
             build_number: Option<u64>,
-            #[serde(default, deserialize_with = "as_state")]
-            job_status: Option<CiState>,
             build_url: Option<String>,
         }
-        let env: Env = [
-            ("BUILD_NUMBER", "1.4.2-rc"),
-            ("JOB_STATUS", "skipped"),
-            ("BUILD_URL", "https://ci/1"),
-        ]
-        .into_iter()
-        .collect();
-        let vars: Vars = variables(&env, "");
-        assert_eq!((vars.build_number, vars.job_status), (None, None));
-        assert_eq!(vars.build_url.as_deref(), Some("https://ci/1"));
-        let env: Env = [("BUILD_NUMBER", " 42 "), ("JOB_STATUS", "Failed")]
+        let env: Env = [("BUILD_NUMBER", "1.4.2-rc"), ("BUILD_URL", "https://ci/1")]
             .into_iter()
             .collect();
         let vars: Vars = variables(&env, "");
+        assert_eq!(vars.build_number, None);
+        assert_eq!(vars.build_url.as_deref(), Some("https://ci/1"));
+        let env: Env = [("BUILD_NUMBER", " 42 ")].into_iter().collect();
+        let vars: Vars = variables(&env, "");
         assert_eq!(vars.build_number, Some(42));
-        assert_eq!(vars.job_status, Some(CiState::Failed));
     }
 }

@@ -6,7 +6,7 @@ use clap::parser::ValueSource;
 
 use super::Cli;
 use super::values::parse_bool;
-use crate::settings::Output;
+use crate::settings::{Origins, Output};
 
 /// What a command line asks for, read even when it does not parse.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -18,6 +18,8 @@ pub struct Wanted {
     /// The options given to the command (by their ids: `drop_all`), on the command line
     /// or by a variable: some change what the command reports (`flush --list`).
     pub given: Vec<String>,
+    /// The options a variable set, for the message to name it.
+    pub origins: Origins,
 }
 
 /// A second, lenient parse of a command line clap refused, so that a usage error can
@@ -39,7 +41,9 @@ pub fn lenient_parse(args: &[String]) -> Wanted {
         command
     }
     use clap::CommandFactory as _;
-    let Ok(matches) = lenient(Cli::command()).try_get_matches_from(args) else {
+    let mut command = lenient(Cli::command());
+    command.build();
+    let Ok(matches) = command.clone().try_get_matches_from(args) else {
         return Wanted::default();
     };
     // Global options land in the subcommand's matches when given after it.
@@ -69,6 +73,7 @@ pub fn lenient_parse(args: &[String]) -> Wanted {
         output: value("output").and_then(|o| Output::from_str(&o, true).ok()),
         dry_run: value("dry_run").is_some_and(|d| parse_bool(&d) == Ok(true)),
         given,
+        origins: super::origins::of(&command, &matches),
     }
 }
 
@@ -87,6 +92,7 @@ mod tests {
         let given = |args: &[&str]| wanted(args).given;
         let wanted = |args: &[&str]| Wanted {
             given: Vec::new(),
+            origins: Origins::default(),
             ..wanted(args)
         };
         let json = |command: &str, dry_run: bool| Wanted {
@@ -94,6 +100,7 @@ mod tests {
             output: Some(Output::Json),
             dry_run,
             given: Vec::new(),
+            origins: Origins::default(),
         };
         assert_eq!(
             wanted(&["jira-send", "build", "--state", "nope", "--output", "json"]),

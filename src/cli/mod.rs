@@ -4,7 +4,8 @@
 //! validated settings. Here: the command tree and the global options; `entities`: the
 //! commands that send what a run built, and where their issue keys come from;
 //! `tools`: the others; `values`: how values are read (domain types included);
-//! `lenient`: what a refused command line still says.
+//! `lenient`: what a refused command line still says; `origins`: which options their
+//! variable set.
 //!
 //! The doc comments below are the `--help` text, written for a terminal, not for
 //! rustdoc: `JIRA_CLIENT_ID_<HOST>` is a variable name, not an HTML tag.
@@ -12,6 +13,7 @@
 
 mod entities;
 mod lenient;
+mod origins;
 mod tools;
 mod values;
 
@@ -21,13 +23,14 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::env::vars::*;
-use crate::settings::{self, FailOn, Output};
+use crate::settings::{self, FailOn, Origins, Output};
 use values::{parse_bool, parse_duration};
 
 pub use entities::{
     BuildArgs, DeploymentArgs, DeploymentKeyArgs, DevinfoArgs, FlagArgs, KeyArgs, KeysArgs, RangeArgs,
 };
 pub use lenient::{Wanted, lenient_parse};
+pub use origins::name_variables;
 pub use tools::{
     ApiName, ByProperty, DeleteArgs, DeleteTarget, DoctorArgs, EntityType, EnvArgs, FlushArgs, GateArgs,
     SendArgs, ValidateArgs,
@@ -184,6 +187,23 @@ pub struct GlobalArgs {
     /// Only errors on stderr.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+
+    /// The options set by their variable (see [`parse`]).
+    #[arg(skip)]
+    pub origins: Origins,
+}
+
+/// Parses a command line (`args[0]` is the program), noting which options their
+/// variable set.
+pub fn parse(args: &[String]) -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory as _, FromArgMatches as _};
+    let mut command = Cli::command();
+    command.build();
+    let mut matches = command.clone().try_get_matches_from(args)?;
+    let origins = origins::of(&command, &matches);
+    let mut cli = Cli::from_arg_matches_mut(&mut matches)?;
+    cli.global.origins = origins;
+    Ok(cli)
 }
 
 impl GlobalArgs {
@@ -207,6 +227,7 @@ impl GlobalArgs {
             ca_file: self.ca_file.clone(),
             no_flush: self.no_flush,
             repo: self.repo.clone(),
+            origins: self.origins.clone(),
         }
     }
 }

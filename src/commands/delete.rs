@@ -129,8 +129,18 @@ fn by_property(api: Api, by: &ByProperty) -> Option<Call> {
     let query = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(by.properties.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .finish();
-    let subject: serde_json::Map<String, Value> =
-        by.properties.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    // What the query asks for: a key given twice is sent with both values, so it is
+    // shown with both (`{"k": ["v", "w"]}`), not with the last one.
+    let mut subject = serde_json::Map::new();
+    for (key, value) in &by.properties {
+        match subject.get_mut(key) {
+            None => {
+                subject.insert(key.clone(), json!(value));
+            }
+            Some(Value::Array(values)) => values.push(json!(value)),
+            Some(first) => *first = json!([first.take(), value]),
+        }
+    }
     Some(Call {
         method: Method::DELETE,
         api,

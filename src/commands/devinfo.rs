@@ -41,7 +41,8 @@ pub fn run(args: &DevinfoArgs, settings: &Settings, env: &Env, clock: &dyn Clock
     let remote = match &args.repository_url {
         Some(url) => Some(Remote::parse(url).ok_or_else(|| {
             Error::usage(format!(
-                "--repository-url {url}: not an https URL of a repository"
+                "{} {url}: not an https URL of a repository",
+                settings.origins.of("--repository-url")
             ))
         })?),
         None => ctx.remote.clone(),

@@ -81,15 +81,16 @@ pub fn run(cli: &Cli, env: &Env, clock: &dyn Clock) -> Exit {
 }
 
 /// Handles a command line clap could not parse (or `--help`/`--version`): prints
-/// clap's message, and under `--output json` also the JSON object the command prints
-/// whatever the outcome, with clap's whole message as its `error`. Writes the step
-/// outputs, like any other run.
-pub fn refused(error: &clap::Error, args: &[String], env: &Env) -> Exit {
+/// clap's message (naming the variable that set a refused value), and under
+/// `--output json` also the JSON object the command prints whatever the outcome, with
+/// clap's whole message as its `error`. Writes the step outputs, like any other run.
+pub fn refused(mut error: clap::Error, args: &[String], env: &Env) -> Exit {
+    let wanted = crate::cli::lenient_parse(args);
+    crate::cli::name_variables(&mut error, &wanted.origins, env);
     let _ = error.print();
     if !error.use_stderr() {
         return Exit::Success;
     }
-    let wanted = crate::cli::lenient_parse(args);
     if wanted.output == Some(Output::Json) {
         let message = error.render().to_string();
         let message = message.trim().trim_start_matches("error: ");

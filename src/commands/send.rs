@@ -17,7 +17,7 @@ pub fn run(args: &SendArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -
     let mut api: Option<Api> = None;
     let several = args.files.len() > 1;
     for path in &args.files {
-        let prepared = validate::prepare(validate::read_json(path)?);
+        let prepared = validate::prepare(validate::read_json(path, settings.timeout)?);
         let file_api = match prepared.api {
             Some(file_api) if prepared.violations.is_empty() => file_api,
             _ => {

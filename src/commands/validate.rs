@@ -1,22 +1,26 @@
 //! `jira-send validate FILE`: checks a payload file offline exactly as `send` would
 //! send it: split into requests within the API's limits, each request checked against
-//! the bundled schema and the limits a schema cannot express. The split lives here,
-//! and `send` uses it, so the two cannot disagree.
+//! the bundled schema and the limits a schema cannot express. `send` prepares its
+//! files here too (the split itself is `payload::split`), so the two cannot disagree.
 
 use std::path::Path;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::api::Api;
 use crate::cli::ValidateArgs;
+use crate::clock;
 use crate::error::{Error, Exit, Result, Violation};
 use crate::fs::{self, limit};
+use crate::payload::devinfo::MAX_PER_TYPE;
+use crate::payload::split::{Origin, split};
 use crate::schema::{self, MAX_DEVINFO_ENTITIES};
 use crate::settings::{Output, Settings};
 
 pub fn run(args: &ValidateArgs, settings: &Settings) -> Result<Exit> {
     let name = args.file.display().to_string();
-    let (prepared, error) = match read_json(&args.file) {
+    let (prepared, error) = match read_json(&args.file, settings.timeout) {
         Ok(body) => (prepare(body), None),
         Err(Error::Invalid(violations)) => (Prepared::invalid(violations), None),
         Err(error) => (Prepared::invalid(Vec::new()), Some(error)),
@@ -95,7 +99,10 @@ impl Prepared {
                 "{entities}, sent as {n} requests (at most {} each{})",
                 count(api.max_entities(), api),
                 if api == Api::Devinfo {
-                    format!(", and {MAX_DEVINFO_ENTITIES} commits, branches and pull requests")
+                    format!(
+                        ", {MAX_PER_TYPE} commits, branches or pull requests of a repository and \
+                         {MAX_DEVINFO_ENTITIES} in all"
+                    )
                 } else {
                     String::new()
                 }
@@ -128,13 +135,14 @@ pub(super) fn prepare(body: Value) -> Prepared {
     let requests = split(api, body);
     let total = requests.len();
     let mut violations: Vec<Violation> = Vec::new();
-    for (n, (offset, request)) in requests.iter().enumerate() {
-        let Err(Error::Invalid(found)) = schema::validate(api, request) else {
+    for (n, request) in requests.iter().enumerate() {
+        let Err(Error::Invalid(found)) = schema::validate(api, &request.body) else {
             continue;
         };
-        let size = request.get(key).and_then(Value::as_array).map_or(0, Vec::len);
+        let first = request.origins.first().map_or(0, |o| o.index);
+        let last = request.origins.last().map_or(0, |o| o.index);
         for mut violation in found {
-            match in_file(&violation.pointer, key, *offset) {
+            match Origin::in_file(&request.origins, &violation.pointer, key) {
                 Some(pointer) => violation.pointer = pointer,
                 // About a request as a whole: say which.
                 None if total > 1
@@ -144,8 +152,8 @@ pub(super) fn prepare(body: Value) -> Prepared {
                         "request {} of {total} ({} {}–{}): {}",
                         n + 1,
                         key,
-                        offset + 1,
-                        offset + size,
+                        first + 1,
+                        last + 1,
                         violation.message
                     );
                 }
@@ -160,83 +168,36 @@ pub(super) fn prepare(body: Value) -> Prepared {
     Prepared {
         api: Some(api),
         entities,
-        requests: requests.into_iter().map(|(_, request)| request).collect(),
+        requests: requests.into_iter().map(|request| request.body).collect(),
         violations,
     }
 }
 
-/// `body` in requests within the API's limits, each with the offset of its first
-/// entity: at most [`Api::max_entities`] entities each, and for devinfo at most
-/// [`MAX_DEVINFO_ENTITIES`] commits, branches and pull requests where the repositories
-/// allow. Every request carries the file's other fields (properties, provider
-/// metadata). Linear: each entity is moved once, only the small envelope is copied.
-fn split(api: Api, mut body: Value) -> Vec<(usize, Value)> {
-    let key = api.entities_key();
-    let entities = match body.get_mut(key).map(Value::take) {
-        Some(Value::Array(entities)) if !entities.is_empty() => entities,
-        // Nothing to split: the body goes as it is, for the schema to judge.
-        taken => {
-            if let Some(taken) = taken {
-                body[key] = taken;
-            }
-            return vec![(0, body)];
-        }
-    };
-    let weight = |entity: &Value| -> usize {
-        if api != Api::Devinfo {
-            return 0;
-        }
-        ["commits", "branches", "pullRequests"]
-            .iter()
-            .filter_map(|k| entity.get(k)?.as_array().map(Vec::len))
-            .sum()
-    };
-    let request = |chunk: Vec<Value>| {
-        let mut request = body.clone();
-        request[key] = Value::Array(chunk);
-        request
-    };
-    let mut requests = Vec::new();
-    let mut chunk: Vec<Value> = Vec::new();
-    let (mut offset, mut chunk_weight) = (0, 0);
-    for entity in entities {
-        let entity_weight = weight(&entity);
-        let full = chunk.len() == api.max_entities() || chunk_weight + entity_weight > MAX_DEVINFO_ENTITIES;
-        if full && !chunk.is_empty() {
-            let start = offset;
-            offset += chunk.len();
-            requests.push((start, request(std::mem::take(&mut chunk))));
-            chunk_weight = 0;
-        }
-        chunk_weight += entity_weight;
-        chunk.push(entity);
-    }
-    requests.push((offset, request(chunk)));
-    requests
-}
-
-/// A request's pointer into its entities (`/builds/5/state`) as a pointer into the
-/// file (`/builds/105/state`); `None` for any other pointer.
-fn in_file(pointer: &str, key: &str, offset: usize) -> Option<String> {
-    let rest = pointer.strip_prefix('/')?.strip_prefix(key)?.strip_prefix('/')?;
-    let (index, tail) = rest.split_once('/').map_or((rest, None), |(i, t)| (i, Some(t)));
-    let index: usize = index.parse().ok()?;
-    Some(match tail {
-        Some(tail) => format!("/{key}/{}/{tail}", index + offset),
-        None => format!("/{key}/{}", index + offset),
-    })
-}
-
 /// A payload file (`-`: stdin) as JSON: at most [`limit::PAYLOAD`] bytes of a regular
-/// file, so `/dev/zero` or a FIFO fails at once.
-pub(super) fn read_json(path: &Path) -> Result<Value> {
+/// file, so `/dev/zero` or a FIFO fails at once; stdin only until `--timeout` runs out
+/// (counted from the start of the process), so a producer that stalls cannot hang it.
+pub(super) fn read_json(path: &Path, timeout: Duration) -> Result<Value> {
     let bytes = if path == Path::new("-") {
-        fs::read_bounded(std::io::stdin().lock(), limit::PAYLOAD)
+        let deadline = clock::deadline(timeout);
+        fs::read_bounded_until(std::io::stdin(), limit::PAYLOAD, deadline).map_err(|e| match e.kind() {
+            std::io::ErrorKind::TimedOut => std::io::Error::new(
+                e.kind(),
+                format!(
+                    "the input did not end within --timeout ({})",
+                    humantime::format_duration(timeout)
+                ),
+            ),
+            _ => e,
+        })
     } else {
         fs::read(path, limit::PAYLOAD)
     }
     .map_err(|source| Error::Read {
-        path: path.to_owned(),
+        path: if path == Path::new("-") {
+            "stdin".into()
+        } else {
+            path.to_owned()
+        },
         source,
     })?;
     serde_json::from_slice(&bytes).map_err(|e| {
@@ -306,39 +267,41 @@ mod tests {
     }
 
     #[test]
-    fn devinfo_requests_stay_within_the_entity_limit() {
-        let repo = |commits: usize| {
-            json!({"id": "r", "name": "r", "url": "https://x.example", "updateSequenceId": 1,
-                   "commits": vec![json!({"id": "a"}); commits]})
+    fn a_repository_of_more_commits_than_a_request_holds_is_valid_and_split() {
+        let commit = |i: usize| {
+            json!({"id": format!("{i:040x}"), "issueKeys": ["ABC-1"], "updateSequenceId": 1,
+                   "hash": format!("{i:040x}"), "displayId": format!("{i:07x}"), "message": "m",
+                   "author": {"name": "a"}, "fileCount": 0, "url": format!("https://x.example/c/{i}"),
+                   "authorTimestamp": "2026-01-01T00:00:00Z"})
         };
-        let body = json!({"repositories": [repo(400), repo(400), repo(400), repo(10)]});
-        let sizes: Vec<usize> = split(Api::Devinfo, body)
+        let mut repository = json!({"id": "r", "name": "r", "url": "https://x.example/r",
+                                    "updateSequenceId": 1,
+                                    "commits": (0..2500).map(commit).collect::<Vec<_>>()});
+        let prepared = prepare(json!({"repositories": [repository.clone()]}));
+        assert_eq!(prepared.violations, []);
+        assert_eq!(prepared.entities, 1);
+        let commits: usize = prepared
+            .requests
             .iter()
-            .map(|(_, r)| r["repositories"].as_array().unwrap().len())
-            .collect();
-        assert_eq!(sizes, [2, 2]);
-    }
-
-    #[test]
-    fn bodies_without_entities_go_as_they_are() {
-        let body = json!({"builds": []});
-        assert_eq!(split(Api::Builds, body.clone()), [(0, body)]);
-        let body = json!({"builds": "oops"});
-        assert_eq!(split(Api::Builds, body.clone()), [(0, body)]);
-    }
-
-    #[test]
-    fn pointers_move_by_the_offset() {
+            .flat_map(|r| r["repositories"].as_array().unwrap())
+            .map(|r| r["commits"].as_array().unwrap().len())
+            .sum();
+        assert_eq!(commits, 2500);
         assert_eq!(
-            in_file("/builds/5/state", "builds", 100).as_deref(),
-            Some("/builds/105/state")
+            prepared.describe(Api::Devinfo),
+            "1 repository, sent as 7 requests (at most 100 repositories each, 400 commits, \
+             branches or pull requests of a repository and 1000 in all)"
         );
+
+        // A problem in a commit of a later piece points at it in the file.
+        repository["commits"][1234]["url"] = json!("not a url");
+        let prepared = prepare(json!({"repositories": [repository]}));
+        let pointers: Vec<&str> = prepared.violations.iter().map(|v| v.pointer.as_str()).collect();
         assert_eq!(
-            in_file("/builds/5", "builds", 100).as_deref(),
-            Some("/builds/105")
+            pointers,
+            ["/repositories/0/commits/1234/url"],
+            "{:?}",
+            prepared.violations
         );
-        assert_eq!(in_file("/builds", "builds", 100), None);
-        assert_eq!(in_file("/properties/a", "builds", 100), None);
-        assert_eq!(in_file("/buildsx/1", "builds", 100), None);
     }
 }

@@ -17,8 +17,8 @@ use crate::error::{Error, Result};
 use crate::git::{Discovered, Head, Repo, short_id};
 use crate::payload::deployment::EnvironmentType;
 use crate::remote::Remote;
-use crate::settings::ProjectFile;
 use crate::settings::Settings;
+use crate::settings::{Origins, ProjectFile};
 
 pub use values::{Derivation, Derived, Origin};
 
@@ -48,6 +48,8 @@ pub struct RunContext {
     unborn_branch: Option<String>,
     /// `.jira-send.toml`.
     pub project: ProjectFile,
+    /// The options a variable set: messages about their values name it.
+    pub origins: Origins,
 }
 
 /// Why a run has no history to read keys from.
@@ -95,6 +97,7 @@ impl RunContext {
             folder: None,
             unborn_branch: None,
             project: settings.project.clone(),
+            origins: settings.origins.clone(),
         };
         let folder = |root: &Path| root.file_name().map(|n| n.to_string_lossy().into_owned());
         match Repo::discover(settings.repo.as_deref())? {

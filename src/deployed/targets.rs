@@ -106,7 +106,10 @@ fn jenkins(var: &impl Fn(&str) -> Option<String>) -> Answer {
 }
 
 /// An API base URL a token may be sent to: https, or http on a loopback host (tests).
+/// Credentials in it are dropped, as from every URL a CI system gives: the token is
+/// what authenticates, and they must not reach a message.
 fn api_url(variable: &str, text: &str) -> Result<Url, Answer> {
+    let text = &*crate::remote::without_credentials(text);
     let url =
         Url::parse(text).map_err(|e| Answer::missing(format!("{variable} {text:?} is not a URL: {e}")))?;
     let loopback = match url.host() {
@@ -115,6 +118,11 @@ fn api_url(variable: &str, text: &str) -> Result<Url, Answer> {
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
     };
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Answer::missing(format!(
+            "{variable} holds credentials in a form jira-send does not strip: no token is sent to it"
+        )));
+    }
     match url.scheme() {
         "https" => Ok(url),
         "http" if loopback => Ok(url),
@@ -182,6 +190,22 @@ mod tests {
         assert!(with("http://ghe.example.com/api/v3").github.is_err());
         assert!(with("ftp://x").github.is_err());
         assert!(with("http://127.0.0.1:8080").github.is_ok());
+        let Err(Answer::Missing { why, .. }) = with("http://u:CITOKEN@ghe.example.com/api/v3").github else {
+            panic!("plain http")
+        };
+        assert!(!why.contains("CITOKEN"), "{why}");
+        let Err(Answer::Missing { why, .. }) = with("https:u:CITOKEN@ghe.example.com/api/v3").github else {
+            panic!("credentials a parser finds")
+        };
+        assert!(!why.contains("CITOKEN"), "{why}");
+        assert_eq!(
+            with("https://u:CITOKEN@ghe.example.com/api/v3")
+                .github
+                .unwrap()
+                .api_url
+                .as_str(),
+            "https://ghe.example.com/api/v3"
+        );
         assert_eq!(
             with("https://ghe.example.com/api/v3")
                 .github

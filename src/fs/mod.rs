@@ -45,9 +45,10 @@ pub mod limit {
     pub const JUNIT: u64 = 1024 * 1024 * 1024;
     /// A payload file for `send` and `validate` (or stdin): about 250,000 builds.
     pub const PAYLOAD: u64 = 128 * 1024 * 1024;
-    /// An outbox entry: the requests of one invocation, at most one payload's worth
-    /// plus the envelope each split request repeats (written without indentation when
-    /// indentation would pass this).
+    /// An outbox file: one invocation's requests for one site, or a run of them when
+    /// they are more (several payload files; the outbox splits such an entry), written
+    /// without indentation when indentation would pass this. One request, a share of a
+    /// payload, always fits.
     pub const OUTBOX_ENTRY: u64 = 2 * PAYLOAD;
 }
 
@@ -149,52 +150,122 @@ pub fn names(dir: &Path) -> Vec<String> {
     names
 }
 
-/// Opens the lock file `path` (created empty, mode 0600, if missing), to lock it.
+/// Opens the lock file `path` (created empty, mode 0600, if missing), to lock it. Never
+/// through a symbolic link: a planted one would make jira-send create or lock a file
+/// elsewhere.
 pub fn open_lock(path: &Path) -> io::Result<File> {
     let mut options = File::options();
     options.create(true).truncate(false).write(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options
+            .mode(0o600)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    }
+    options.open(path).map_err(|e| link_refused(e, path))
 }
 
 /// Appends `contents` to `path`, created if missing: a file a CI system hands over for
-/// results, such as `$GITHUB_OUTPUT`.
+/// results, such as `$GITHUB_OUTPUT`. Only to a regular file: a FIFO there (or a
+/// device, a directory) is refused at once, never waited on. As in [`open_regular`],
+/// the open does not block (`O_NONBLOCK` on Unix: a FIFO without a reader fails with
+/// `ENXIO`, one with a reader opens) and the opened handle says what the file is.
 pub fn append(path: &Path, contents: &[u8]) -> io::Result<()> {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .and_then(|mut file| file.write_all(contents))
+    let mut options = File::options();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    let mut file = options.open(path).map_err(|e| {
+        // Say what is there rather than ENXIO's "No such device or address".
+        match std::fs::metadata(path) {
+            Ok(metadata) if !metadata.is_file() => not_regular(kind(&metadata)),
+            _ => e,
+        }
+    })?;
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Err(not_regular(kind(&metadata)));
+    }
+    file.write_all(contents)
 }
 
 /// Opens `path` (for writing too when `write`), refusing anything but a regular file.
+/// Symbolic links are followed: the files a user names may be links (a mounted secret).
 ///
 /// On Unix the file is opened with `O_NONBLOCK`, so a FIFO cannot block the open; the
 /// type is then read from the opened handle, so nothing can be swapped in between.
 /// (`O_NONBLOCK` does nothing to a regular file.) Elsewhere there are no FIFOs to
 /// block on, and the same check of the handle refuses directories and devices.
 pub fn open_regular(path: &Path, write: bool) -> io::Result<File> {
+    open(path, write, true)
+}
+
+/// Opens one of jira-send's own files (an outbox entry, a token or cloud-id cache) for
+/// reading, as [`open_regular`] does but never through a symbolic link: whoever can
+/// write the directory could plant one to make jira-send read, trust and send a file
+/// from elsewhere.
+pub fn open_private(path: &Path) -> io::Result<File> {
+    open(path, false, false)
+}
+
+fn open(path: &Path, write: bool, follow: bool) -> io::Result<File> {
     let mut options = File::options();
     options.read(true).write(write);
+    // Unix: O_NONBLOCK (see open_regular); O_NOFOLLOW makes the open fail (ELOOP)
+    // where the path's last component is a symbolic link.
     #[cfg(unix)]
     {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+        use rustix::fs::OFlags;
+        let flags = if follow {
+            OFlags::NONBLOCK
+        } else {
+            OFlags::NONBLOCK | OFlags::NOFOLLOW
+        };
+        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, flags.bits() as i32);
     }
-    let file = options.open(path)?;
+    // Windows: FILE_FLAG_OPEN_REPARSE_POINT opens a symbolic link itself instead of its
+    // target; the check of the handle below then refuses it.
+    #[cfg(windows)]
+    if !follow {
+        std::os::windows::fs::OpenOptionsExt::custom_flags(&mut options, 0x0020_0000);
+    }
+    let file = options.open(path).map_err(|e| link_refused(e, path))?;
     let metadata = file.metadata()?;
     if !metadata.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("not a regular file but {}", kind(&metadata)),
-        ));
+        return Err(not_regular(kind(&metadata)));
     }
     Ok(file)
 }
 
+/// What is at `path` when it is there but not a regular file: `a symbolic link` (not
+/// followed), `a directory`, `a named pipe (FIFO)`… A probe: nothing is opened.
+pub fn special(path: &Path) -> Option<&'static str> {
+    let metadata = std::fs::symlink_metadata(path).ok()?;
+    (!metadata.is_file()).then(|| kind(&metadata))
+}
+
+/// `error` from opening `path` without following a link, said plainly when a link is
+/// what refused it (on Unix, `ELOOP`: "too many levels of symbolic links").
+fn link_refused(error: io::Error, path: &Path) -> io::Error {
+    match special(path) {
+        Some(kind) if kind == "a symbolic link" => not_regular(kind),
+        _ => error,
+    }
+}
+
+fn not_regular(kind: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("not a regular file but {kind}"),
+    )
+}
+
 /// What a file that is not a regular file is, for an error message.
 fn kind(metadata: &Metadata) -> &'static str {
+    if metadata.is_symlink() {
+        return "a symbolic link";
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt as _;
@@ -224,6 +295,33 @@ pub fn read_bounded(input: impl Read, limit: u64) -> io::Result<Vec<u8>> {
         return Err(too_large(limit));
     }
     Ok(bytes)
+}
+
+/// Everything `input` holds, if at most `limit` bytes and it ends by `deadline`. Read
+/// on a thread of its own, so that an input that never ends (stdin from a producer
+/// that stalled) cannot hold the process past the deadline: that thread is then left
+/// waiting, and ends with the process.
+pub fn read_bounded_until(
+    input: impl Read + Send + 'static,
+    limit: u64,
+    deadline: tokio::time::Instant,
+) -> io::Result<Vec<u8>> {
+    let (done, read) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("read-input".into())
+        .spawn(move || {
+            let _ = done.send(read_bounded(input, limit));
+        })?;
+    match read.recv_timeout(crate::clock::remaining(deadline)) {
+        Ok(bytes) => bytes,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "its end did not come before the deadline",
+        )),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            Err(io::Error::other("the thread reading it stopped"))
+        }
+    }
 }
 
 /// A regular file's contents, if at most `limit` bytes.
@@ -263,7 +361,7 @@ pub fn read_file(mut file: &File, limit: u64) -> io::Result<Vec<u8>> {
 /// file is `Ok(None)`; any other problem is a warning (naming the file as `what`) and
 /// `Ok(None)` too: a cache is only ever an optimisation.
 pub fn read_private(path: &Path, limit: u64, what: &str) -> Option<Vec<u8>> {
-    let read = open_regular(path, false).and_then(|file| {
+    let read = open_private(path).and_then(|file| {
         check_private(&file.metadata()?)?;
         read_file(&file, limit)
     });

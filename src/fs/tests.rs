@@ -90,6 +90,41 @@ fn devices_and_fifos_are_refused_at_once() {
     assert!(open_regular(&fifo, true).is_err());
 }
 
+/// jira-send's own files are never read through a symbolic link, dangling or not;
+/// the files a user names may be links.
+#[cfg(unix)]
+#[test]
+fn private_files_are_never_read_through_a_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("target");
+    write_private(&target, b"planted").unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let dangling = dir.path().join("dangling");
+    std::os::unix::fs::symlink(dir.path().join("nothing"), &dangling).unwrap();
+    for path in [&link, &dangling] {
+        let error = open_private(path).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "not a regular file but a symbolic link",
+            "{}",
+            path.display()
+        );
+        assert_eq!(read_private(path, 100, "cache"), None);
+        assert_eq!(special(path), Some("a symbolic link"));
+    }
+    assert_eq!(read(&link, 100).unwrap(), b"planted", "a user's link is followed");
+    assert_eq!(read_private(&target, 100, "cache"), Some(b"planted".to_vec()));
+    assert_eq!(special(&target), None);
+    assert_eq!(special(&dir.path().join("nothing")), None);
+
+    // A lock file planted as a link is neither followed nor created at its target.
+    let lock = dir.path().join(".lock");
+    std::os::unix::fs::symlink(dir.path().join("made-elsewhere"), &lock).unwrap();
+    assert!(open_lock(&lock).is_err());
+    assert!(!dir.path().join("made-elsewhere").exists());
+}
+
 #[test]
 fn a_file_is_still_itself_until_replaced() {
     let dir = tempfile::tempdir().unwrap();
@@ -150,4 +185,46 @@ async fn blocking_work_runs_off_the_runtime_thread() {
 #[should_panic(expected = "disk on fire")]
 async fn a_panic_off_the_runtime_is_the_callers() {
     off_runtime(|| panic!("disk on fire")).await;
+}
+
+#[test]
+fn appends_go_to_the_end_of_a_regular_file_created_if_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("output");
+    append(&path, b"a=1\n").unwrap();
+    append(&path, b"b=2\n").unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "a=1\nb=2\n");
+    let error = append(dir.path(), b"x").unwrap_err();
+    #[cfg(unix)]
+    assert!(error.to_string().contains("a directory"), "{error}");
+    let _ = error;
+}
+
+/// `$GITHUB_OUTPUT` naming a FIFO: refused at once, whether or not a reader has it
+/// open (without O_NONBLOCK, the open would wait for a reader forever).
+#[cfg(unix)]
+#[test]
+fn appends_to_a_fifo_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+    )
+    .unwrap();
+    let error = append(&fifo, b"a=1\n").unwrap_err();
+    assert_eq!(error.to_string(), "not a regular file but a named pipe (FIFO)");
+    // With a reader (that never reads), the open succeeds and the handle refuses it.
+    let reader = rustix::fs::open(
+        &fifo,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::NONBLOCK,
+        rustix::fs::Mode::empty(),
+    )
+    .unwrap();
+    let error = append(&fifo, b"a=1\n").unwrap_err();
+    assert_eq!(error.to_string(), "not a regular file but a named pipe (FIFO)");
+    drop(reader);
+    let error = append(Path::new("/dev/full"), b"x").unwrap_err();
+    assert!(error.to_string().contains("a device"), "{error}");
 }

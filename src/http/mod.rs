@@ -48,7 +48,10 @@ pub fn client(settings: &Settings) -> Result<Client> {
         let certificates = Certificate::from_pem_bundle(&pem)
             .ok()
             .filter(|c| !c.is_empty())
-            .ok_or_else(|| Error::usage(format!("--ca-file {}: no PEM certificate in it", path.display())))?;
+            .ok_or_else(|| {
+                let setting = settings.origins.of("--ca-file");
+                Error::usage(format!("{setting} {}: no PEM certificate in it", path.display()))
+            })?;
         builder = builder.tls_certs_merge(certificates);
     }
     builder

@@ -46,7 +46,7 @@ impl Reader {
     /// does not apply: the caller was explicit); else the grammar `args` ask for, whose
     /// allow-list is `--projects`, else the project file's.
     pub fn new(args: &Options, ctx: &RunContext) -> Result<Self> {
-        Ok(match explicit_keys(args)? {
+        Ok(match explicit_keys(args, ctx)? {
             Some(keys) => Self::Named(keys),
             None => Self::Scan(grammar(args, ctx)),
         })
@@ -183,7 +183,7 @@ fn grammar(args: &Options, ctx: &RunContext) -> Grammar {
 
 /// The keys named with `--issue-key`, checked against the grammar; `None` when none
 /// were named. The allow-list does not apply: the caller was explicit.
-fn explicit_keys(args: &Options) -> Result<Option<KeySet>> {
+fn explicit_keys(args: &Options, ctx: &RunContext) -> Result<Option<KeySet>> {
     let named: Vec<&str> = args
         .issue_keys
         .iter()
@@ -204,7 +204,8 @@ fn explicit_keys(args: &Options) -> Result<Option<KeySet>> {
                 ""
             };
             return Err(Error::usage(format!(
-                "--issue-key {key}: not an issue key like ABC-123{hint}"
+                "{} {key}: not an issue key like ABC-123{hint}",
+                ctx.origins.of("--issue-key")
             )));
         };
         keys.add(key.as_bytes(), || Source::Option);

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use tracing::warn;
 
-use super::{Entry, Kind, Outbox, SetAside, VERSION, free_name, remove};
+use super::{Entry, Kind, Outbox, SetAside, VERSION, remove};
 use crate::answer::Rejection;
 use crate::api::Call;
 use crate::fs::{self, limit};
@@ -35,7 +35,7 @@ impl Outbox {
     /// Takes `path` for this process. `None` if another process has it, it is gone,
     /// or it is not one to deliver: then it is set aside, with a warning.
     pub fn claim(&self, path: &Path) -> Option<Claimed> {
-        let file = match fs::open_regular(path, false) {
+        let file = match fs::open_private(path) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
             Err(e) => {
@@ -145,12 +145,13 @@ impl Claimed {
 }
 
 impl Outbox {
+    /// Keeps `entry` in `rejected/` (in as many files as a reader needs); returns
+    /// the first.
     fn keep_rejected(&self, entry: &Entry) -> io::Result<PathBuf> {
         let folder = self.dir.join("rejected");
         fs::create_private_dir(&folder)?;
-        let target = free_name(&folder, &entry.file_name());
-        fs::write_new_private(&target, &entry.to_bytes())?;
-        Ok(target)
+        let mut kept = super::pieces::write(&folder, entry, limit::OUTBOX_ENTRY)?;
+        Ok(kept.swap_remove(0))
     }
 }
 

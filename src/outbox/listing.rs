@@ -58,8 +58,10 @@ impl Outbox {
     /// Every file of the outbox: those queued, oldest first, then those in
     /// `rejected/` and `corrupt/`.
     pub fn list(&self, now: DateTime<Utc>) -> Vec<Listed> {
+        self.recover();
+        // Not `pending`: what it sets aside is listed here too, as ignored.
         let mut listed: Vec<Listed> = self
-            .pending(None)
+            .queued()
             .iter()
             .map(|path| describe(path, State::Queued, now))
             .collect();
@@ -84,7 +86,7 @@ impl Outbox {
         let listed = describe(&path, state, now);
         // A regular file is locked first, as a flush would, so that one being delivered
         // is not pulled from under it. Anything else is simply removed.
-        let lock = fs::open_regular(&path, false).ok();
+        let lock = fs::open_private(&path).ok();
         if let Some(file) = &lock {
             match file.try_lock() {
                 Ok(()) => {}
@@ -122,7 +124,7 @@ impl Outbox {
 fn describe(path: &Path, state: State, now: DateTime<Utc>) -> Listed {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let id = name.strip_suffix(".json").unwrap_or(&name).to_owned();
-    let read = fs::open_regular(path, false)
+    let read = fs::open_private(path)
         .map_err(|e| Refusal::Ignored(e.to_string()))
         .and_then(|file| read_entry(&file));
     let unreadable = |state: State, why: String| Listed {

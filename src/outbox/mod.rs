@@ -4,13 +4,17 @@
 //! One file per site and invocation, holding the undelivered requests in order (site,
 //! cloud id if known, API, method, path, body, the last error: never a credential),
 //! mode 0600. Names start with the creation time in milliseconds, so sorting them is
-//! oldest first; a name without `.json` is the entry's id (`flush --list`).
+//! oldest first; a name without `.json` is the entry's id (`flush --list`). The site in
+//! the name is for people: a file is delivered to the site its contents name, whatever
+//! it is called.
 //!
 //! **Writing.** A file is written as a temporary (`.tmp…`), flushed to disk, and
 //! renamed to a name no file has: nothing is ever replaced. Writers hold a shared lock
 //! on `.lock` meanwhile, so the next access that can lock it exclusively knows that any
 //! temporary left is the orphan of a killed process: a complete one joins the queue,
-//! an incomplete one is discarded, each with a warning.
+//! an incomplete one is discarded, each with a warning. A writer waits for the lock
+//! only until the run's deadline (at least [`LOCK_GRACE`]) or a signal: another process
+//! that holds it alone can make a save fail, never hang.
 //!
 //! **Claims.** A sender opens a file, takes an exclusive lock on it, checks that the
 //! path still names the file it locked (another flush may have delivered and deleted
@@ -34,6 +38,7 @@
 mod claim;
 mod listing;
 mod operation;
+mod pieces;
 mod recover;
 
 use std::io;
@@ -52,6 +57,8 @@ use crate::fs;
 pub use claim::Claimed;
 use claim::{Refusal, read_entry};
 pub use listing::{Listed, STALE_AFTER, State, age};
+use recover::GiveUp;
+pub use recover::LOCK_GRACE;
 
 /// The entry format this jira-send writes and reads.
 pub const VERSION: u32 = 1;
@@ -77,24 +84,25 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// Whether every request is one jira-send makes, to a well-formed cloud id.
+    /// Whether every request is one jira-send makes, to a well-formed cloud id, and
+    /// the entry names one site: its requests go to the site of `siteUrl`, and are
+    /// found for it by `site`.
     fn check(&self) -> Result<(), String> {
+        match crate::settings::parse_site("siteUrl", &self.site_url) {
+            Ok(site) if site.name == self.site => {}
+            _ => {
+                return Err(format!(
+                    "its site {:?} is not the site of its siteUrl {:?}",
+                    self.site, self.site_url
+                ));
+            }
+        }
         if let Some(id) = &self.cloud_id
             && !crate::api::is_cloud_id(id)
         {
             return Err(format!("{id:?} is not a cloud id"));
         }
         self.requests.iter().try_for_each(operation::check)
-    }
-
-    /// The file's contents: indented for whoever opens it, but never too large to be
-    /// read back.
-    fn to_bytes(&self) -> Vec<u8> {
-        let bytes = serde_json::to_vec_pretty(self).expect("entries serialize");
-        if bytes.len() as u64 <= fs::limit::OUTBOX_ENTRY {
-            return bytes;
-        }
-        serde_json::to_vec(self).expect("entries serialize")
     }
 
     /// `{created ms}-{site}-{random}.json`.
@@ -139,6 +147,8 @@ pub enum Kind {
 pub struct Outbox {
     dir: PathBuf,
     set_aside: Arc<Mutex<Vec<SetAside>>>,
+    /// When a writer stops waiting for the lock.
+    give_up: GiveUp,
 }
 
 impl Outbox {
@@ -146,6 +156,7 @@ impl Outbox {
         Self {
             dir: dir.to_path_buf(),
             set_aside: Arc::new(Mutex::new(Vec::new())),
+            give_up: GiveUp::default(),
         }
     }
 
@@ -158,35 +169,53 @@ impl Outbox {
         self.set_aside.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
-    /// Saves `entry` to a new file; returns its path.
-    pub fn save(&self, entry: &Entry) -> io::Result<PathBuf> {
+    /// Saves `entry` to a new file; returns its path. An entry larger than a reader
+    /// accepts ([`fs::limit::OUTBOX_ENTRY`]) goes to as many files as it takes, each
+    /// holding a run of its requests: their paths, in order.
+    pub fn save(&self, entry: &Entry) -> io::Result<Vec<PathBuf>> {
+        self.save_within(entry, fs::limit::OUTBOX_ENTRY)
+    }
+
+    /// [`Outbox::save`], in files of at most `limit` bytes.
+    fn save_within(&self, entry: &Entry, limit: u64) -> io::Result<Vec<PathBuf>> {
         fs::create_private_dir(&self.dir)?;
         let _writing = self.writing()?;
-        let path = self.dir.join(entry.file_name());
-        fs::write_new_private(&path, &entry.to_bytes())?;
-        Ok(path)
+        pieces::write(&self.dir, entry, limit)
     }
 
     /// The queued files, oldest first; only those of `site` when given. Temporaries a
-    /// killed process left are recovered first.
+    /// killed process left are recovered first. Whatever else bears a queued file's
+    /// name (a directory, a FIFO, a symbolic link, dangling or not) is set aside,
+    /// with a warning: never followed, never sent.
     pub fn pending(&self, site: Option<&str>) -> Vec<PathBuf> {
         self.recover();
-        let marker = site.map(|s| format!("-{}-", host_suffix(s).to_ascii_lowercase()));
-        let mut files: Vec<PathBuf> = fs::names(&self.dir)
+        self.queued()
+            .into_iter()
+            .filter(|path| match fs::special(path) {
+                Some(kind) => {
+                    self.ignore(path, &format!("not a regular file but {kind}"));
+                    false
+                }
+                None => true,
+            })
+            .filter(|path| site.is_none_or(|site| belongs_to(path, site)))
+            .collect()
+    }
+
+    /// Everything that bears a queued file's name (`*.json`, not hidden), whatever it
+    /// is, oldest first.
+    fn queued(&self) -> Vec<PathBuf> {
+        fs::names(&self.dir)
             .into_iter()
             .filter(|name| name.ends_with(".json") && !name.starts_with('.'))
-            .filter(|name| marker.as_ref().is_none_or(|m| name.contains(m.as_str())))
             .map(|name| self.dir.join(name))
-            .filter(|path| path.is_file())
-            .collect();
-        files.sort();
-        files
+            .collect()
     }
 
     /// The entry at `path`, read without claiming it (a dry run): `Err` says why it is
     /// not one to deliver. Nothing is moved.
     pub fn peek(&self, path: &Path) -> Result<Entry, String> {
-        let read = fs::open_regular(path, false)
+        let read = fs::open_private(path)
             .map_err(|e| Refusal::Ignored(e.to_string()))
             .and_then(|file| read_entry(&file));
         read.map_err(|(Refusal::Corrupt(why) | Refusal::Ignored(why))| why)
@@ -247,6 +276,23 @@ impl Outbox {
         all.push(set_aside);
         true
     }
+}
+
+/// Whether the queued file `path` is `site`'s, by what it says: its name is only for
+/// people, and could be anything (a renamed or copied file). One that cannot be read
+/// as an entry is every site's, so that the claim that follows sets it aside, with a
+/// warning, whichever site comes first.
+fn belongs_to(path: &Path, site: &str) -> bool {
+    /// Enough of an entry to know whose it is.
+    #[derive(Deserialize)]
+    struct Whose {
+        site: String,
+    }
+    let whose = fs::open_private(path)
+        .and_then(|file| fs::read_file(&file, fs::limit::OUTBOX_ENTRY))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Whose>(&bytes).ok());
+    whose.is_none_or(|whose| whose.site == site)
 }
 
 /// `dir/name`, or if that is taken, `name` with a random suffix.

@@ -17,6 +17,8 @@ use crate::remote::Remote;
 
 /// Per repository and request: commits, branches, pull requests each.
 pub const MAX_PER_TYPE: usize = 400;
+/// Entities (commits, branches, pull requests) across all repositories of one request.
+pub const MAX_ENTITIES: usize = 1000;
 /// Files detailed per commit; `fileCount` still counts them all.
 pub const MAX_FILES: usize = 10;
 /// Issue keys per commit, branch or pull request.

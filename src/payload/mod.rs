@@ -9,6 +9,7 @@ pub mod deployment;
 pub mod devinfo;
 mod environment;
 pub mod flag;
+pub mod split;
 pub mod text;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -45,7 +46,7 @@ pub enum DeploymentState {
     Unknown,
 }
 
-/// A CI system's outcome in each API's words: the APIs share the CI's five states.
+/// A CI system's outcome in each API's words: the APIs share the CI's six states.
 macro_rules! from_ci_state {
     ($($state:ty),*) => {$(
         impl From<CiState> for $state {
@@ -56,6 +57,7 @@ macro_rules! from_ci_state {
                     CiState::Successful => Self::Successful,
                     CiState::Failed => Self::Failed,
                     CiState::Cancelled => Self::Cancelled,
+                    CiState::Unknown => Self::Unknown,
                 }
             }
         }

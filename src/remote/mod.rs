@@ -5,6 +5,8 @@
 mod encode;
 mod pages;
 
+use std::borrow::Cow;
+
 use percent_encoding::percent_decode_str;
 
 pub use encode::{path, query_value, segment};
@@ -36,8 +38,7 @@ impl Remote {
                 return None;
             }
             let (authority, path) = rest.split_once('/')?;
-            let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-            let host = host_port.split(':').next()?;
+            let host = without_userinfo(authority).split(':').next()?;
             // A query or fragment is not part of the repository's path.
             let path = path.split(['?', '#']).next().unwrap_or_default();
             (host, path)
@@ -47,8 +48,7 @@ impl Remote {
             if authority.contains('/') || path.starts_with("//") {
                 return None;
             }
-            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-            (host, path)
+            (without_userinfo(authority), path)
         };
         let host = host.to_ascii_lowercase();
         let path = path.trim_matches('/');
@@ -92,6 +92,35 @@ impl Remote {
     pub fn name(&self) -> &str {
         self.path.rsplit('/').next().unwrap_or(&self.path)
     }
+}
+
+/// `url` without the credentials its authority may carry:
+/// `https://user:token@ci.example.com/job/1` → `https://ci.example.com/job/1`. Every URL
+/// a CI system hands out goes through here before it is kept, shown or logged (a
+/// runner may build its links from a clone URL with a token in it); git remotes drop
+/// theirs in [`Remote::parse`], by the same rule.
+///
+/// The authority ends where a URL parser ends it (at `/`, `\`, `?` or `#`), so what
+/// is dropped is what a parser would have read as the userinfo. Text without `://` is
+/// returned as it is.
+pub fn without_credentials(url: &str) -> Cow<'_, str> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Cow::Borrowed(url);
+    };
+    let end = rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let host = without_userinfo(authority);
+    if host.len() == authority.len() {
+        Cow::Borrowed(url)
+    } else {
+        Cow::Owned(format!("{scheme}://{host}{tail}"))
+    }
+}
+
+/// `user:secret@host:port` → `host:port`. The userinfo ends at the *last* `@`, as URL
+/// parsers read it, so a secret holding an unencoded `@` goes with it.
+fn without_userinfo(authority: &str) -> &str {
+    authority.rsplit_once('@').map_or(authority, |(_, host)| host)
 }
 
 /// `ssh.dev.azure.com:v3/org/project/repo` → `dev.azure.com` + `org/project/_git/repo`.
@@ -180,6 +209,40 @@ mod tests {
             https.devinfo_id(),
             "dev.azure.com~acme~Fabrikam~Fiber~_git~Fabrikam~Fiber"
         );
+    }
+
+    #[test]
+    fn links_lose_their_credentials_and_nothing_else() {
+        for (given, kept) in [
+            (
+                "https://u:CITOKEN@ci.example.com/job/1?x=y#z",
+                "https://ci.example.com/job/1?x=y#z",
+            ),
+            ("https://CITOKEN@ci.example.com", "https://ci.example.com"),
+            (
+                "https://u:CI@TOKEN@ci.example.com:8443/a",
+                "https://ci.example.com:8443/a",
+            ),
+            (
+                "https://u:CITOKEN@ci.example.com?a=b",
+                "https://ci.example.com?a=b",
+            ),
+            ("http://u:CITOKEN@ci.example.com\\a", "http://ci.example.com\\a"),
+            ("ssh://git@github.com/a/b.git", "ssh://github.com/a/b.git"),
+        ] {
+            assert_eq!(without_credentials(given), kept, "{given}");
+        }
+        for same in [
+            "https://ci.example.com/job/1?who=a@b",
+            "https://ci.example.com/a@b",
+            "git@github.com:a/b.git",
+            "",
+        ] {
+            assert!(
+                matches!(without_credentials(same), Cow::Borrowed(s) if s == same),
+                "{same}"
+            );
+        }
     }
 
     #[test]

@@ -46,7 +46,7 @@ impl Session<'_> {
             &policy,
             self.settings.cache_dir.as_deref(),
             self.site,
-            self.settings.site_setting,
+            &self.settings.site_setting,
         )
         .await?;
         self.cloud_id_from = CloudIdFrom::Site;

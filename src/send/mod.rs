@@ -150,13 +150,15 @@ pub fn deliver(settings: &Settings, env: &Env, clock: &dyn Clock, calls: Vec<Cal
     let client = http::client(settings)?;
     // Counted from the start of the process: preparing the payload took part of it.
     let deadline = clock::deadline(settings.timeout);
-    let outbox = settings.outbox_dir.as_deref().map(Outbox::new);
-    let outbox = outbox.as_ref();
     // As in `plan`: each site its own copy of the calls, the last the originals.
     let copies = std::iter::repeat_n(calls, sites.len());
     run_async(async {
         let interrupt = Interrupt::listen();
-        let interrupt = &interrupt;
+        let outbox = settings
+            .outbox_dir
+            .as_deref()
+            .map(|dir| Outbox::new(dir).giving_up(deadline, interrupt.as_stop()));
+        let (outbox, interrupt) = (outbox.as_ref(), &interrupt);
         let sites = join_all(
             sites
                 .iter()
@@ -200,7 +202,7 @@ pub fn flush(settings: &Settings, env: &Env, clock: &dyn Clock, outbox: &Outbox)
         let Some(claimed) = outbox.claim(&path) else {
             continue;
         };
-        match crate::settings::parse_site(&claimed.entry.site_url) {
+        match crate::settings::parse_site("siteUrl", &claimed.entry.site_url) {
             Ok(site) if !sites.contains(&site) => sites.push(site),
             Ok(_) => {}
             Err(e) => warn!("{}: {e}", path.display()),
@@ -216,6 +218,7 @@ pub fn flush(settings: &Settings, env: &Env, clock: &dyn Clock, outbox: &Outbox)
     let deadline = clock::deadline(settings.timeout);
     run_async(async {
         let interrupt = Interrupt::listen();
+        let outbox = &outbox.clone().giving_up(deadline, interrupt.as_stop());
         let interrupt = &interrupt;
         let sites = join_all(sites.iter().map(|site| async {
             let still_queued = || Some(outbox.dir().display().to_string());

@@ -240,13 +240,15 @@ impl<'a> Session<'a> {
         };
         let saving = outbox.clone();
         match fs::off_runtime(move || saving.save(&entry)).await {
-            Ok(path) => {
+            Ok(paths) => {
+                let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
                 warn!(
                     "{}: saved the undelivered report to {}; `jira-send flush` sends it later",
                     self.site.name,
-                    path.display()
+                    files.join(", ")
                 );
-                Ok(path.display().to_string())
+                // The first file: the others follow it in the queue.
+                Ok(files.into_iter().next().unwrap_or_default())
             }
             Err(e) => Err(format!("cannot write the outbox {}: {e}", outbox.dir().display())),
         }

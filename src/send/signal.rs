@@ -89,6 +89,13 @@ impl Interrupt {
         *self.received.borrow()
     }
 
+    /// The signal's name once one arrived, asked from any thread: what blocking work
+    /// (the outbox's wait for its lock) checks to stop.
+    pub fn as_stop(&self) -> impl Fn() -> Option<&'static str> + Send + Sync + 'static {
+        let interrupt = self.clone();
+        move || interrupt.received().map(Signal::name)
+    }
+
     /// Waits for a signal; forever if none comes.
     pub async fn wait(&self) -> Signal {
         let mut received = self.received.clone();

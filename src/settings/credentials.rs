@@ -37,15 +37,18 @@ impl Settings {
             })?;
 
         // The error names where the path came from: the flag or which variable.
-        let (secret, origin) = match self.secret_source(site, env)? {
+        let (stored, origin) = match self.secret_source(site, env)? {
             Secret::Value { value, origin } => (value.to_owned(), origin),
-            Secret::File { path, origin } => {
-                let text = crate::fs::read_to_string(&path, crate::fs::limit::SECRET)
-                    .map_err(|e| Error::usage(format!("cannot read {} ({origin}): {e}", path.display())))?;
-                (text.trim().to_owned(), origin)
-            }
+            Secret::File { path, origin } => (
+                crate::fs::read_to_string(&path, crate::fs::limit::SECRET)
+                    .map_err(|e| Error::usage(format!("cannot read {} ({origin}): {e}", path.display())))?,
+                origin,
+            ),
         };
-        if secret.trim().is_empty() {
+        // Atlassian's secrets hold no blanks: what surrounds one is the line end a file,
+        // or a pasted CI secret kept, dropped alike wherever it came from.
+        let secret = stored.trim().to_owned();
+        if secret.is_empty() {
             return Err(Error::usage(format!(
                 "the OAuth client secret for {} is empty",
                 site.name

@@ -66,6 +66,36 @@ pub struct Options {
     pub ca_file: Option<PathBuf>,
     pub no_flush: bool,
     pub repo: Option<PathBuf>,
+    /// Which of these came from a variable.
+    pub origins: Origins,
+}
+
+/// The options whose value came from their variable rather than from the command line,
+/// by flag (`--site` → `JIRA_SITE`), so that a message about a value names where the
+/// user wrote it. The command line fills it; a flag it does not list was given as one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origins(Vec<(String, String)>);
+
+impl Origins {
+    /// `flag`'s value came from `variable`.
+    pub fn set_by(&mut self, flag: String, variable: String) {
+        if self.variable(&flag).is_none() {
+            self.0.push((flag, variable));
+        }
+    }
+
+    /// The variable `flag`'s value came from, if any.
+    pub fn variable(&self, flag: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| f == flag)
+            .map(|(_, variable)| variable.as_str())
+    }
+
+    /// Where `flag`'s value was set: its variable, or the flag itself.
+    pub fn of<'a>(&'a self, flag: &'a str) -> &'a str {
+        self.variable(flag).unwrap_or(flag)
+    }
 }
 
 /// Global settings.
@@ -74,7 +104,9 @@ pub struct Settings {
     pub sites: Vec<Site>,
     /// Where the sites came from, for messages that say what to check: `--site` or
     /// `JIRA_SITE`.
-    pub site_setting: &'static str,
+    pub site_setting: String,
+    /// The options a variable set: messages about their values name it.
+    pub origins: Origins,
     pub api_url: Url,
     pub token_url: Url,
     /// `None` when no cache directory could be determined: nothing is cached.
@@ -101,13 +133,14 @@ pub struct Settings {
 
 impl Settings {
     pub fn resolve(args: &Options, env: &Env) -> Result<Self> {
+        let site_setting = args.origins.of("--site").to_owned();
         let mut sites: Vec<Site> = Vec::new();
         for text in args.sites.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-            let site = parse_site(text)?;
+            let site = parse_site(&site_setting, text)?;
             // `acme` and `acme.atlassian.net`, or `http://h:1` and `http://h:1/`, are one
             // site: it gets the report once.
             if sites.iter().any(|known| known.url == site.url) {
-                tracing::info!("--site {text} is {} again; it is sent to once", site.name);
+                tracing::info!("{site_setting} {text} is {} again; it is sent to once", site.name);
             } else {
                 sites.push(site);
             }
@@ -129,21 +162,11 @@ impl Settings {
             .outbox_dir
             .clone()
             .or_else(|| cache_dir.as_ref().map(|d| d.join("outbox")));
-        // The flag wins over the variable; when the variable holds these very sites,
-        // it is what the user set (or both say the same).
-        let from_variable = env.get(vars::JIRA_SITE).is_some_and(|v| {
-            let listed = |s: &str| !s.trim().is_empty();
-            v.split(',').filter(|s| listed(s)).map(str::trim).eq(args
-                .sites
-                .iter()
-                .filter(|s| listed(s))
-                .map(|s| s.trim()))
-        });
         Ok(Self {
             sites,
-            site_setting: if from_variable { vars::JIRA_SITE } else { "--site" },
-            api_url: parse_endpoint("--api-url", &args.api_url)?,
-            token_url: parse_endpoint("--token-url", &args.token_url)?,
+            site_setting,
+            api_url: parse_endpoint(args.origins.of("--api-url"), &args.api_url)?,
+            token_url: parse_endpoint(args.origins.of("--token-url"), &args.token_url)?,
             cache_dir,
             outbox_dir,
             dry_run: args.dry_run,
@@ -160,6 +183,7 @@ impl Settings {
             cloud_id: args.cloud_id.clone(),
             client_id: args.client_id.clone(),
             client_secret_file: args.client_secret_file.clone(),
+            origins: args.origins.clone(),
         })
     }
 
@@ -264,6 +288,7 @@ mod tests {
             retry_delay: Duration::from_millis(1),
             ca_file: None,
             no_flush: false,
+            origins: Origins::default(),
         };
         Settings::resolve(&args, &Env::default()).unwrap()
     }

@@ -17,8 +17,9 @@ pub struct Site {
     pub suffix: String,
 }
 
-/// `acme`, `acme.atlassian.net` or `https://acme.atlassian.net[/]`.
-pub fn parse_site(text: &str) -> Result<Site> {
+/// `acme`, `acme.atlassian.net` or `https://acme.atlassian.net[/]`, as `setting` gives
+/// it (`--site`, `JIRA_SITE`, an outbox entry's `siteUrl`): an error names it.
+pub fn parse_site(setting: &str, text: &str) -> Result<Site> {
     let with_scheme = if text.contains("://") {
         text.to_owned()
     } else if text.contains('.') || text.contains(':') || text == "localhost" {
@@ -26,13 +27,21 @@ pub fn parse_site(text: &str) -> Result<Site> {
     } else {
         format!("https://{text}.atlassian.net")
     };
-    let url = parse_endpoint("--site", &with_scheme)?;
+    let url = parse_endpoint(setting, &with_scheme)?;
     if !matches!(url.path(), "" | "/") || url.query().is_some() {
         return Err(Error::usage(format!(
-            "--site {text}: give the site alone (https://acme.atlassian.net), without a path"
+            "{setting} {text}: give the site alone (https://acme.atlassian.net), without a path"
         )));
     }
-    let host = url.host_str().unwrap_or_default().to_owned();
+    let mut url = url;
+    // `acme.atlassian.net.` is the same host written as fully qualified: one site, one
+    // name, one `<HOST>` suffix, so it gets the report once and the same credentials.
+    let host = url.host_str().unwrap_or_default();
+    let host = host.strip_suffix('.').unwrap_or(host).to_owned();
+    if url.host_str() != Some(host.as_str()) {
+        url.set_host(Some(&host))
+            .map_err(|e| Error::usage(format!("{setting} {text}: not a host name ({e})")))?;
+    }
     let name = match url.port() {
         Some(port) => format!("{host}:{port}"),
         None => host.clone(),
@@ -67,7 +76,7 @@ pub(super) fn parse_endpoint(option: &str, text: &str) -> Result<Url> {
 
 fn is_loopback(url: &Url) -> bool {
     match url.host() {
-        Some(url::Host::Domain(domain)) => domain == "localhost",
+        Some(url::Host::Domain(domain)) => matches!(domain, "localhost" | "localhost."),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
@@ -86,23 +95,41 @@ mod tests {
             "https://acme.atlassian.net",
             "https://acme.atlassian.net/",
         ] {
-            let site = parse_site(text).unwrap();
+            let site = parse_site("--site", text).unwrap();
             assert_eq!(site.name, "acme.atlassian.net", "{text}");
             assert_eq!(site.url.as_str(), "https://acme.atlassian.net/");
             assert_eq!(site.suffix, "ACME_ATLASSIAN_NET");
         }
-        let local = parse_site("http://127.0.0.1:8080").unwrap();
+        let local = parse_site("--site", "http://127.0.0.1:8080").unwrap();
         assert_eq!(local.name, "127.0.0.1:8080");
         assert_eq!(local.suffix, "127_0_0_1");
     }
 
     #[test]
+    fn a_fully_qualified_host_is_the_same_site() {
+        for text in [
+            "acme.atlassian.net.",
+            "https://acme.atlassian.net.",
+            "https://acme.atlassian.net./",
+        ] {
+            assert_eq!(
+                parse_site("--site", text).unwrap(),
+                parse_site("--site", "acme").unwrap(),
+                "{text}"
+            );
+        }
+        let local = parse_site("--site", "http://localhost.:8080").unwrap();
+        assert_eq!(local, parse_site("--site", "http://localhost:8080").unwrap());
+        assert_eq!(local.name, "localhost:8080");
+    }
+
+    #[test]
     fn plain_http_is_only_for_loopback() {
-        assert!(parse_site("http://acme.atlassian.net").is_err());
-        assert!(parse_site("http://localhost:1").is_ok());
-        assert!(parse_site("http://[::1]:1").is_ok());
-        assert!(parse_site("https://acme.atlassian.net/jira").is_err());
-        assert!(parse_site("ftp://acme.atlassian.net").is_err());
+        assert!(parse_site("--site", "http://acme.atlassian.net").is_err());
+        assert!(parse_site("--site", "http://localhost:1").is_ok());
+        assert!(parse_site("--site", "http://[::1]:1").is_ok());
+        assert!(parse_site("--site", "https://acme.atlassian.net/jira").is_err());
+        assert!(parse_site("--site", "ftp://acme.atlassian.net").is_err());
         assert!(parse_endpoint("--api-url", "https://user:pw@api.example.com").is_err());
     }
 }

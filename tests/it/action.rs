@@ -702,3 +702,58 @@ async fn the_step_outputs_and_summary_are_masked_and_bounded() {
         &summary[summary.len().saturating_sub(500)..]
     );
 }
+
+/// Hostile report, S1: `args` is read in one pass, so a large value (here about 100 KB,
+/// near the most one variable may hold) is split in about a second, where reading
+/// character `i` by counting from the start took minutes. A watchdog, not a timer: the
+/// step must end, with every word intact.
+#[test]
+#[cfg_attr(not(unix), ignore = "the stub jira-send is a shell script")]
+fn a_large_args_value_is_split_in_one_pass() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let chunk = "--label 'é long value' a\\ b \"q\\\"x\"\n";
+    let words = ["--label", "é long value", "a b", "q\"x"];
+    let times = 100_000 / chunk.len();
+    let args = chunk.repeat(times);
+    let dir = tempfile::tempdir().unwrap();
+    let bin = stub(dir.path());
+    let mut child = Command::new("bash")
+        .args(["--noprofile", "--norc", "-e", "-o", "pipefail", "-c"])
+        .arg(step(&action(), "run")["run"].as_str().unwrap())
+        .env_clear()
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("LC_ALL", "C.UTF-8")
+        .env("ACTION_BIN", bin.join("jira-send"))
+        .env("ACTION_COMMAND", "build")
+        .env("ACTION_ARGS", &args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!(
+                "splitting {} bytes of args did not end within a minute",
+                args.len()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+    let argv = std::fs::read_to_string(dir.path().join("argv")).unwrap();
+    let argv: Vec<&str> = argv.split_terminator('\0').collect();
+    assert_eq!(argv[0], "build");
+    assert_eq!(argv.len(), 1 + times * words.len());
+    for (i, got) in argv[1..].chunks(words.len()).enumerate() {
+        assert_eq!(got, words, "words of chunk {i}");
+    }
+}

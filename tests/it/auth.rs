@@ -144,6 +144,47 @@ async fn the_token_request_is_the_documented_json() {
     );
 }
 
+/// Hostile report, S4: a secret stored with its line end (or blanks around it) is sent
+/// without them, whether it comes from `JIRA_CLIENT_SECRET` or from a file: one rule
+/// for both, where the variable's newline used to be sent.
+#[tokio::test]
+async fn a_secret_is_sent_without_surrounding_whitespace_from_a_variable_or_a_file() {
+    use crate::common::fake::CLIENT_SECRET;
+    let jira = FakeJira::start().await;
+    let files = tempfile::tempdir().unwrap();
+    let file = files.path().join("secret");
+    std::fs::write(&file, format!("{CLIENT_SECRET}\r\n")).unwrap();
+    let file = file.to_str().unwrap();
+    for (variable, value) in [
+        ("JIRA_CLIENT_SECRET", format!("{CLIENT_SECRET}\n")),
+        ("JIRA_CLIENT_SECRET", format!(" {CLIENT_SECRET}\r\n")),
+        ("JIRA_CLIENT_SECRET_FILE", file.to_owned()),
+    ] {
+        // A home each: a cached token would spare the token request.
+        let home = tempfile::tempdir().unwrap();
+        let output = jira
+            .jira_send(home.path())
+            .env_remove("JIRA_CLIENT_SECRET")
+            .env(variable, &value)
+            .args(SIMPLE_BUILD)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{variable}={value:?}: {}",
+            stderr(&output)
+        );
+    }
+    let sent: Vec<String> = jira
+        .requests("/oauth/token")
+        .await
+        .iter()
+        .map(|r| serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()["client_secret"].to_string())
+        .collect();
+    assert_eq!(sent, vec![json!(CLIENT_SECRET).to_string(); 3]);
+}
+
 /// A token endpoint that answers every request with `status` and `body`.
 async fn token_endpoint(status: u16, body: &str) -> MockServer {
     let auth = MockServer::start().await;

@@ -19,7 +19,7 @@ type Commits = recorded_jobs::Commits<Oid>;
 
 /// The recorded job `name`, its files copied into `dir`, its placeholders filled.
 pub fn recorded(name: &str, dir: &Path, commits: Commits) -> Vec<(String, String)> {
-    recorded_jobs::load(name, dir, &commits)
+    recorded_jobs::load(name, dir, &commits, str::to_owned)
 }
 
 /// A pull request of three commits, and a CI's test merge of it into a target branch
@@ -325,7 +325,8 @@ fn pull_request_target_without_the_head_reads_only_the_pull_request() {
 }
 
 /// Issue 11, item 3: GitLab's `running` in `script:` is a success; `after_script:`
-/// reports the final status.
+/// reports the final status. Hostile report, S2: a status GitLab has not documented is
+/// `unknown`, never a success, and `-v` says why.
 #[test]
 fn gitlab_states_of_script_and_after_script() {
     let repo = TestRepo::new("main");
@@ -343,15 +344,42 @@ fn gitlab_states_of_script_and_after_script() {
         recorded_build(repo.path(), home.path(), &script, &[]).0["state"],
         "successful"
     );
-    let mut after_script = script.clone();
-    for (k, v) in &mut after_script {
-        if k == "CI_JOB_STATUS" {
-            *v = "failed".into();
+    let status = |status: &str| {
+        let mut vars = script.clone();
+        for (k, v) in &mut vars {
+            if k == "CI_JOB_STATUS" {
+                status.clone_into(v);
+            }
         }
-    }
+        vars
+    };
     assert_eq!(
-        recorded_build(repo.path(), home.path(), &after_script, &[]).0["state"],
+        recorded_build(repo.path(), home.path(), &status("failed"), &[]).0["state"],
         "failed"
+    );
+    let (build, logs) = recorded_build(repo.path(), home.path(), &status("preparing"), &["-v"]);
+    assert_eq!(build["state"], "unknown");
+    assert!(
+        logs.contains(r#"CI_JOB_STATUS is "preparing", which is no state jira-send knows"#),
+        "{logs}"
+    );
+    let deployment = run_in(
+        repo.path(),
+        home.path(),
+        &status("preparing"),
+        &[
+            "deployment",
+            "--dry-run",
+            "--output",
+            "json",
+            "--environment",
+            "staging",
+        ],
+    );
+    assert_eq!(deployment.status.code(), Some(0), "{}", stderr(&deployment));
+    assert_eq!(
+        json(&deployment)["sites"][0]["requests"][0]["body"]["deployments"][0]["state"],
+        "unknown"
     );
 }
 
@@ -521,4 +549,67 @@ fn env_shows_each_derived_value_and_its_origin() {
         assert_eq!(derived["commit"]["value"], head.to_string(), "{name}");
         assert!(!from("commit").is_empty(), "{name}: {derived}");
     }
+}
+
+/// Hostile report, item 16: credentials in any URL a CI system gives (its run and
+/// project pages, its server, its repository; in variables, event or properties files)
+/// reach neither the requests, nor `env`, nor the logs, in every recorded job; and
+/// every run is what it is without them.
+#[test]
+fn credentials_in_ci_urls_go_nowhere() {
+    let (repo, commits) = pull_request_repo();
+    let key = ["--issue-key", "ABC-1"];
+    let commands: [&[&str]; 5] = [
+        &["build", "--dry-run", "--output", "json"],
+        &[
+            "deployment",
+            "--dry-run",
+            "--output",
+            "json",
+            "--environment",
+            "staging",
+        ],
+        &["devinfo", "--dry-run", "--output", "json"],
+        &["env"],
+        &["env", "--output", "json"],
+    ];
+    let mut builds = 0;
+    for name in recorded_jobs::names() {
+        let name = name.as_str();
+        let home = tempfile::tempdir().unwrap();
+        // Each in its own directory: a job's other files (event, properties) differ.
+        let (clean_dir, hostile_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let clean = recorded(name, clean_dir.path(), commits);
+        let hostile = recorded_jobs::load(
+            name,
+            hostile_dir.path(),
+            &commits,
+            recorded_jobs::with_credentials,
+        );
+        for command in commands {
+            let keys: &[&str] = if command[0] == "env" { &[] } else { &key };
+            let args = [&["-vv"], command, keys].concat();
+            let output = run_in(repo.path(), home.path(), &hostile, &args);
+            let shown = format!("{}{}", crate::common::stdout(&output), stderr(&output));
+            assert!(
+                !shown.contains(recorded_jobs::INJECTED_SECRET),
+                "{name} {args:?}:\n{shown}"
+            );
+            let without = run_in(repo.path(), home.path(), &clean, &args);
+            assert_eq!(
+                output.status.code(),
+                without.status.code(),
+                "{name} {args:?}:\n{shown}"
+            );
+            if command[0] == "build" && output.status.success() {
+                builds += 1;
+                let (with, _) = recorded_build(repo.path(), home.path(), &hostile, &key);
+                let (without, _) = recorded_build(repo.path(), home.path(), &clean, &key);
+                for field in ["url", "pipelineId", "displayName"] {
+                    assert_eq!(with[field], without[field], "{name}: {field}");
+                }
+            }
+        }
+    }
+    assert!(builds >= 18, "{builds} builds");
 }

@@ -439,7 +439,9 @@ async fn one_site_named_twice_gets_the_report_once() {
     let dry = jira_send(home.path())
         .args([
             "--site",
-            "acme,acme.atlassian.net,https://ACME.atlassian.net/",
+            "acme,acme.atlassian.net,https://ACME.atlassian.net/,acme.atlassian.net.",
+            "--site",
+            "https://acme.atlassian.net./",
             "--dry-run",
         ])
         .args(SIMPLE_BUILD)

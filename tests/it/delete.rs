@@ -96,6 +96,14 @@ async fn every_delete_form_reaches_its_endpoint() {
         json!([{"properties": {"source": "jira-send", "repository": "github.com/acme/app"}}])
     );
 
+    // Hostile report, S3: a repeated key is sent with each value, and shown so.
+    let (_, query, report) = deleted(&["build", "--property", "k=v", "--property", "k=w"]).await;
+    assert_eq!(query.as_deref(), Some("k=v&k=w"));
+    assert_eq!(
+        report["sites"][0]["accepted"],
+        json!([{"properties": {"k": ["v", "w"]}}])
+    );
+
     for api in ["deployment", "devinfo", "flag"] {
         let (path, query, _) = deleted(&[api, "--property", "source=jira-send"]).await;
         assert!(path.ends_with("/bulkByProperties"), "{path}");

@@ -10,12 +10,18 @@ use crate::common::{SIMPLE_BUILD, jira_send_std, stderr};
 /// Runs `cmd` to its end, or fails the test if it is still running after a minute:
 /// what these tests guard against is a hang (a correct run takes milliseconds).
 fn finishes(mut cmd: Command) -> Output {
-    let mut child = cmd
+    let child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    ends(child, &cmd)
+}
+
+/// `child`'s output once it ends, or a failed test if it is still running after a
+/// minute.
+fn ends(mut child: std::process::Child, cmd: &Command) -> Output {
     let start = Instant::now();
     while child.try_wait().unwrap().is_none() {
         if start.elapsed() > Duration::from_secs(60) {
@@ -25,6 +31,58 @@ fn finishes(mut cmd: Command) -> Output {
         std::thread::sleep(Duration::from_millis(20));
     }
     child.wait_with_output().unwrap()
+}
+
+/// `send -` and `validate -` whose producer stalls (stdin open, nothing written): the
+/// read counts toward `--timeout`, and ends there with exit 2.
+#[test]
+fn a_stdin_that_never_ends_is_given_up_at_the_timeout() {
+    let home = tempfile::tempdir().unwrap();
+    for command in ["send", "validate"] {
+        let mut cmd = jira_send_std(home.path());
+        cmd.args(["--dry-run", "--timeout", "1s", command, "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        // Held open, never written to.
+        let _stdin = child.stdin.take().unwrap();
+        let output = ends(child, &cmd);
+        assert_eq!(output.status.code(), Some(2), "{command}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("cannot read stdin: the input did not end within --timeout (1s)"),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
+
+/// `$GITHUB_OUTPUT` and `$GITHUB_STEP_SUMMARY` naming a FIFO (nothing reads it): a
+/// warning each, and the run ends as it would have.
+#[cfg(unix)]
+#[test]
+fn github_outputs_that_are_fifos_are_refused_with_a_warning() {
+    let home = tempfile::tempdir().unwrap();
+    let fifo = fifo(home.path());
+    let mut cmd = jira_send_std(home.path());
+    cmd.env("GITHUB_OUTPUT", &fifo)
+        .env("GITHUB_STEP_SUMMARY", &fifo)
+        .args([
+            "--dry-run",
+            "build",
+            "--pipeline-id",
+            "app",
+            "--issue-key",
+            "ABC-1",
+        ])
+        .args(["--build-number", "1", "--url", "https://ci.example.com/1"]);
+    let output = finishes(cmd);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let warning = format!(
+        "cannot write the step results to {}: not a regular file but a named pipe (FIFO)",
+        fifo.display()
+    );
+    assert!(stderr(&output).contains(&warning), "{}", stderr(&output));
 }
 
 #[cfg(unix)]
@@ -224,4 +282,53 @@ async fn a_cloud_id_cache_others_could_write_is_ignored() {
         "{}",
         posted[0].url
     );
+}
+
+/// The token cache is never read through a symbolic link: a planted one would hand
+/// jira-send a token of someone else's choosing (or read any file of the user's).
+#[cfg(unix)]
+#[tokio::test]
+async fn a_token_cache_planted_as_a_link_is_not_followed() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let jira = crate::common::FakeJira::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let first = jira.simple_build(home.path());
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let cache = home.path().join("jira-send-cache");
+    let token = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            let name = p.file_name().unwrap().to_str().unwrap();
+            name.starts_with("token-") && name.ends_with(".json")
+        })
+        .unwrap();
+    let planted = home.path().join("planted.json");
+    std::fs::write(
+        &planted,
+        serde_json::json!({"accessToken": "LINKED-TOKEN", "expiresAt": "2099-01-01T00:00:00Z"}).to_string(),
+    )
+    .unwrap();
+    std::fs::set_permissions(&planted, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::remove_file(&token).unwrap();
+    std::os::unix::fs::symlink(&planted, &token).unwrap();
+
+    let output = jira.simple_build(home.path());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("ignoring the token cache") && err.contains("a symbolic link"),
+        "{err}"
+    );
+    let posted = jira.requests("/jira/builds/").await;
+    let bearer = |r: &wiremock::Request| {
+        r.headers
+            .get("authorization")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(bearer(&posted[1]), "Bearer access-token-2", "a fresh token");
+    assert_eq!(jira.tokens_issued(), 2);
 }

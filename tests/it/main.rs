@@ -45,8 +45,12 @@ mod integration;
 mod keys;
 /// `validate` and `env`.
 mod offline;
+/// A bad value's message names where it was set: the flag or its variable.
+mod origins;
 /// The outbox: planted files, orphans, rejected entries, `flush --list` and `--drop`.
 mod outbox;
+/// The outbox's lock held by another process: a save gives up, never hangs.
+mod outbox_lock;
 /// A deployment's range: from the last successful deployment (GitHub, GitLab, the
 /// marker tag, Jenkins), in shallow clones, and recording it.
 mod range;

@@ -116,6 +116,45 @@ fn validate_checks_the_requests_send_would_make() {
     assert_eq!(json(&output)["sites"][0]["requests"].as_array().unwrap().len(), 3);
 }
 
+/// A devinfo file with one repository of more commits than a request holds for a
+/// repository (400) is cut as `devinfo` cuts one, not refused: by `validate` and `send`.
+#[test]
+fn a_repository_of_2500_commits_is_sent_in_pieces() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("devinfo.json");
+    let commit = |i: usize| {
+        json!({"id": format!("{i:040x}"), "issueKeys": ["ABC-1"], "updateSequenceId": 1,
+               "hash": format!("{i:040x}"), "displayId": format!("{i:07x}"), "message": "m",
+               "author": {"name": "a"}, "fileCount": 0, "url": format!("https://x.example/c/{i}"),
+               "authorTimestamp": "2026-01-01T00:00:00Z"})
+    };
+    let body = json!({"repositories": [{"id": "r", "name": "r", "url": "https://x.example/r",
+                       "updateSequenceId": 1, "commits": (0..2500).map(commit).collect::<Vec<_>>()}]});
+    std::fs::write(&file, body.to_string()).unwrap();
+    let output = validate(home.path(), &["--output", "json"], &file);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(json(&output)["requests"], 7);
+
+    let output = jira_send(home.path())
+        .args(["--dry-run", "--output", "json", "send"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report = json(&output);
+    let requests = report["sites"][0]["requests"].as_array().unwrap();
+    let commits: Vec<usize> = requests
+        .iter()
+        .map(|r| {
+            let repositories = r["body"]["repositories"].as_array().unwrap();
+            assert_eq!(repositories.len(), 1);
+            assert_eq!(repositories[0]["id"], "r");
+            repositories[0]["commits"].as_array().unwrap().len()
+        })
+        .collect();
+    assert_eq!(commits, [400, 400, 400, 400, 400, 400, 100]);
+}
+
 /// An invalid file gets the same JSON object as a valid one, with each violation's
 /// path, message and (for an enum) the allowed values.
 #[test]

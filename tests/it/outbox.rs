@@ -340,3 +340,122 @@ async fn an_echoed_secret_never_reaches_the_outbox() {
         "{text}"
     );
 }
+
+/// Whatever bears a queued file's name but is not a regular file is set aside with a
+/// warning, listed under `setAside`, and makes `flush` exit 2: a FIFO, a directory, a
+/// dangling symbolic link, and a link to a valid entry elsewhere, which is never
+/// followed, so never sent.
+#[cfg(unix)]
+#[tokio::test]
+async fn special_files_in_the_outbox_are_set_aside_and_never_followed() {
+    let jira = FakeJira::start().await;
+    let down = jira_down().await;
+    let home = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    // A valid entry, moved out of the outbox and linked back in.
+    let saved = queue(home.path(), &jira, &down, 9).await;
+    let outside = elsewhere.path().join("entry.json");
+    std::fs::rename(&saved, &outside).unwrap();
+    let outbox = outbox_dir(home.path());
+    let link = outbox.join(name_for(&jira, 1));
+    std::os::unix::fs::symlink(&outside, &link).unwrap();
+    let dangling = outbox.join(name_for(&jira, 2));
+    std::os::unix::fs::symlink(elsewhere.path().join("gone.json"), &dangling).unwrap();
+    let directory = outbox.join(name_for(&jira, 3));
+    std::fs::create_dir(&directory).unwrap();
+    let fifo = outbox.join(name_for(&jira, 4));
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+    )
+    .unwrap();
+
+    let output = flush(home.path(), &jira, &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let report = json(&output);
+    let set_aside: Vec<(String, String)> = report["setAside"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            assert_eq!(s["kind"], "ignored", "{s}");
+            assert_eq!(s["movedTo"], Value::Null, "{s}");
+            (
+                s["file"].as_str().unwrap().to_owned(),
+                s["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let path = |p: &Path| p.to_str().unwrap().to_owned();
+    assert_eq!(
+        set_aside,
+        [
+            (path(&link), "not a regular file but a symbolic link".into()),
+            (path(&dangling), "not a regular file but a symbolic link".into()),
+            (path(&directory), "not a regular file but a directory".into()),
+            (path(&fifo), "not a regular file but a named pipe (FIFO)".into()),
+        ]
+    );
+    let err = stderr(&output);
+    for planted in [&link, &dangling, &directory, &fifo] {
+        assert!(
+            err.contains(&format!("ignoring the outbox file {}", planted.display())),
+            "{err}"
+        );
+    }
+    assert!(jira.bulk_bodies("builds").await.is_empty(), "nothing sent");
+    assert!(outside.exists() && link.exists(), "nothing moved or deleted");
+
+    let listed = json(&flush(home.path(), &jira, &["--list"]));
+    let states: Vec<&Value> = listed["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["state"])
+        .collect();
+    assert_eq!(states, ["ignored"; 4], "{listed}");
+}
+
+/// A queued file is delivered to the site its contents name, whatever it is called: a
+/// renamed or copied entry (`my-backup.json`), or one whose name suggests another site,
+/// by `flush` and by the next sending command's flush of its site alike.
+#[tokio::test]
+async fn a_renamed_entry_is_delivered_to_the_site_it_names() {
+    let jira = FakeJira::start().await;
+    let down = jira_down().await;
+    let home = tempfile::tempdir().unwrap();
+    let outbox = outbox_dir(home.path());
+    let backup = outbox.join("my-backup.json");
+    std::fs::rename(queue(home.path(), &jira, &down, 1).await, &backup).unwrap();
+    let misleading = outbox.join("0000000000001-other_atlassian_net-00000000.json");
+    std::fs::rename(queue(home.path(), &jira, &down, 2).await, &misleading).unwrap();
+
+    let output = flush(home.path(), &jira, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report = json(&output);
+    assert_eq!(
+        report["sites"][0]["accepted"].as_array().unwrap().len(),
+        2,
+        "{report}"
+    );
+    let numbers = |bodies: Vec<Value>| -> Vec<u64> {
+        bodies
+            .iter()
+            .map(|b| b["builds"][0]["buildNumber"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(numbers(jira.bulk_bodies("builds").await), [2, 1]);
+    assert!(!backup.exists() && !misleading.exists());
+
+    let copied = outbox.join("copied.json");
+    std::fs::rename(queue(home.path(), &jira, &down, 3).await, &copied).unwrap();
+    let output = jira
+        .jira_send(home.path())
+        .args(crate::common::SIMPLE_BUILD)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(numbers(jira.bulk_bodies("builds").await), [2, 1, 3, 1]);
+    assert!(!copied.exists());
+}

@@ -32,11 +32,37 @@ pub fn names() -> Vec<String> {
     names
 }
 
+/// The password [`with_credentials`] writes into every URL.
+pub const INJECTED_SECRET: &str = "CITOKEN-in-the-url";
+
+/// `text` with credentials in every URL it holds (`https://u:secret@host/…`), as a
+/// runner may build its links from a clone URL with a token in it; a URL that had a
+/// user (`https://acme@dev.azure.com/…`) gets the secret before it. Comment lines
+/// (`#`) are left as they are.
+pub fn with_credentials(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| {
+            if line.starts_with('#') {
+                line.to_owned()
+            } else {
+                line.replace("://", &format!("://jira-send:{INJECTED_SECRET}@"))
+            }
+        })
+        .collect()
+}
+
 /// The variables of the recorded job `name`, its other files copied into `dir` (which
-/// `${DIR}` names), its placeholders filled.
-pub fn load<Id: Display>(name: &str, dir: &Path, commits: &Commits<Id>) -> Vec<(String, String)> {
+/// `${DIR}` names), its placeholders filled, every file's text (variables and other
+/// files alike) passed through `edit` first (`str::to_owned`: as recorded).
+pub fn load<Id: Display>(
+    name: &str,
+    dir: &Path,
+    commits: &Commits<Id>,
+    edit: impl Fn(&str) -> String,
+) -> Vec<(String, String)> {
     let fill = |text: &str| {
-        text.replace("${DIR}", dir.to_str().unwrap())
+        edit(text)
+            .replace("${DIR}", dir.to_str().unwrap())
             .replace("${HEAD}", &commits.head.to_string())
             .replace("${MERGE}", &commits.merge.to_string())
             .replace("${BASE}", &commits.base.to_string())

@@ -3,7 +3,8 @@
 //!
 //! The rules checked for every job: it is recognised; the pipeline id is stable (no
 //! run-unique value in it); the build number is an integer; every URL is one Jira
-//! accepts; and every value has a recorded source, which `jira-send env` shows.
+//! accepts; every value has a recorded source, which `jira-send env` shows; and
+//! credentials in the job's URLs change nothing and go nowhere.
 
 mod jobs;
 mod systems;
@@ -21,6 +22,11 @@ pub(super) const BEFORE: &str = "4444444444444444444444444444444444444444";
 /// The recorded job `name`, copied into a temporary directory (which the returned
 /// guard keeps), with its placeholders replaced.
 pub(super) fn recorded(name: &str) -> (tempfile::TempDir, Env) {
+    recorded_edited(name, str::to_owned)
+}
+
+/// [`recorded`], every file's text passed through `edit` first.
+fn recorded_edited(name: &str, edit: impl Fn(&str) -> String) -> (tempfile::TempDir, Env) {
     let dir = tempfile::tempdir().unwrap();
     let commits = Commits {
         head: HEAD,
@@ -28,7 +34,7 @@ pub(super) fn recorded(name: &str) -> (tempfile::TempDir, Env) {
         base: BASE,
         before: BEFORE,
     };
-    let env = jobs::load(name, dir.path(), &commits).into_iter().collect();
+    let env = jobs::load(name, dir.path(), &commits, edit).into_iter().collect();
     (dir, env)
 }
 
@@ -41,8 +47,9 @@ pub(super) fn job(name: &str) -> CiContext {
 fn every_recorded_job_follows_the_rules() {
     let jobs = jobs::names();
     assert!(jobs.len() >= 19, "{jobs:?}");
-    for name in jobs {
-        let (_dir, env) = recorded(&name);
+    let mut without_urls = Vec::new();
+    for name in &jobs {
+        let (_dir, env) = recorded(name);
         let ctx = detect(&env).unwrap_or_else(|| panic!("{name} is not recognised"));
         assert!(ctx.build_number.is_some(), "{name}: an integer build number");
         // Run-unique values (run ids, job ids, uuids) never reach a pipeline id.
@@ -84,5 +91,28 @@ fn every_recorded_job_follows_the_rules() {
                 );
             }
         }
+        // Credentials in any of the job's URLs (variables, event file, properties
+        // files) change nothing: every value is what it is without them.
+        let injected = std::cell::Cell::new(false);
+        let (_dir, env) = recorded_edited(name, |text| {
+            let edited = jobs::with_credentials(text);
+            injected.set(injected.get() || edited != text);
+            edited
+        });
+        if !injected.get() {
+            without_urls.push(name.as_str());
+        }
+        let with = detect(&env).unwrap_or_else(|| panic!("{name} with credentials is not recognised"));
+        let with = serde_json::to_value(&with).unwrap();
+        assert!(
+            !with.to_string().contains(jobs::INJECTED_SECRET),
+            "{name}: {with:#}"
+        );
+        assert_eq!(
+            with, json,
+            "{name}: credentials in its URLs changed what is derived"
+        );
     }
+    // Only a Jenkins without a configured URL has none (its remote is scp-like).
+    assert_eq!(without_urls, ["jenkins-no-url"]);
 }

@@ -458,3 +458,16 @@ fn a_url_that_is_no_url_is_left_out() {
     assert_eq!(ctx.run_url, None);
     assert!(!ctx.sources.contains_key(&Field::RunUrl));
 }
+
+#[test]
+fn a_url_with_credentials_a_parser_still_finds_is_left_out() {
+    for hidden in [
+        "https:u:CITOKEN@ci.example.com/1",
+        "https:/\n/u:CITOKEN@ci.example.com/1",
+    ] {
+        let env: Env = [("CI", "true"), ("BUILD_NUMBER", "1"), ("BUILD_URL", hidden)]
+            .into_iter()
+            .collect();
+        assert_eq!(detect(&env).unwrap().run_url, None, "{hidden:?}");
+    }
+}
