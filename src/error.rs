@@ -184,6 +184,11 @@ pub enum Error {
     #[error("interrupted by {0} before Jira answered")]
     Interrupted(&'static str),
 
+    /// SIGTERM or SIGINT ended a run that had nothing to deliver (`gate` waiting for
+    /// Jira's decision): it exits as the shell would have, 128 + the signal's number.
+    #[error("interrupted by {}", .0.name())]
+    Signalled(crate::send::Signal),
+
     /// A host could not be reached, or answered with a server error.
     #[error("{what} failed: {detail}")]
     Unreachable { what: String, detail: String },
@@ -220,6 +225,7 @@ impl Error {
             | Self::Forbidden { .. }
             | Self::FlagsRefused { .. } => Exit::Auth,
             Self::NotFound(_) => Exit::Rejected,
+            Self::Signalled(signal) => signal.exit(),
             Self::Unreachable { .. } | Self::Timeout(_) | Self::Unreadable { .. } | Self::Interrupted(_) => {
                 Exit::Delivery
             }

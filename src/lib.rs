@@ -31,6 +31,7 @@ pub mod mask;
 pub mod outbox;
 pub mod payload;
 pub mod plural;
+pub mod printable;
 pub mod remote;
 pub mod report;
 pub mod schema;

@@ -62,11 +62,12 @@ where
             Level::DEBUG => "debug",
             Level::TRACE => "trace",
         };
-        // Formatted apart first, so that no secret reaches stderr whatever logged it
-        // (a server's echo, a dependency's trace).
+        // Formatted apart first, so that no secret, escape sequence or workflow command
+        // reaches stderr whatever logged it (a server's echo, a dependency's trace).
         let mut fields = String::new();
         ctx.field_format()
             .format_fields(Writer::new(&mut fields), event)?;
-        writeln!(writer, "jira-send: {level}: {}", crate::mask::mask(&fields))
+        let fields = crate::mask::mask(&fields);
+        writeln!(writer, "jira-send: {level}: {}", crate::printable::lines(&fields))
     }
 }

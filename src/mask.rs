@@ -4,7 +4,8 @@
 //! into being; [`mask`] replaces them in any text. Servers echo what they were sent
 //! (an `error_description` holding the client secret, a 400 quoting the bearer
 //! token), so server text is masked too, wherever it ends up: logs, errors, reports.
-//! Server text is also cut ([`cap`]): a 10 MB error page is not a message.
+//! Server text is also cut and kept on one line ([`cap`]): a 10 MB error page is not
+//! a message, and a newline or an escape sequence in it is not the server's to print.
 
 use std::borrow::Cow;
 use std::sync::RwLock;
@@ -12,9 +13,11 @@ use std::sync::RwLock;
 /// What a secret is replaced with.
 pub const MASK: &str = "****";
 
-/// Shorter secrets are not masked: replacing every `ab` in a text would garble it and
-/// protect nothing a real credential needs.
-const MIN_LEN: usize = 6;
+/// Shorter secrets are not masked: replacing every `ab` in a text would garble it (a
+/// JSON report would no longer be JSON). A client secret this short is refused
+/// instead ([`crate::settings`]), so none of ours goes unmasked; a server's token this
+/// short is the server's to worry about.
+pub const MIN_LEN: usize = 6;
 
 static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 
@@ -46,9 +49,12 @@ pub fn mask(text: &str) -> Cow<'_, str> {
     text
 }
 
-/// `text`, masked and cut to at most `max` characters (an ellipsis says it was cut).
+/// `text`, masked, on one line (control characters escaped, see
+/// [`crate::printable::escape`]) and cut to at most `max` characters (an ellipsis says
+/// it was cut).
 pub fn cap(text: &str, max: usize) -> String {
     let masked = mask(text);
+    let masked = crate::printable::escape(&masked);
     match masked.char_indices().nth(max) {
         Some((end, _)) => format!("{}…", &masked[..end]),
         None => masked.into_owned(),
@@ -77,5 +83,6 @@ mod tests {
         assert_eq!(cap("short", 10), "short");
         assert_eq!(cap("ééééé", 3), "ééé…");
         assert_eq!(cap(&"x".repeat(10_000_000), 5), "xxxxx…");
+        assert_eq!(cap("a\n::error::b\x1b[2J", 100), "a\\n::error::b\\x1b[2J");
     }
 }

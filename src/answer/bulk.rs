@@ -9,6 +9,7 @@
 //! HTML page, a body cut off) says nothing about the entities: it is an unknown
 //! outcome, never "0 accepted, 0 rejected".
 
+use indexmap::IndexSet;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -28,7 +29,10 @@ pub struct Rejection {
 pub struct Outcome {
     pub accepted: Vec<Value>,
     pub rejected: Vec<Rejection>,
-    pub unknown_issue_keys: Vec<String>,
+    /// Each once, in the order first seen. A set, not a list searched for each key:
+    /// an answer (up to 8 MiB) may list hundreds of thousands, and the work after an
+    /// answer must stay linear, or it would hold up the deadline and the signals.
+    pub unknown_issue_keys: IndexSet<String>,
 }
 
 impl Outcome {
@@ -36,11 +40,7 @@ impl Outcome {
     pub fn merge(&mut self, other: Self) {
         self.accepted.extend(other.accepted);
         self.rejected.extend(other.rejected);
-        for key in other.unknown_issue_keys {
-            if !self.unknown_issue_keys.contains(&key) {
-                self.unknown_issue_keys.push(key);
-            }
-        }
+        self.unknown_issue_keys.extend(other.unknown_issue_keys);
     }
 }
 
@@ -105,29 +105,23 @@ fn parse(api: Api, answer: &Value) -> Outcome {
             .cloned()
             .unwrap_or_default()
     };
-    let mut unknown_issue_keys: Vec<String> = list("unknownIssueKeys")
-        .iter()
+    let array = |field: &str| answer.get(field).and_then(Value::as_array).into_iter().flatten();
+    let mut unknown_issue_keys: IndexSet<String> = array("unknownIssueKeys")
         .filter_map(|k| k.as_str().map(str::to_owned))
         .collect();
-    // Newer answers report unknown keys as associations too.
-    for association in list("unknownAssociations") {
+    // Newer answers report unknown keys as associations too (most often the same ones).
+    for association in array("unknownAssociations") {
         if matches!(
             association.get("associationType").and_then(Value::as_str),
             Some("issueKeys" | "issueIdOrKeys")
         ) {
-            for value in association
-                .get("values")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(key) = value
-                    .as_str()
-                    .filter(|k| !unknown_issue_keys.iter().any(|u| u == k))
-                {
-                    unknown_issue_keys.push(key.to_owned());
-                }
-            }
+            let values = association.get("values").and_then(Value::as_array);
+            unknown_issue_keys.extend(
+                values
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str().map(str::to_owned)),
+            );
         }
     }
     let rejections = |field: &str| -> Vec<Rejection> {
@@ -297,7 +291,7 @@ mod tests {
         let rejected = parse(Api::Builds, &example("rejected_builds_unknown_issue_keys.json"));
         assert_eq!(rejected.rejected[0].errors, ["No valid issues found for build"]);
         assert_eq!(rejected.rejected[0].key["buildNumber"], 36);
-        assert_eq!(rejected.unknown_issue_keys, ["TEST-110"]);
+        assert_eq!(Vec::from_iter(&rejected.unknown_issue_keys), ["TEST-110"]);
 
         let invalid = parse(Api::Builds, &example("rejected_builds_invalid_url.json"));
         assert_eq!(invalid.rejected[0].errors, ["'url' is required"]);
@@ -315,7 +309,28 @@ mod tests {
         let outcome = parse(Api::Deployments, &answer);
         assert_eq!(outcome.accepted.len(), 1);
         assert_eq!(outcome.rejected[0].errors, ["bad"]);
-        assert_eq!(outcome.unknown_issue_keys, ["ABC-9", "ABC-10"]);
+        assert_eq!(Vec::from_iter(&outcome.unknown_issue_keys), ["ABC-9", "ABC-10"]);
+    }
+
+    #[test]
+    fn unknown_keys_are_kept_once_in_first_seen_order_across_answers() {
+        let answer = |keys: &[&str], associated: &[&str]| {
+            parse(
+                Api::Builds,
+                &json!({
+                    "acceptedBuilds": [],
+                    "unknownIssueKeys": keys,
+                    "unknownAssociations": [{"associationType": "issueKeys", "values": associated}]
+                }),
+            )
+        };
+        let mut outcome = answer(&["B-2", "A-1", "B-2"], &["A-1", "C-3"]);
+        outcome.merge(answer(&["C-3", "D-4"], &[]));
+        outcome.merge(Outcome::default());
+        assert_eq!(
+            Vec::from_iter(&outcome.unknown_issue_keys),
+            ["B-2", "A-1", "C-3", "D-4"]
+        );
     }
 
     #[test]

@@ -11,8 +11,10 @@ use super::bulk::{self, Outcome, Rejection};
 use crate::api::{Api, Call};
 use crate::error::{Error, Result};
 
-/// The errors every API shares: 403 (a missing permission), 429 and 5xx (delivery).
-/// `None` means the status is the caller's to interpret.
+/// The errors every API shares: 403 (a missing permission), and the statuses that say
+/// nothing about the request (429, 5xx, a proxy's 408, …: see
+/// [`super::is_transient`]), which are a delivery failure. `None` means the status is
+/// the caller's to interpret.
 pub fn common_error(api: Api, answer: &Answer) -> Option<Error> {
     match answer.status {
         StatusCode::FORBIDDEN => Some(Error::Forbidden {
@@ -23,7 +25,7 @@ pub fn common_error(api: Api, answer: &Answer) -> Option<Error> {
             what: format!("the {api} request"),
             detail: format!("rate limited: {}", answer.detail()),
         }),
-        status if status.is_server_error() => Some(Error::Unreachable {
+        status if super::is_transient(status) => Some(Error::Unreachable {
             what: format!("the {api} request"),
             detail: answer.detail(),
         }),
@@ -85,8 +87,8 @@ fn interpret_bulk(call: &Call, answer: &Answer) -> Result<Outcome> {
     if let Some(error) = common_error(call.api, answer) {
         return Err(error);
     }
-    // Jira refused the request as a whole (400 malformed, 413 too large, …): every
-    // entity in it is rejected, with Jira's words.
+    // Jira refused the request as a whole (400 malformed, 413 too large, another 4xx):
+    // every entity in it is rejected, with Jira's words.
     Ok(bulk::reject_all(call.api, body, &answer.messages()))
 }
 

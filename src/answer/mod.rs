@@ -12,6 +12,7 @@
 
 pub mod bulk;
 pub mod call;
+mod json;
 pub mod tenant;
 pub mod token;
 
@@ -114,11 +115,7 @@ impl Answer {
 
     /// An answer from its parts; `body` is parsed as JSON unless `truncated`.
     pub fn new(status: StatusCode, body: &[u8], retry_after: Option<String>, truncated: bool) -> Self {
-        let json = if truncated {
-            None
-        } else {
-            serde_json::from_slice(body).ok()
-        };
+        let json = if truncated { None } else { json::parse(body) };
         Self {
             status,
             json,
@@ -172,9 +169,20 @@ impl Answer {
     }
 }
 
-/// Whether a response with `status` is worth trying again.
+/// Whether a response with `status` is worth trying again: it says nothing about the
+/// request itself. 429 and 5xx; 408 (a proxy or load balancer timing out a slow
+/// upload), 425 (too early), 499 (nginx: the connection closed first); and any status
+/// outside the standard range (600 and up), which no server that read the request
+/// would send. Every other 4xx is a verdict on the request.
 pub fn is_transient(status: StatusCode) -> bool {
-    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+    /// 499 Client Closed Request: nginx's, not in `StatusCode`'s names.
+    const CLIENT_CLOSED: u16 = 499;
+    status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT
+        || status == StatusCode::TOO_EARLY
+        || status.as_u16() == CLIENT_CLOSED
+        || status.is_server_error()
+        || status.as_u16() >= 600
 }
 
 /// The wait a `Retry-After` value asks for: a number of seconds, or an HTTP date
@@ -262,7 +270,11 @@ mod tests {
         assert!(is_transient(StatusCode::TOO_MANY_REQUESTS));
         assert!(is_transient(StatusCode::SERVICE_UNAVAILABLE));
         assert!(is_transient(StatusCode::BAD_GATEWAY));
+        for odd in [408, 425, 499, 600, 999] {
+            assert!(is_transient(StatusCode::from_u16(odd).unwrap()), "{odd}");
+        }
         assert!(!is_transient(StatusCode::BAD_REQUEST));
+        assert!(!is_transient(StatusCode::NOT_FOUND));
         assert!(!is_transient(StatusCode::PAYLOAD_TOO_LARGE));
         assert!(!is_transient(StatusCode::UNAUTHORIZED));
     }

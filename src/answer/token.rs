@@ -104,14 +104,7 @@ pub fn issued(answer: Option<&Value>, now: DateTime<Utc>) -> Result<Issued, Stri
         .access_token
         .as_str()
         .ok_or("its access_token is not a string")?;
-    if token.is_empty() {
-        return Err("its access_token is empty".into());
-    }
-    if !token.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(
-            "its access_token holds spaces, line breaks or other characters a token cannot have".into(),
-        );
-    }
+    unusable_token(token).map_err(|why| format!("its access_token {why}"))?;
     let lifetime = match &response.expires_in {
         Value::Null => jwt_lifetime(token, now).unwrap_or(Lifetime::For(DEFAULT_LIFETIME)),
         given => lifetime(given),
@@ -125,6 +118,19 @@ pub fn issued(answer: Option<&Value>, now: DateTime<Utc>) -> Result<Issued, Stri
         lifetime,
         expires_at,
     })
+}
+
+/// Why `token` cannot be a bearer token, wherever it came from (the endpoint's answer,
+/// the cache): empty, or not visible ASCII (it goes into a header; CR or LF there would
+/// fail every request).
+pub fn unusable_token(token: &str) -> Result<(), &'static str> {
+    if token.is_empty() {
+        return Err("is empty");
+    }
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("holds spaces, line breaks or other characters a token cannot have");
+    }
+    Ok(())
 }
 
 /// `expires_in` as the server sent it: a number or a numeric string, clamped.

@@ -62,15 +62,28 @@ impl TokenCache {
         }
     }
 
-    /// The cached token, if there is a readable, trustworthy one.
+    /// The cached token, if there is a readable, trustworthy one: checked like a token
+    /// the endpoint issues (a cache written by an older version, or damaged, may hold
+    /// an empty token or a line break, which would fail every request until it
+    /// expired). A token that fails the check is ignored, and the fresh one replaces
+    /// it.
     pub fn load(&self) -> Option<AccessToken> {
         // Only a regular file of this user's that others cannot write: see `store`.
         let bytes = fs::read_private(&self.path, fs::limit::CACHE, "token cache")?;
         match serde_json::from_slice::<Stored>(&bytes) {
-            Ok(stored) => Some(AccessToken::new(
-                SecretString::from(stored.access_token),
-                Some(stored.expires_at),
-            )),
+            Ok(stored) => match crate::answer::token::unusable_token(&stored.access_token) {
+                Ok(()) => Some(AccessToken::new(
+                    SecretString::from(stored.access_token),
+                    Some(stored.expires_at),
+                )),
+                Err(why) => {
+                    warn!(
+                        "ignoring the cached access token in {}: it {why}; fetching a fresh one",
+                        self.path.display()
+                    );
+                    None
+                }
+            },
             Err(e) => {
                 debug!("ignoring the unreadable token cache {}: {e}", self.path.display());
                 None

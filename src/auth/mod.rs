@@ -72,11 +72,18 @@ impl Tokens<'_> {
     }
 
     /// The cached token, if it is fresh now. The cache is read off the runtime's
-    /// thread, as it is written.
+    /// thread, as it is written. An expiry further away than any token is trusted
+    /// ([`MAX_LIFETIME`]) was not written by jira-send, or the clock went back: the
+    /// token is not reused.
     async fn cached_fresh(&self) -> Option<AccessToken> {
         let cache = self.cache.clone()?;
         let token = fs::off_runtime(move || cache.load()).await?;
-        token.is_fresh(self.policy.clock.now()).then_some(token)
+        let now = self.policy.clock.now();
+        let believable = token.expires_at.is_some_and(|at| {
+            now.checked_add_signed(MAX_LIFETIME)
+                .is_some_and(|latest| at <= latest)
+        });
+        (token.is_fresh(now) && believable).then_some(token)
     }
 
     async fn fetch_and_store(&self) -> Result<AccessToken> {

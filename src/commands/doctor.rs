@@ -333,7 +333,11 @@ fn fix(failure: Failure, url: &Url, proxy: Option<&str>) -> String {
     let port = url.port_or_known_default().unwrap_or(443);
     let scheme = url.scheme().to_ascii_uppercase();
     match (failure, proxy) {
-        (Failure::NoSuchHost, _) => format!("check the spelling of {host}: no such name exists"),
+        // Through a proxy, the runner looks up only the proxy's name.
+        (Failure::NoSuchHost, Some(proxy)) => {
+            format!("check the proxy {proxy}: its name does not resolve")
+        }
+        (Failure::NoSuchHost, None) => format!("check the spelling of {host}: no such name exists"),
         (Failure::Dns, _) => "the resolver could not answer for now: check the runner's DNS settings \
                               (/etc/resolv.conf), then try again"
             .into(),

@@ -7,6 +7,7 @@
 //! When the wait runs out, the gate is asked one last time before giving up, so a
 //! decision made during the last interval is not missed. A 2xx without a gating
 //! status is asked again, then is an unknown outcome (exit 4), never "invalid".
+//! SIGTERM or SIGINT ends the run with the gate's report and 143 or 130.
 
 use std::time::Duration;
 
@@ -27,7 +28,7 @@ use crate::http;
 use crate::keys::KeySet;
 use crate::report::Report;
 use crate::report::gate::{Gate, GateStatus};
-use crate::send::{self, Session};
+use crate::send::{self, Interrupt, Session};
 use crate::settings::Settings;
 
 /// Jira may not have recorded a gated deployment yet right after it was sent: a 404
@@ -91,10 +92,16 @@ fn ask(
     let client = http::client(settings)?;
     let deadline = deadline(args, settings.timeout);
     let (status, cloud_id) = send::run_async(async {
+        // A cancelled job's SIGTERM ends the wait, and the run reports it (one JSON
+        // object under --output json) rather than dying with it.
+        let interrupt = Interrupt::listen();
         let mut session = Session::new(&client, settings, env, clock, site, credentials, deadline);
-        let status = match tokio::time::timeout_at(deadline, poll(&mut session, call, args)).await {
-            Ok(status) => status,
-            Err(_) => Err(Error::Timeout(waiting(args).saturating_add(settings.timeout))),
+        let status = tokio::select! {
+            polled = tokio::time::timeout_at(deadline, poll(&mut session, call, args)) => match polled {
+                Ok(status) => status,
+                Err(_) => Err(Error::Timeout(waiting(args).saturating_add(settings.timeout))),
+            },
+            signal = interrupt.wait() => Err(Error::Signalled(signal)),
         };
         (status, session.known_cloud_id())
     })?;

@@ -33,11 +33,8 @@ pub fn run(args: &KeysArgs, settings: &Settings, env: &Env) -> Result<Exit> {
         });
     let found = collect(&args.keys.options(), &ctx, lookup.as_ref())?;
     let exit = Exit::Success;
-    let text = match settings.output {
-        Output::Json => {
-            let json = json(&found.keys, found.range.as_ref(), None, exit);
-            format!("{}\n", serde_json::to_string_pretty(&json).expect("serializes"))
-        }
+    match settings.output {
+        Output::Json => crate::report::print_json(&json(&found.keys, found.range.as_ref(), None, exit)),
         Output::Text => {
             let width = found.keys.keys().iter().map(String::len).max().unwrap_or(0);
             let mut text = String::new();
@@ -52,10 +49,9 @@ pub fn run(args: &KeysArgs, settings: &Settings, env: &Env) -> Result<Exit> {
             if found.keys.is_empty() {
                 tracing::warn!("{}", found.nothing_found());
             }
-            text
+            crate::report::print_text(&text);
         }
-    };
-    crate::report::print_text(&text);
+    }
     crate::report::github::publish_keys(env, &found.keys, exit);
     Ok(exit)
 }

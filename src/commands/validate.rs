@@ -32,7 +32,7 @@ pub fn run(args: &ValidateArgs, settings: &Settings) -> Result<Exit> {
     } else if !valid {
         crate::report::print_error(&Error::Invalid(prepared.violations.clone()));
     }
-    let text = match settings.output {
+    match settings.output {
         // The same object whatever the outcome: an invalid file adds its violations.
         Output::Json => {
             let violations: Vec<Value> = prepared
@@ -56,14 +56,14 @@ pub fn run(args: &ValidateArgs, settings: &Settings) -> Result<Exit> {
                 "error": error.as_ref().map(ToString::to_string),
                 "exitCode": exit,
             });
-            format!("{}\n", serde_json::to_string_pretty(&json).expect("serializes"))
+            crate::report::print_json(&json);
         }
-        Output::Text => match prepared.api {
-            Some(api) if valid => format!("{name}: valid: {}\n", prepared.describe(api)),
-            _ => String::new(),
-        },
-    };
-    crate::report::print_text(&text);
+        Output::Text => {
+            if let Some(api) = prepared.api.filter(|_| valid) {
+                crate::report::print_text(&format!("{name}: valid: {}\n", prepared.describe(api)));
+            }
+        }
+    }
     Ok(exit)
 }
 

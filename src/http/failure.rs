@@ -68,10 +68,12 @@ fn find<E: std::error::Error + 'static>(error: &reqwest::Error) -> Option<&E> {
     None
 }
 
-/// The error for a request that got no answer: a host that does not exist is a
-/// setting to fix; anything else is `Unreachable`, named by `what`, and retried.
+/// The error for a request that got no answer: a site's host that does not exist is a
+/// setting to fix; anything else is `Unreachable`, named by `what`, and retried (a
+/// token endpoint, API or proxy host that does not resolve among them: DNS filtering
+/// or a split-horizon resolver is an outage of the network, and the report is kept).
 pub fn unanswered(error: &reqwest::Error, what: &str) -> Error {
-    if let Some(missing) = find::<NoSuchHost>(error) {
+    if let Some(missing) = find::<NoSuchHost>(error).filter(|m| m.site) {
         return Error::DoesNotResolve {
             host: missing.host.clone(),
             check: missing.check.clone(),

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::{print_error, print_json, print_text};
 use crate::error::{Error, Exit};
+use crate::printable::escape;
 use crate::settings::Output;
 
 /// The deployment asked about, and where.
@@ -102,8 +103,9 @@ impl GateStatus {
     }
 
     fn text(&self, subject: &Value, site: &str) -> String {
+        // What the server said is printed escaped, on its line.
         let key = |name: &str| match &subject[name] {
-            Value::String(text) => text.clone(),
+            Value::String(text) => escape(text).into_owned(),
             other => other.to_string(),
         };
         let mut text = format!(
@@ -111,10 +113,11 @@ impl GateStatus {
             key("deploymentSequenceNumber"),
             key("pipelineId"),
             key("environmentId"),
-            self.status
+            escape(&self.status)
         );
         for detail in self.details() {
-            let field = |name: &str| detail.get(name).and_then(Value::as_str).unwrap_or("").to_owned();
+            let field =
+                |name: &str| escape(detail.get(name).and_then(Value::as_str).unwrap_or("")).into_owned();
             text.push_str(&format!(
                 "  change request {}  {}\n",
                 field("issueKey"),

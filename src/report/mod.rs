@@ -22,9 +22,9 @@ use crate::api::Api;
 use crate::api::Request;
 use crate::error::Exit;
 use crate::keys::{KeySet, RangeRead};
-use crate::mask;
 use crate::send::{Delivered, Signal, SiteOutcome, SitePlan};
 use crate::settings::FailOn;
+use crate::{mask, printable};
 
 /// The result for one Jira site.
 #[derive(Debug, Serialize)]
@@ -106,7 +106,7 @@ impl SiteReport {
             requests: Requests::Sent(requests),
             accepted: outcome.accepted,
             rejected: outcome.rejected,
-            unknown_issue_keys: outcome.unknown_issue_keys,
+            unknown_issue_keys: outcome.unknown_issue_keys.into_iter().collect(),
             outbox: None,
             error: error.map(|e| mask::mask(&e.to_string()).into_owned()),
             outbox_error: None,
@@ -250,23 +250,31 @@ impl<'a> Report<'a> {
 /// always say why a step failed.
 #[allow(clippy::print_stderr)]
 pub fn print_error(error: &crate::error::Error) {
-    eprintln!("jira-send: error: {}", mask::mask(&error.to_string()));
+    eprintln!(
+        "jira-send: error: {}",
+        printable::lines(&mask::mask(&error.to_string()))
+    );
 }
 
-/// Prints one JSON value on stdout, secrets masked.
-pub fn print_json(value: &Value) {
-    print_text(&format!(
-        "{}\n",
-        serde_json::to_string_pretty(value).expect("serializes")
-    ));
+/// Prints one JSON value on stdout, secrets masked, no workflow command in it (see
+/// [`printable::json`]).
+pub fn print_json(value: &impl Serialize) {
+    let mut json = serde_json::to_string_pretty(value).expect("serializes");
+    json.push('\n');
+    write_stdout(&printable::json(&mask::mask(&json)));
 }
 
-/// Prints `text` on stdout, secrets masked: the one writer of stdout
-/// (`clippy.toml` forbids `std::io::stdout` elsewhere).
-#[allow(clippy::disallowed_methods)]
+/// Prints `text` for people on stdout, secrets masked, no control character or
+/// workflow command in it (see [`printable::lines`]).
 pub fn print_text(text: &str) {
+    write_stdout(&printable::lines(&mask::mask(text)));
+}
+
+/// The one writer of stdout (`clippy.toml` forbids `std::io::stdout` elsewhere).
+#[allow(clippy::disallowed_methods)]
+fn write_stdout(text: &str) {
     // A closed stdout (`| head`) is not worth a panic.
-    let _ = std::io::stdout().lock().write_all(mask::mask(text).as_bytes());
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 #[cfg(test)]
@@ -286,7 +294,11 @@ mod tests {
             } else {
                 vec![]
             },
-            unknown_issue_keys: if unknown { vec!["ABC-1".into()] } else { vec![] },
+            unknown_issue_keys: if unknown {
+                ["ABC-1".to_owned()].into()
+            } else {
+                Default::default()
+            },
         };
         SiteReport::sent(Some("s".into()), None, 1, outcome, exit_error)
     }

@@ -3,26 +3,22 @@
 
 use serde_json::Value;
 
-use super::{Report, Requests, SiteReport, print_text};
+use super::{Report, Requests, SiteReport, print_json, print_text};
 use crate::api::Api;
 use crate::mask;
 use crate::plural::count;
+use crate::printable::{escape, lines};
 use crate::settings::Output;
 
 impl Report<'_> {
     /// Prints the report on stdout, secrets masked. Requests that could be neither
     /// delivered nor saved are printed too: in the JSON report, or on stderr beside the
-    /// text one.
+    /// text one. What a server said (keys, messages) is printed escaped, on its line.
     pub fn print(&self, output: Output) {
-        let text = match output {
-            Output::Json => {
-                let mut json = serde_json::to_string_pretty(self).expect("reports serialize");
-                json.push('\n');
-                json
-            }
-            Output::Text => self.text(),
-        };
-        print_text(&text);
+        match output {
+            Output::Json => print_json(self),
+            Output::Text => print_text(&self.text()),
+        }
         for site in &self.sites {
             site.print_unsaved(output);
         }
@@ -85,7 +81,7 @@ impl SiteReport {
                 }
             }
         }
-        eprint!("{}", mask::mask(&text));
+        eprint!("{}", lines(&mask::mask(&text)));
     }
 
     fn text(&self, (one, many): (&str, &str), out: &mut String) {
@@ -118,17 +114,17 @@ impl SiteReport {
                     out.push_str(&format!(
                         "  rejected  {}: {}\n",
                         describe_key(&rejection.key),
-                        rejection.errors.join("; ")
+                        escape(&rejection.errors.join("; "))
                     ));
                 }
                 if !self.unknown_issue_keys.is_empty() {
                     out.push_str(&format!(
                         "  unknown issue keys (not in this Jira site): {}\n",
-                        self.unknown_issue_keys.join(", ")
+                        escape(&self.unknown_issue_keys.join(", "))
                     ));
                 }
                 if let Some(error) = &self.error {
-                    out.push_str(&format!("  error: {error}\n"));
+                    out.push_str(&format!("  error: {}\n", escape(error)));
                 }
                 if let Some(path) = &self.outbox {
                     out.push_str(&format!("  saved to the outbox: {path}\n"));
@@ -141,9 +137,9 @@ impl SiteReport {
     }
 }
 
-/// `pipelineId=acme/app buildNumber=42`.
+/// `pipelineId=acme/app buildNumber=42`: a key as the server gave it, on one line.
 fn describe_key(key: &Value) -> String {
-    match key {
+    let text = match key {
         Value::Object(fields) => fields
             .iter()
             .map(|(k, v)| match v {
@@ -153,5 +149,6 @@ fn describe_key(key: &Value) -> String {
             .collect::<Vec<_>>()
             .join(" "),
         other => other.to_string(),
-    }
+    };
+    escape(&text).into_owned()
 }

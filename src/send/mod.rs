@@ -269,10 +269,18 @@ pub fn prepare<'s>(settings: &'s Settings, env: &Env) -> Result<Vec<(&'s Site, C
 
 /// Runs `work` on a single-threaded runtime, started only now that a request will be
 /// made: commands that never touch the network never pay for it.
+///
+/// Once `work` is done, the runtime is shut down without waiting for what `work`
+/// abandoned (at the deadline, or on a signal): a file operation still running on the
+/// blocking pool must not hold up the report and the exit. (What `work` awaited is
+/// done; every file is written under a temporary name and renamed, so an abandoned
+/// write leaves no half file.)
 pub fn run_async<T>(work: impl Future<Output = T>) -> Result<T> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::usage(format!("cannot start the async runtime: {e}")))?;
-    Ok(runtime.block_on(work))
+    let done = runtime.block_on(work);
+    runtime.shutdown_background();
+    Ok(done)
 }

@@ -17,7 +17,7 @@ use super::{SiteOutcome, Unsaved};
 use crate::answer::{self, Answer, Outcome};
 use crate::api::Call;
 use crate::auth::{AccessToken, TokenCache, Tokens};
-use crate::clock::Clock;
+use crate::clock::{self, Clock};
 use crate::env::Env;
 use crate::error::{Error, Exit, Result};
 use crate::fs;
@@ -100,6 +100,11 @@ impl<'a> Session<'a> {
         let mut made = Made::default();
         let mut queue: VecDeque<Call> = calls.into();
         while let Some(call) = queue.pop_front() {
+            // Reading the last answer took time too: a signal that came meanwhile is
+            // seen first (`biased`), and no request starts past the deadline.
+            if clock::passed(deadline) {
+                return made.failed(Error::Timeout(self.settings.timeout), call, queue);
+            }
             let answered = tokio::select! {
                 biased;
                 signal = interrupt.wait() => {

@@ -37,10 +37,13 @@ impl Settings {
             })?;
 
         // The error names where the path came from: the flag or which variable.
-        let stored = match self.secret_source(site, env)? {
-            Secret::Value(secret) => secret.to_owned(),
-            Secret::File { path, origin } => crate::fs::read_to_string(&path, crate::fs::limit::SECRET)
-                .map_err(|e| Error::usage(format!("cannot read {} ({origin}): {e}", path.display())))?,
+        let (stored, origin) = match self.secret_source(site, env)? {
+            Secret::Value { value, origin } => (value.to_owned(), origin),
+            Secret::File { path, origin } => (
+                crate::fs::read_to_string(&path, crate::fs::limit::SECRET)
+                    .map_err(|e| Error::usage(format!("cannot read {} ({origin}): {e}", path.display())))?,
+                origin,
+            ),
         };
         // Atlassian's secrets hold no blanks: what surrounds one is the line end a file,
         // or a pasted CI secret kept, dropped alike wherever it came from.
@@ -49,6 +52,17 @@ impl Settings {
             return Err(Error::usage(format!(
                 "the OAuth client secret for {} is empty",
                 site.name
+            )));
+        }
+        // Too short to be masked in what is printed, and to be a client secret at all.
+        let length = secret.chars().count();
+        if length < crate::mask::MIN_LEN {
+            return Err(Error::usage(format!(
+                "the OAuth client secret for {} ({origin}) is only {} long: an OAuth client \
+                 secret is much longer (Atlassian's are 64), and one this short could not be \
+                 masked in what jira-send prints",
+                site.name,
+                crate::plural::count(length, "character", "characters"),
             )));
         }
         crate::mask::register(&secret);
@@ -61,12 +75,10 @@ impl Settings {
 
 /// Where a site's client secret comes from.
 enum Secret<'a> {
-    Value(&'a str),
+    /// A value, and the variable that holds it.
+    Value { value: &'a str, origin: String },
     /// A file, and the flag or variable that named it.
-    File {
-        path: PathBuf,
-        origin: String,
-    },
+    File { path: PathBuf, origin: String },
 }
 
 impl Settings {
@@ -115,9 +127,15 @@ impl Settings {
             origin,
         };
         Ok(match (site_value, site_file, shared_value, shared_file) {
-            (Some(value), ..) => Secret::Value(value),
+            (Some(value), ..) => Secret::Value {
+                value,
+                origin: per_site(vars::JIRA_CLIENT_SECRET),
+            },
             (None, Some(path), ..) => file(per_site(vars::JIRA_CLIENT_SECRET_FILE), path),
-            (None, None, Some(value), _) => Secret::Value(value),
+            (None, None, Some(value), _) => Secret::Value {
+                value,
+                origin: vars::JIRA_CLIENT_SECRET.to_owned(),
+            },
             (None, None, None, Some(path)) => file(vars::JIRA_CLIENT_SECRET_FILE.to_owned(), path),
             (None, None, None, None) => {
                 return Err(Error::usage(format!(
@@ -170,6 +188,24 @@ mod tests {
         let env: Env = [("JIRA_CLIENT_ID", "id")].into_iter().collect();
         let err = s.credentials(&s.sites[0], &env).unwrap_err();
         assert!(err.to_string().contains("JIRA_CLIENT_SECRET"), "{err}");
+    }
+
+    #[test]
+    fn a_secret_too_short_to_be_masked_is_refused() {
+        let s = settings(&["acme"]);
+        let env: Env = [("JIRA_CLIENT_ID", "id"), ("JIRA_CLIENT_SECRET", "ab1c9")]
+            .into_iter()
+            .collect();
+        let err = s.credentials(&s.sites[0], &env).unwrap_err().to_string();
+        assert!(
+            err.contains("(JIRA_CLIENT_SECRET) is only 5 characters long"),
+            "{err}"
+        );
+        assert!(!err.contains("ab1c9"), "{err}");
+        let env: Env = [("JIRA_CLIENT_ID", "id"), ("JIRA_CLIENT_SECRET", "abc123")]
+            .into_iter()
+            .collect();
+        assert!(s.credentials(&s.sites[0], &env).is_ok());
     }
 
     #[test]

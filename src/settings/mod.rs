@@ -119,6 +119,9 @@ pub struct Settings {
     pub request_timeout: Duration,
     pub retry_delay: Duration,
     pub ca_file: Option<PathBuf>,
+    /// The proxy variables set (reqwest honours them itself), each with its proxy's
+    /// host: a message about a proxy that does not resolve names the variable.
+    pub proxies: Vec<(&'static str, String)>,
     pub no_flush: bool,
     pub repo: Option<PathBuf>,
     /// `.jira-send.toml`, where the repository has one.
@@ -173,6 +176,7 @@ impl Settings {
             request_timeout: args.request_timeout,
             retry_delay: args.retry_delay,
             ca_file: args.ca_file.clone(),
+            proxies: proxies(env),
             no_flush: args.no_flush,
             repo: args.repo.clone(),
             project,
@@ -213,6 +217,30 @@ impl Settings {
             // Checked in `resolve`; never put anything else into a URL.
             .filter(|(id, _)| crate::api::is_cloud_id(id))
     }
+}
+
+/// The proxy variables reqwest reads that are set, each with its proxy's host.
+fn proxies(env: &Env) -> Vec<(&'static str, String)> {
+    const VARIABLES: [&str; 6] = [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ];
+    VARIABLES
+        .into_iter()
+        .filter_map(|variable| {
+            let value = env.get(variable)?.trim();
+            // `proxy:3128` is `http://proxy:3128` to reqwest.
+            let url = Url::parse(value)
+                .ok()
+                .filter(|u| u.has_host())
+                .or_else(|| Url::parse(&format!("http://{value}")).ok())?;
+            Some((variable, url.host_str()?.to_owned()))
+        })
+        .collect()
 }
 
 /// Every cloud id given (`--cloud-id`, `JIRA_CLOUD_ID`, `JIRA_CLOUD_ID_<HOST>`) must be

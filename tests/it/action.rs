@@ -639,6 +639,70 @@ async fn every_command_writes_the_declared_outputs() {
     }
 }
 
+/// What a server lists goes to `$GITHUB_OUTPUT` and `$GITHUB_STEP_SUMMARY` masked, like
+/// stdout (here it lists the bearer token it was sent as an unknown key), and bounded
+/// (it lists 100,000 more): GitHub takes at most 1 MiB of each per step. The lists keep
+/// whole keys, and what was left out is said on stderr and in the summary.
+#[tokio::test]
+async fn the_step_outputs_and_summary_are_masked_and_bounded() {
+    const KEYS: usize = 100_000;
+    let jira = FakeJira::start().await;
+    // The fake's first token: what this run sends as its bearer token.
+    let token = "access-token-1";
+    let mut unknown = vec![token.to_owned()];
+    unknown.extend((1..=KEYS).map(|n| format!("UNKNOWN-{n}")));
+    *jira.unknown_keys.lock().unwrap() = unknown;
+    let home = tempfile::tempdir().unwrap();
+    let (outputs, summary) = (home.path().join("outputs"), home.path().join("summary"));
+    let output = jira
+        .jira_send(home.path())
+        .env("GITHUB_OUTPUT", &outputs)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args(crate::common::SIMPLE_BUILD)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    for file in [&outputs, &summary] {
+        let text = std::fs::read_to_string(file).unwrap();
+        assert!(
+            !text.contains(token),
+            "{}: the token in the clear",
+            file.display()
+        );
+        assert!(
+            text.len() < 1024 * 1024,
+            "{}: {} bytes",
+            file.display(),
+            text.len()
+        );
+    }
+    let written = written_outputs(&outputs);
+    let listed: Vec<&str> = written["unknown-issue-keys"].split(',').collect();
+    assert_eq!(listed[..3], ["****", "UNKNOWN-1", "UNKNOWN-2"]);
+    let last = listed.last().unwrap().trim_start_matches("UNKNOWN-");
+    assert_eq!(
+        last.parse::<usize>().unwrap(),
+        listed.len() - 1,
+        "whole keys, in order"
+    );
+    assert!(listed.len() < KEYS);
+    assert!(
+        stderr(&output).contains(&format!(
+            "the step output unknown-issue-keys lists {} of {} keys",
+            listed.len(),
+            KEYS + 1
+        )),
+        "{}",
+        stderr(&output)
+    );
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        summary.contains("more (see the job log)"),
+        "{}",
+        &summary[summary.len().saturating_sub(500)..]
+    );
+}
+
 /// Hostile report, S1: `args` is read in one pass, so a large value (here about 100 KB,
 /// near the most one variable may hold) is split in about a second, where reading
 /// character `i` by counting from the start took minutes. A watchdog, not a timer: the

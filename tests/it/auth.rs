@@ -214,6 +214,8 @@ async fn absurd_token_lifetimes_neither_crash_nor_linger() {
     for (expires_in, cached) in [
         ("9223372036854775807", true),
         ("1e300", true),
+        // Beyond f64: JSON all the same, clamped like 1e300.
+        ("1e400", true),
         ("\"900\"", true),
         ("0", false),
         ("-5", false),
@@ -392,4 +394,41 @@ async fn an_endless_token_answer_is_read_only_so_far() {
         "{written} bytes were taken"
     );
     assert!(jira.bulk_bodies("builds").await.is_empty());
+}
+
+/// A cached token is checked like an issued one: one with a line break (a cache from
+/// an older version, or damaged) failed every run locally as an "outage" until its
+/// expiry, and an empty one was sent as `Bearer `. Either is ignored and replaced by a
+/// fresh token; so is one whose expiry no token of jira-send's could have (2099).
+#[tokio::test]
+async fn a_cached_token_is_checked_like_an_issued_one() {
+    for (planted, expires_at) in [
+        ("abc\r\nX-Injected: 1", "2099-01-01T00:00:00Z"),
+        ("", "2099-01-01T00:00:00Z"),
+        ("planted-token-value", "2099-01-01T00:00:00Z"),
+    ] {
+        let jira = FakeJira::start().await;
+        let home = tempfile::tempdir().unwrap();
+        assert_eq!(jira.simple_build(home.path()).status.code(), Some(0));
+        let cache: Vec<_> = std::fs::read_dir(home.path().join("jira-send-cache"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json") && p.to_string_lossy().contains("token-"))
+            .collect();
+        std::fs::write(
+            &cache[0],
+            json!({"accessToken": planted, "expiresAt": expires_at}).to_string(),
+        )
+        .unwrap();
+        let output = jira.simple_build(home.path());
+        assert_eq!(output.status.code(), Some(0), "{planted:?}: {}", stderr(&output));
+        assert_eq!(jira.tokens_issued(), 2, "{planted:?}: a fresh token was fetched");
+        let requests = jira.requests("/jira/builds/").await;
+        assert_eq!(requests.len(), 2, "{planted:?}: sent once, at the first attempt");
+        assert_eq!(requests[1].headers["authorization"], "Bearer access-token-2");
+        // The fresh token replaced the planted one.
+        let third = jira.simple_build(home.path());
+        assert_eq!(third.status.code(), Some(0));
+        assert_eq!(jira.tokens_issued(), 2, "{planted:?}: the fresh token was cached");
+    }
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::common::fake::{CLIENT_SECRET, CLOUD_ID, ClosedPort};
+use crate::common::fake::{CLIENT_SECRET, CLOUD_ID, ClosedPort, output_unless_hung};
 use crate::common::flaky::{Flaky, Step};
 use crate::common::{FakeJira, SIMPLE_BUILD, TestRepo, jira_send, jira_send_std, json, stderr, stdout};
 
@@ -844,4 +844,35 @@ async fn sigint_during_delivery_saves_the_report_and_exits_4() {
     let flushed = again.jira_send(home.path()).arg("flush").output().unwrap();
     assert_eq!(flushed.status.code(), Some(0), "{}", stderr(&flushed));
     assert_eq!(again.deliveries.load(Ordering::SeqCst), 1);
+}
+
+/// An answer that lists 300,000 unknown issue keys, each twice (as keys and again as
+/// associations), in 6.6 MB, under the 8 MiB read limit: reading, merging and publishing
+/// them takes linear time, so the run ends as soon as Jira has answered. Searching a
+/// list for each key took minutes of CPU on the runtime's only thread, past --timeout
+/// and deaf to SIGTERM; the bound only catches that.
+#[tokio::test]
+async fn a_flood_of_unknown_issue_keys_costs_linear_time() {
+    const KEYS: usize = 300_000;
+    let jira = FakeJira::start().await;
+    *jira.unknown_keys.lock().unwrap() = (1..=KEYS).map(|n| format!("K-{n}")).collect();
+    jira.unknown_associations.store(true, Ordering::SeqCst);
+    let home = tempfile::tempdir().unwrap();
+    let mut command = jira_send_std(home.path());
+    command
+        .envs(FakeJira::credentials())
+        .env("GITHUB_OUTPUT", home.path().join("outputs"))
+        .env("GITHUB_STEP_SUMMARY", home.path().join("summary"))
+        .args(jira.args())
+        .args(["--output", "json"])
+        .args(SIMPLE_BUILD);
+    let output = output_unless_hung(&mut command, Duration::from_secs(120));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let unknown = json(&output)["sites"][0]["unknownIssueKeys"].clone();
+    let unknown = unknown.as_array().unwrap();
+    assert_eq!(unknown.len(), KEYS, "each key once");
+    assert_eq!(
+        (unknown[0].as_str(), unknown[KEYS - 1].as_str()),
+        (Some("K-1"), Some("K-300000"))
+    );
 }

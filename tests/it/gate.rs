@@ -174,3 +174,49 @@ async fn the_environment_id_alone_is_enough() {
         "nothing more asked"
     );
 }
+
+/// SIGTERM (a cancelled job) or SIGINT while `gate --wait` waits: the run still prints
+/// its one JSON object, saying what ended it, and exits as the shell would have (143,
+/// 130). It was killed by the signal, with nothing on stdout.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_signal_during_the_wait_ends_it_with_the_report() {
+    use rustix::process::{Pid, Signal, kill_process};
+    for (signal, name, code) in [(Signal::TERM, "SIGTERM", 143), (Signal::INT, "SIGINT", 130)] {
+        let jira = FakeJira::start().await;
+        jira.gate_answers.lock().unwrap().push_back(gating("awaiting"));
+        let home = tempfile::tempdir().unwrap();
+        let mut child = crate::common::jira_send_std(home.path())
+            .envs(FakeJira::credentials())
+            .args(jira.args())
+            .args([
+                "gate",
+                "--pipeline-id",
+                "acme/app/CI",
+                "--environment",
+                "Production EU",
+            ])
+            .args(["--deployment-number", "7", "--wait", "--wait-timeout", "1h"])
+            .args(["--poll-interval", "1h", "--output", "json"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The handshake: the gate was asked once, so the wait (and its signal handling)
+        // has begun.
+        while jira.requests("/jira/deployments/").await.is_empty() {
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("{name}: gate ended before asking: {status}");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        kill_process(Pid::from_child(&child), signal).unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(code), "{name}: {}", stderr(&output));
+        let report = json(&output);
+        assert_eq!(report["command"], "gate");
+        assert_eq!(report["exitCode"], code);
+        assert_eq!(report["error"], format!("interrupted by {name}"));
+        assert_eq!(report["deployment"]["deploymentSequenceNumber"], 7);
+    }
+}

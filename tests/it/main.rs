@@ -27,6 +27,8 @@ mod delete;
 mod deployments;
 /// Development information: commits, files, branch, pull request, chunking.
 mod devinfo;
+/// Names that do not resolve: a site's is a setting, any other an outage.
+mod dns;
 /// `doctor`.
 mod doctor;
 /// Faults: rate limits, server errors, drops, slowness, 413, Jira down and the outbox.
@@ -54,5 +56,9 @@ mod outbox_lock;
 mod range;
 /// No secret in any output or file.
 mod secrets;
+/// Server text printed escaped: no workflow command, no escape sequence.
+mod server_text;
 /// Our schemas against Atlassian's official specification.
 mod spec;
+/// What each status of a bulk answer means: a verdict, or an outage.
+mod statuses;

@@ -275,3 +275,28 @@ async fn a_token_echoed_by_jira_is_masked_and_long_errors_are_cut() {
         );
     }
 }
+
+/// A client secret too short to be masked (masking every `ab1c9` would garble the
+/// output, and a JSON report would stop being JSON) was used and then printed in the
+/// clear when the token endpoint echoed it. It is refused before any request, without
+/// being printed, naming where it came from.
+#[tokio::test]
+async fn a_secret_too_short_to_be_masked_is_refused_before_any_request() {
+    let jira = FakeJira::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let output = jira_send(home.path())
+        .env("JIRA_CLIENT_ID", crate::common::fake::CLIENT_ID)
+        .env("JIRA_CLIENT_SECRET", "ab1c9")
+        .args(jira.args())
+        .args(SIMPLE_BUILD)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", everything(&output));
+    let all = everything(&output);
+    assert!(!all.contains("ab1c9"), "{all}");
+    assert!(
+        all.contains("(JIRA_CLIENT_SECRET) is only 5 characters long"),
+        "{all}"
+    );
+    assert!(jira.server.received_requests().await.unwrap().is_empty());
+}

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::path::Path;
 use std::process::Output;
-use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use assert_cmd::Command;
@@ -23,6 +23,9 @@ pub struct FakeJira {
     pub server: MockServer,
     /// Issue keys the fake reports as unknown.
     pub unknown_keys: Arc<Mutex<Vec<String>>>,
+    /// Whether the unknown keys are listed again as `unknownAssociations`, as newer
+    /// answers do.
+    pub unknown_associations: Arc<AtomicBool>,
     /// Entities (by a field value such as a build number) the fake rejects.
     pub reject_numbers: Arc<Mutex<Vec<u64>>>,
     /// How many 401s the bulk endpoints answer before accepting.
@@ -48,6 +51,7 @@ impl FakeJira {
         let fake = Self {
             server,
             unknown_keys: Arc::default(),
+            unknown_associations: Arc::default(),
             reject_numbers: Arc::default(),
             unauthorized: Arc::default(),
             fail_commits: Arc::default(),
@@ -82,6 +86,7 @@ impl FakeJira {
             ))
             .respond_with(Bulk {
                 unknown_keys: fake.unknown_keys.clone(),
+                unknown_associations: fake.unknown_associations.clone(),
                 reject_numbers: fake.reject_numbers.clone(),
                 unauthorized: fake.unauthorized.clone(),
                 fail_commits: fake.fail_commits.clone(),
@@ -231,6 +236,7 @@ impl FakeJira {
 /// is in `reject_numbers`, and unknown keys listed.
 struct Bulk {
     unknown_keys: Arc<Mutex<Vec<String>>>,
+    unknown_associations: Arc<AtomicBool>,
     reject_numbers: Arc<Mutex<Vec<u64>>>,
     unauthorized: Arc<AtomicUsize>,
     fail_commits: Arc<Mutex<Vec<String>>>,
@@ -337,11 +343,15 @@ impl Bulk {
                 accepted.push(key);
             }
         }
-        ResponseTemplate::new(202).set_body_json(json!({
+        let mut answer = json!({
             accepted_field: accepted,
             rejected_field: rejected,
             "unknownIssueKeys": unknown,
-        }))
+        });
+        if self.unknown_associations.load(Ordering::SeqCst) {
+            answer["unknownAssociations"] = json!([{"associationType": "issueIdOrKeys", "values": unknown}]);
+        }
+        ResponseTemplate::new(202).set_body_json(answer)
     }
 }
 
@@ -423,5 +433,35 @@ impl FakeJira {
             .mount(&self.server)
             .await;
         receiver
+    }
+}
+
+/// Runs `command` to its end, as `Command::output` does, unless it is still running after
+/// `bound`: then it is killed and the test fails. The bound only catches a hang (a run
+/// that would take minutes or forever); a passing run never comes near it, however
+/// slow the machine.
+pub fn output_unless_hung(command: &mut std::process::Command, bound: std::time::Duration) -> Output {
+    let child = command
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    match finished.recv_timeout(bound) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            #[cfg(unix)]
+            if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+            }
+            #[cfg(not(unix))]
+            let _ = pid;
+            panic!("jira-send was still running after {bound:?}: it hung");
+        }
     }
 }
