@@ -25,7 +25,7 @@ use crate::fs;
 use crate::http::{self, Failure};
 use crate::outbox::Outbox;
 use crate::report::doctor::{Check, Checks};
-use crate::send::{self, Session};
+use crate::send::{self, Interrupt, Session};
 use crate::settings::{Credentials, Settings, Site};
 
 pub fn run(args: &DoctorArgs, settings: &Settings, env: &Env, clock: &dyn Clock) -> Result<Exit> {
@@ -36,13 +36,29 @@ pub fn run(args: &DoctorArgs, settings: &Settings, env: &Env, clock: &dyn Clock)
     // bounds every check that waits for an answer.
     let deadline = clock::deadline(settings.timeout);
     send::run_async(async {
-        for url in hosts(settings) {
-            checks.push(reach(&client, &url, env, settings, deadline).await);
-        }
-        let apis: Vec<Api> = args.apis.iter().map(|a| api(*a)).collect();
-        for (site, credentials) in &ready {
-            let mut session = Session::new(&client, settings, env, clock, site, credentials, deadline);
-            checks.extend(site_checks(&mut session, &apis, settings, env).await);
+        // A cancelled job's SIGTERM ends the checks, and doctor still reports what it
+        // found (one JSON object under --output json) rather than dying with it.
+        let interrupt = Interrupt::listen();
+        let network = async {
+            for url in hosts(settings) {
+                checks.push(reach(&client, &url, env, settings, deadline).await);
+            }
+            let apis: Vec<Api> = args.apis.iter().map(|a| api(*a)).collect();
+            for (site, credentials) in &ready {
+                let mut session = Session::new(&client, settings, env, clock, site, credentials, deadline);
+                site_checks(&mut session, &apis, settings, env, &mut checks).await;
+            }
+        };
+        let signal = tokio::select! {
+            () = network => None,
+            signal = interrupt.wait() => Some(signal),
+        };
+        if let Some(signal) = signal {
+            checks.push(Check::fail(
+                "network checks",
+                &Error::Signalled(signal),
+                "rerun doctor when the job is not being cancelled",
+            ));
         }
     })?;
     checks.push(cache_dir(settings));
@@ -121,12 +137,19 @@ async fn reach(client: &Client, url: &Url, env: &Env, settings: &Settings, deadl
     }
 }
 
-/// One site's cloud id, token and permissions, each needing the one before.
-async fn site_checks(session: &mut Session<'_>, apis: &[Api], settings: &Settings, env: &Env) -> Vec<Check> {
+/// One site's cloud id, token and permissions, each needing the one before. Each
+/// verdict joins `checks` as it is reached, so a run a signal ends reports them.
+async fn site_checks(
+    session: &mut Session<'_>,
+    apis: &[Api],
+    settings: &Settings,
+    env: &Env,
+    checks: &mut Checks,
+) {
     let (check, verified) = cloud_id(session, settings, env).await;
-    let mut checks = vec![check];
+    checks.push(check);
     let Some(verified) = verified else {
-        return checks;
+        return;
     };
     let check = token(session).await;
     let failed = check.failed();
@@ -136,7 +159,6 @@ async fn site_checks(session: &mut Session<'_>, apis: &[Api], settings: &Setting
             checks.push(permission(session, *api, verified).await);
         }
     }
-    checks
 }
 
 /// The cloud id, from the site itself: a configured or cached one that differs

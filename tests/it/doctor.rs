@@ -1,4 +1,4 @@
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::fake::{CLOUD_ID, ClosedPort};
@@ -256,4 +256,71 @@ fn a_host_that_never_answers_ends_at_the_timeout() {
         reach["detail"].as_str().unwrap().contains("timed out"),
         "{report:#}"
     );
+}
+
+/// SIGTERM or SIGINT while doctor waits for an answer ends the checks with a report:
+/// under `--output json` one object, with what was checked and the signal as a failed
+/// check, and the exit code the shell gives (143, 130). It was killed by the signal,
+/// with nothing on stdout.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_signal_during_the_checks_ends_them_with_the_report() {
+    use rustix::process::{Pid, Signal, kill_process};
+    for (signal, name, code) in [(Signal::TERM, "SIGTERM", 143), (Signal::INT, "SIGINT", 130)] {
+        let jira = FakeJira::start().await;
+        // The APIs never answer (their host does, for the reach check): the permission
+        // checks wait.
+        let silent = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path_regex("^/jira/"))
+            .respond_with(ResponseTemplate::new(404).set_delay(std::time::Duration::from_secs(3600)))
+            .mount(&silent)
+            .await;
+        let home = tempfile::tempdir().unwrap();
+        let mut child = crate::common::jira_send_std(home.path())
+            .envs(FakeJira::credentials())
+            .args(["--site", &jira.uri(), "--api-url", &silent.uri()])
+            .args(["--token-url", &format!("{}/oauth/token", jira.uri())])
+            .args(["doctor", "--output", "json"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The handshake: a permission check was asked, so the waiting has begun.
+        let asked = || async {
+            let requests = silent.received_requests().await.unwrap_or_default();
+            requests.iter().any(|r| r.url.path().starts_with("/jira/"))
+        };
+        while !asked().await {
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("{name}: doctor ended before the permission check: {status}");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        kill_process(Pid::from_child(&child), signal).unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(code), "{name}: {}", stderr(&output));
+        let report = json(&output);
+        assert_eq!(report["command"], "doctor");
+        assert_eq!(report["exitCode"], code);
+        let checks = report["checks"].as_array().unwrap();
+        let check = |name: &str| {
+            checks
+                .iter()
+                .find(|c| c["check"].as_str().unwrap().starts_with(name))
+        };
+        assert_eq!(
+            check("token").unwrap_or_else(|| panic!("{report}"))["status"],
+            "ok",
+            "{report}"
+        );
+        assert!(check("reach").is_some(), "{report}");
+        let interrupted = check("network checks").expect("no check says the run was interrupted");
+        assert_eq!(interrupted["status"], "fail");
+        assert!(
+            interrupted["detail"].as_str().unwrap().contains(name),
+            "{interrupted}"
+        );
+        assert!(check("outbox").is_some(), "the local checks ran too: {report}");
+    }
 }
