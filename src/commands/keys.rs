@@ -32,7 +32,9 @@ pub fn run(args: &KeysArgs, settings: &Settings, env: &Env) -> Result<Exit> {
             env,
         });
     let found = collect(&args.keys.options(), &ctx, lookup.as_ref())?;
-    let exit = Exit::Success;
+    // A signal that cut the lookup short: the keys of the fallback range are shown,
+    // and the run ends as signals do.
+    let exit = crate::send::signal_received().map_or(Exit::Success, |signal| signal.exit());
     match settings.output {
         Output::Json => crate::report::print_json(&json(&found.keys, found.range.as_ref(), None, exit)),
         Output::Text => {

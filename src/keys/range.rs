@@ -21,6 +21,7 @@ use crate::env::Env;
 use crate::error::Result;
 use crate::git;
 use crate::plural::count;
+use crate::send::{Interrupt, Signal};
 use crate::settings::Settings;
 
 /// The most of `--timeout` the lookup may take.
@@ -207,7 +208,14 @@ pub fn decide(args: &Options, deployment: &Deployment<'_>, ctx: &RunContext) -> 
         deadline: lookup_deadline(settings.timeout),
     };
     let (resolution, planned) = crate::send::run_async(async {
-        let resolution = deployed::find(&lookup).await;
+        // A cancelled job's SIGTERM ends the lookup (which may wait on the network for
+        // a third of --timeout): the range falls back as for a lookup that failed, and
+        // the delivery that follows sees the signal, so the report is saved, not lost.
+        let interrupt = Interrupt::listen();
+        let resolution = tokio::select! {
+            resolution = deployed::find(&lookup) => resolution,
+            signal = interrupt.wait() => interrupted(&lookup, signal),
+        };
         let planned = match &resolution.start {
             Start::Deployed(base) => Some(
                 deployed::plan(&Placing {
@@ -234,6 +242,27 @@ pub fn decide(args: &Options, deployment: &Deployment<'_>, ctx: &RunContext) -> 
         planned.map(|p| p.plan),
         Some(deployment.environment),
     ))
+}
+
+/// The range's start when a signal cut the lookup short: the fallback of a lookup
+/// that found nothing, with a warning that says why.
+fn interrupted(lookup: &Lookup<'_>, signal: Signal) -> deployed::Resolution {
+    let mut resolution = deployed::resolve(
+        lookup.mode,
+        lookup.explicit.clone(),
+        lookup.environment,
+        &[],
+        lookup.ci_base.clone(),
+    );
+    resolution.warnings.insert(
+        0,
+        format!(
+            "the lookup of the last deployment to {} was interrupted by {}",
+            lookup.environment,
+            signal.name()
+        ),
+    );
+    resolution
 }
 
 /// Where a build's range starts: `--since`, `--since-tag`, the CI's range, else HEAD.

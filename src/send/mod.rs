@@ -37,7 +37,7 @@ use crate::settings::{Credentials, Settings, Site};
 
 use session::Made;
 pub use session::Session;
-pub use signal::{Interrupt, Signal};
+pub use signal::{Interrupt, Signal, received as signal_received};
 
 /// What delivering came to: what each site came to, and the signal that cut it short.
 #[derive(Debug)]

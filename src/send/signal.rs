@@ -3,6 +3,8 @@
 //! resend is harmless), and everything undelivered goes to the outbox before the
 //! report is printed, so a cancelled step loses nothing.
 
+use std::sync::OnceLock;
+
 use serde::Serialize;
 use tokio::sync::watch;
 
@@ -40,6 +42,17 @@ impl Serialize for Signal {
     }
 }
 
+/// The first signal any listener caught in this process. Once a listener is
+/// registered, a signal no longer ends the process, so one caught before delivery
+/// (during the deployment lookup) must still stop the delivery that follows: every
+/// later listener starts from it.
+static RECEIVED: OnceLock<Signal> = OnceLock::new();
+
+/// The signal caught so far in this process, if any.
+pub fn received() -> Option<Signal> {
+    RECEIVED.get().copied()
+}
+
 /// Whether a signal arrived; cloned into everything that must stop for one.
 #[derive(Clone, Debug)]
 pub struct Interrupt {
@@ -48,9 +61,14 @@ pub struct Interrupt {
 
 impl Interrupt {
     /// Starts listening for SIGTERM and SIGINT. Must run inside the runtime; from
-    /// here on the signals no longer end the process by themselves.
+    /// here on the signals no longer end the process by themselves. A signal an
+    /// earlier listener caught counts as received at once.
     pub fn listen() -> Self {
-        let (tx, received) = watch::channel(None);
+        let (tx, received) = watch::channel(self::received());
+        let tx = move |signal: Signal| {
+            let _ = RECEIVED.set(signal);
+            let _ = tx.send(Some(signal));
+        };
         // Registered now, not when the task first runs: a signal that arrives before
         // the first request is caught too.
         #[cfg(unix)]
@@ -63,7 +81,7 @@ impl Interrupt {
                             _ = term.recv() => Signal::Terminate,
                             _ = int.recv() => Signal::Interrupt,
                         };
-                        let _ = tx.send(Some(signal));
+                        tx(signal);
                     });
                 }
                 (Err(e), _) | (_, Err(e)) => tracing::warn!("cannot listen for SIGTERM and SIGINT: {e}"),
@@ -72,7 +90,7 @@ impl Interrupt {
         #[cfg(not(unix))]
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
-                let _ = tx.send(Some(Signal::Interrupt));
+                tx(Signal::Interrupt);
             }
         });
         Self { received }

@@ -8,6 +8,8 @@ mod fallback;
 mod github;
 mod gitlab;
 mod marker;
+#[cfg(unix)]
+mod signal;
 
 use std::process::Output;
 
