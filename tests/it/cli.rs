@@ -603,3 +603,105 @@ fn the_readme_documents_every_command_option_and_variable() {
         "the README points outside the repository"
     );
 }
+
+/// Every command's `--help` puts each option under a heading that fits it: the issue
+/// keys' options and only those under "Issue keys", the global ones and only those under
+/// "Global options", a command's own options never under a shared heading.
+#[test]
+fn every_option_sits_under_a_heading_that_fits_it() {
+    use clap::CommandFactory as _;
+    use std::collections::{BTreeMap, BTreeSet};
+    const ISSUE_KEYS: &[&str] = &[
+        "issue-key",
+        "branch",
+        "since",
+        "since-tag",
+        "max-commits",
+        "projects",
+        "ignore-case",
+    ];
+    const RANGE: &[&str] = &[
+        "environment",
+        "environment-id",
+        "since-deployment",
+        "github-environment",
+        "record-deployment",
+    ];
+    fn paths(command: &clap::Command, path: &[String], out: &mut Vec<Vec<String>>) {
+        for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+            let mut path = path.to_vec();
+            path.push(sub.get_name().to_owned());
+            out.push(path.clone());
+            paths(sub, &path, out);
+        }
+    }
+    let root = jira_send::cli::Cli::command();
+    let globals: BTreeSet<String> = root
+        .get_arguments()
+        .filter(|a| a.is_global_set() && !a.is_hide_set())
+        .filter_map(|a| a.get_long().map(str::to_owned))
+        .collect();
+    let mut commands = Vec::new();
+    paths(&root, &[], &mut commands);
+    let home = tempfile::tempdir().unwrap();
+    let mut misplaced = Vec::new();
+    for path in &commands {
+        let output = jira_send(home.path()).args(path).arg("--help").output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{path:?}");
+        let help = crate::common::stdout(&output);
+        // heading → the options listed under it
+        let mut sections: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut heading = String::new();
+        for line in help.lines() {
+            if !line.starts_with(' ') && line.ends_with(':') {
+                heading = line.trim_end_matches(':').to_owned();
+            } else if line.starts_with("  ")
+                && line.trim_start().starts_with('-')
+                && let Some(long) = line.split_whitespace().find_map(|w| w.strip_prefix("--"))
+            {
+                let long = long.split(['.', '=']).next().unwrap().to_owned();
+                sections.entry(heading.clone()).or_default().push(long);
+            }
+        }
+        let own_headings = sections
+            .keys()
+            .filter(|h| !matches!(h.as_str(), "Options" | "Global options"))
+            .count();
+        for (heading, options) in &sections {
+            for long in options {
+                let fits = match heading.as_str() {
+                    "Issue keys" => ISSUE_KEYS.contains(&long.as_str()),
+                    "Global options" => globals.contains(long),
+                    "Deployment range" => RANGE.contains(&long.as_str()),
+                    "Tests" => long == "junit" || long.starts_with("tests-"),
+                    // A command whose options have headings of their own keeps only
+                    // --help and --version under the generic one.
+                    "Options" => own_headings == 0 || matches!(long.as_str(), "help" | "version"),
+                    _ => !ISSUE_KEYS.contains(&long.as_str()) && !globals.contains(long),
+                };
+                if !fits {
+                    misplaced.push(format!("{}: --{long} under {heading:?}", path.join(" ")));
+                }
+            }
+        }
+        let listed_under =
+            |heading: &str, long: &str| sections.get(heading).is_some_and(|o| o.iter().any(|l| l == long));
+        for (heading, option) in sections.values().flatten().filter_map(|long| {
+            if ISSUE_KEYS.contains(&long.as_str()) {
+                Some(("Issue keys", long))
+            } else if globals.contains(long) {
+                Some(("Global options", long))
+            } else {
+                None
+            }
+        }) {
+            if !listed_under(heading, option) {
+                misplaced.push(format!("{}: --{option} not under {heading:?}", path.join(" ")));
+            }
+        }
+    }
+    assert!(
+        misplaced.is_empty(),
+        "options under a heading that does not fit them: {misplaced:#?}"
+    );
+}
