@@ -705,3 +705,73 @@ fn every_option_sits_under_a_heading_that_fits_it() {
         "options under a heading that does not fit them: {misplaced:#?}"
     );
 }
+
+/// Run by hand (outside CI), what a command requires is said where the README describes
+/// the command: a number for build, deployment and gate, and a pipeline id outside a git
+/// repository (inside one, the repository's folder names the pipeline).
+#[test]
+fn the_readme_says_what_a_command_requires_outside_ci() {
+    let home = tempfile::tempdir().unwrap();
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = |heading: &str| {
+        let start = readme.find(heading).unwrap_or_else(|| panic!("no {heading}"));
+        let rest = &readme[start + heading.len()..];
+        rest[..rest.find("\n## ").unwrap().min(rest.find("\n### ").unwrap())].to_owned()
+    };
+    let no_repo = tempfile::tempdir().unwrap();
+    let deployment = [
+        "deployment",
+        "--environment",
+        "Production EU",
+        "--issue-key",
+        "PROJ-1",
+    ];
+    for (args, option, heading) in [
+        (
+            &["build", "--issue-key", "PROJ-1", "--pipeline-id", "app"][..],
+            "--build-number",
+            "### `build`",
+        ),
+        (
+            &["build", "--issue-key", "PROJ-1", "--build-number", "5"][..],
+            "--pipeline-id",
+            "### `build`",
+        ),
+        (
+            &[&deployment[..], &["--pipeline-id", "app"]].concat()[..],
+            "--deployment-number",
+            "### `deployment`",
+        ),
+        (
+            &[&deployment[..], &["--deployment-number", "5"]].concat()[..],
+            "--pipeline-id",
+            "### `deployment`",
+        ),
+        (
+            &["gate", "--environment", "Production EU", "--pipeline-id", "app"][..],
+            "--deployment-number",
+            "### `gate`",
+        ),
+    ] {
+        let output = jira_send(home.path())
+            .current_dir(no_repo.path())
+            .args(args)
+            .arg("--dry-run")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains(option), "{args:?}: {}", stderr(&output));
+        // Sentences, list items and table cells, one by one.
+        let text = section(heading)
+            .replace('\n', " ")
+            .replace(" | ", ". ")
+            .replace(" - ", ". ");
+        let said = text
+            .split(". ")
+            .any(|part| part.contains(&format!("`{option}`")) && part.contains("required outside"));
+        assert!(
+            said,
+            "the README's {heading} does not say {option} is required outside CI"
+        );
+    }
+}
