@@ -775,3 +775,41 @@ fn the_readme_says_what_a_command_requires_outside_ci() {
         );
     }
 }
+
+/// A deadline under a second can only end in a queued report (exit 4): it is refused
+/// before anything starts, naming the option or the variable that set it; the help says
+/// that a bare number is seconds.
+#[tokio::test]
+async fn a_timeout_below_a_second_is_a_usage_error() {
+    for timeout in ["1ms", "999ms", "0.5s"] {
+        let args = ["build", "--build-number", "1", "--timeout", timeout];
+        assert_usage_error(&args, "--timeout").await;
+        assert_usage_error(&args, "at least 1s").await;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let output = jira_send(home.path())
+        .env("JIRA_SEND_TIMEOUT", "500ms")
+        .args(SIMPLE_BUILD)
+        .arg("--dry-run")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("JIRA_SEND_TIMEOUT"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stderr(&output).contains("at least 1s"), "{}", stderr(&output));
+
+    let one_second = jira_send(home.path())
+        .args(SIMPLE_BUILD)
+        .args(["--dry-run", "--timeout", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(one_second.status.code(), Some(0), "{}", stderr(&one_second));
+
+    let help = jira_send(home.path()).args(["build", "--help"]).output().unwrap();
+    let help = crate::common::stdout(&help).replace(char::is_whitespace, " ");
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(help.contains("a bare number is seconds"), "{help}");
+}
