@@ -56,17 +56,25 @@ pub fn validate(api: Api, body: &Value) -> Result<()> {
     let mut violations: Vec<Violation> = validator(api)
         .iter_errors(body)
         .map(|error| {
-            let full = error.to_string();
-            // A 3000-character string would be quoted whole; say what is wrong without it.
-            let message = if full.chars().count() > 200 {
-                error.masked().to_string()
-            } else {
-                full
-            };
             let allowed = match error.kind() {
                 ValidationErrorKind::Enum { options } => options.as_array().cloned().unwrap_or_default(),
                 ValidationErrorKind::Constant { expected_value } => vec![Value::clone(expected_value)],
                 _ => Vec::new(),
+            };
+            let full = match error.kind() {
+                // The library names two values and "or N other candidates"; text output
+                // shows only the message, and a schema's enums are short: name them all.
+                ValidationErrorKind::Enum { .. } if allowed.len() > 2 => {
+                    format!("{} is not one of {}", error.instance(), one_of(&allowed))
+                }
+                _ => error.to_string(),
+            };
+            // A 3000-character string would be quoted whole; say what is wrong without it
+            // (the allowed values aside, which are short).
+            let message = if full.chars().count() > 200 + one_of(&allowed).chars().count() {
+                error.masked().to_string()
+            } else {
+                full
             };
             Violation {
                 pointer: error.instance_path().to_string(),
@@ -81,6 +89,18 @@ pub fn validate(api: Api, body: &Value) -> Result<()> {
         Ok(())
     } else {
         Err(Error::Invalid(violations))
+    }
+}
+
+/// `"a", "b" or "c"`: every value, as JSON.
+fn one_of(values: &[Value]) -> String {
+    match values {
+        [] => String::new(),
+        [only] => only.to_string(),
+        [rest @ .., last] => {
+            let rest: Vec<String> = rest.iter().map(Value::to_string).collect();
+            format!("{} or {last}", rest.join(", "))
+        }
     }
 }
 
@@ -320,5 +340,20 @@ mod tests {
     fn unknown_bodies_are_named() {
         let err = validate_any(&json!({"issues": []})).unwrap_err();
         assert!(err.to_string().contains("not a request body"));
+    }
+
+    /// Text output shows only the message: it names every allowed value (they are few),
+    /// not two and "or 4 other candidates".
+    #[test]
+    fn a_value_outside_an_enum_is_told_every_allowed_value() {
+        let mut body = build();
+        body["builds"][0]["state"] = json!("done");
+        let found = violations(Api::Builds, &body);
+        let state = found.iter().find(|v| v.pointer == "/builds/0/state").unwrap();
+        assert_eq!(
+            state.message,
+            r#""done" is not one of "pending", "in_progress", "successful", "failed", "cancelled" or "unknown""#
+        );
+        assert_eq!(state.allowed.len(), 6);
     }
 }

@@ -99,10 +99,8 @@ pub struct KeysArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Build")]
 pub struct BuildArgs {
-    #[command(flatten)]
-    pub keys: KeyArgs,
-
     /// The build's state [default: from the CI where it tells, else successful].
     #[arg(long, value_enum, env = JIRA_SEND_STATE)]
     pub state: Option<BuildState>,
@@ -154,14 +152,14 @@ pub struct BuildArgs {
     /// Override the update sequence number [default: epoch milliseconds].
     #[arg(long, value_name = "N")]
     pub update_sequence_number: Option<i64>,
+
+    // Last: the heading of a flattened group carries over to the options after it.
+    #[command(flatten)]
+    pub keys: KeyArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct DeploymentArgs {
-    #[command(flatten)]
-    pub keys: KeyArgs,
-
-    // A heading of its own, or it would show under the issue keys' above.
     #[command(flatten, next_help_heading = "Deployment")]
     pub key: DeploymentKeyArgs,
 
@@ -215,7 +213,6 @@ pub struct DeploymentArgs {
     #[arg(long, value_name = "N")]
     pub update_sequence_number: Option<i64>,
 
-    // Last: the heading of a flattened group carries over to what follows it.
     #[command(flatten)]
     pub range: RangeArgs,
 
@@ -225,13 +222,15 @@ pub struct DeploymentArgs {
     #[arg(long, env = JIRA_SEND_RECORD_DEPLOYMENT, value_parser = parse_bool,
           num_args = 0, default_missing_value = "true", help_heading = "Deployment range")]
     pub record_deployment: bool,
+
+    // Last: the heading of a flattened group carries over to the options after it.
+    #[command(flatten)]
+    pub keys: KeyArgs,
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Development information")]
 pub struct DevinfoArgs {
-    #[command(flatten)]
-    pub keys: KeyArgs,
-
     /// The repository's id in Jira [default: derived from the remote, e.g.
     /// github.com~acme~app, the same in every clone].
     #[arg(long, value_name = "ID", env = JIRA_SEND_REPOSITORY_ID)]
@@ -253,13 +252,15 @@ pub struct DevinfoArgs {
     /// Override the update sequence id [default: epoch milliseconds].
     #[arg(long, value_name = "N")]
     pub update_sequence_id: Option<i64>,
+
+    // Last: the heading of a flattened group carries over to the options after it.
+    #[command(flatten)]
+    pub keys: KeyArgs,
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Feature flag")]
 pub struct FlagArgs {
-    #[command(flatten)]
-    pub keys: KeyArgs,
-
     /// The flag's id in your flag tool, unique per provider.
     #[arg(long, value_name = "ID")]
     pub id: String,
@@ -304,6 +305,10 @@ pub struct FlagArgs {
     /// Override the update sequence id [default: epoch milliseconds].
     #[arg(long, value_name = "N")]
     pub update_sequence_id: Option<i64>,
+
+    // Last: the heading of a flattened group carries over to the options after it.
+    #[command(flatten)]
+    pub keys: KeyArgs,
 }
 
 /// Which deployment: the same key the `deployment` command sends.

@@ -24,7 +24,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::env::vars::*;
 use crate::settings::{self, FailOn, Origins, Output};
-use values::{parse_bool, parse_duration};
+use values::{parse_bool, parse_duration, parse_timeout};
 
 pub use entities::{
     BuildArgs, DeploymentArgs, DeploymentKeyArgs, DevinfoArgs, FlagArgs, KeyArgs, KeysArgs, RangeArgs,
@@ -150,9 +150,10 @@ pub struct GlobalArgs {
     #[arg(long, value_enum, env = JIRA_SEND_FAIL_ON, global = true)]
     pub fail_on: Option<FailOn>,
 
-    /// Overall deadline of one invocation, retries included (`90s`, `2m`).
+    /// Overall deadline of one invocation, retries included: at least 1s (`90s`, `2m`;
+    /// a bare number is seconds).
     #[arg(long, value_name = "DURATION", env = JIRA_SEND_TIMEOUT, global = true,
-          value_parser = parse_duration, default_value = "2m")]
+          value_parser = parse_timeout, default_value = "2m")]
     pub timeout: Duration,
 
     /// A PEM file of extra certificate authorities to trust (a private CA, a TLS-inspecting

@@ -118,6 +118,19 @@ pub(super) fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+/// The deadline of a whole invocation: a duration of at least a second. Less leaves no
+/// time for a token and a request, so the report could only go to the outbox.
+pub(super) fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration < Duration::from_secs(1) {
+        return Err(format!(
+            "{} leaves no time to reach Jira: give at least 1s (a bare number is seconds: try 90 or 2m)",
+            humantime::format_duration(duration)
+        ));
+    }
+    Ok(duration)
+}
+
 /// How long `gate --wait` waits: a duration, or zero (one more poll, then stop).
 pub(super) fn parse_wait(text: &str) -> Result<Duration, String> {
     match text.trim() {
@@ -173,6 +186,8 @@ mod tests {
         assert_eq!(parse_duration("7d"), Ok(LONGEST));
         assert_eq!(parse_duration("1ms"), Ok(Duration::from_millis(1)));
         assert_eq!(parse_wait("0s"), Ok(Duration::ZERO));
+        assert!(parse_timeout("999ms").unwrap_err().contains("at least 1s"));
+        assert_eq!(parse_timeout("1"), Ok(Duration::from_secs(1)));
         assert!(parse_wait("8d").is_err());
     }
 

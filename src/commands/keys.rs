@@ -49,7 +49,10 @@ pub fn run(args: &KeysArgs, settings: &Settings, env: &Env) -> Result<Exit> {
                 text.push_str(&format!("{key:width$}  {}\n", sources.join(", ")));
             }
             if found.keys.is_empty() {
-                tracing::warn!("{}", found.nothing_found());
+                tracing::warn!(
+                    "{} (widen the range with --since or --since-tag)",
+                    found.none_found()
+                );
             }
             crate::report::print_text(&text);
         }

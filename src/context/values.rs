@@ -71,6 +71,8 @@ fn derived<T>(value: Option<T>, from: impl FnOnce() -> Origin) -> Option<Derived
 #[serde(rename_all = "camelCase")]
 pub struct Derivation {
     pub repository: Option<Derived<String>>,
+    /// The repository's top folder, as found from --repo or the working directory.
+    pub root: Option<String>,
     pub repository_url: Option<Derived<String>>,
     pub branch: Option<Derived<String>>,
     pub tag: Option<Derived<String>>,
@@ -273,6 +275,14 @@ impl RunContext {
         let run_url = self.derive_run_url(None);
         Derivation {
             repository: self.derive_repository(),
+            // Without the trailing separator git gives a work tree.
+            root: (self.repo.as_ref()).map(|repo| {
+                repo.root()
+                    .components()
+                    .collect::<std::path::PathBuf>()
+                    .display()
+                    .to_string()
+            }),
             repository_url: self.derive_repository_url(),
             branch: self.derive_branch(None),
             tag: derived(ci.and_then(|c| c.tag.clone()), || self.ci_origin(Field::Tag)),

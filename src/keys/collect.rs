@@ -256,8 +256,18 @@ fn walk(
 }
 
 impl Found {
-    /// "no issue keys in branch main or the 3 commits read; nothing to send".
+    /// "no issue keys found in branch main or the 3 commit messages read; nothing to
+    /// send …": for a command that sends.
     pub fn nothing_found(&self) -> String {
+        format!(
+            "{}; nothing to send (name them with --issue-key, or widen the range with --since)",
+            self.none_found()
+        )
+    }
+
+    /// "no issue keys found in branch main or the 3 commit messages read": where they
+    /// were looked for (`keys`, which never sends, says only that).
+    pub fn none_found(&self) -> String {
         let mut places = Vec::new();
         if let Some(branch) = &self.branch {
             places.push(format!("branch {branch}"));
@@ -273,9 +283,6 @@ impl Found {
         } else {
             places.join(" or ")
         };
-        format!(
-            "no issue keys found in {places}; nothing to send (name them with --issue-key, or widen \
-             the range with --since)"
-        )
+        format!("no issue keys found in {places}")
     }
 }

@@ -107,8 +107,29 @@ fn text(json: &Value) -> String {
     }
     let mut shown = json.clone();
     if let Some(fields) = shown.as_object_mut() {
-        fields.remove("command");
-        fields.remove("exitCode");
+        // shift_remove keeps the order (remove would move the last field first).
+        fields.shift_remove("command");
+        fields.shift_remove("exitCode");
+        // Lines a reader could misread: `repo` is only the option, not the repository
+        // found (that is derived.root); an empty `sites` needs a way out.
+        if fields.get("repo").is_some_and(Value::is_null) {
+            fields.insert(
+                "repo".into(),
+                json!(
+                    "- (--repo, JIRA_SEND_REPO: not set; the repository is found from the working directory)"
+                ),
+            );
+        }
+        if fields
+            .get("sites")
+            .and_then(Value::as_array)
+            .is_some_and(Vec::is_empty)
+        {
+            fields.insert(
+                "sites".into(),
+                json!("- (none configured: set JIRA_SITE or pass --site)"),
+            );
+        }
     }
     let mut out = String::new();
     walk(&shown, 0, &mut out);

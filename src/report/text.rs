@@ -1,5 +1,6 @@
-//! The report as people read it: one line per site and one per entity, what was
-//! planned in a dry run, and the requests that could be neither delivered nor saved.
+//! The report as people read it: one line per site and one per entity (the first few
+//! of a large send), what was planned in a dry run, and the requests that could be
+//! neither delivered nor saved.
 
 use serde_json::Value;
 
@@ -107,16 +108,16 @@ impl SiteReport {
                     self.rejected.len(),
                     count(*sent, "request", "requests")
                 ));
-                for key in &self.accepted {
-                    out.push_str(&format!("  accepted  {}\n", describe_key(key)));
-                }
-                for rejection in &self.rejected {
-                    out.push_str(&format!(
+                list(&self.accepted, "accepted", out, |key| {
+                    format!("  accepted  {}\n", describe_key(key))
+                });
+                list(&self.rejected, "rejected", out, |rejection| {
+                    format!(
                         "  rejected  {}: {}\n",
                         describe_key(&rejection.key),
                         escape(&rejection.errors.join("; "))
-                    ));
-                }
+                    )
+                });
                 if !self.unknown_issue_keys.is_empty() {
                     out.push_str(&format!(
                         "  unknown issue keys (not in this Jira site): {}\n",
@@ -137,6 +138,29 @@ impl SiteReport {
     }
 }
 
+/// How many accepted (and how many rejected) entities the text lists, one a line: a
+/// backfill's thousands would bury the summary. The JSON report lists every one.
+const LISTED: usize = 20;
+
+/// The first [`LISTED`] of `items`, one a line, then how many more there are (all of
+/// them when only one more is left: "… and 1 more" would save no line).
+fn list<T>(items: &[T], what: &str, out: &mut String, line: impl Fn(&T) -> String) {
+    let shown = if items.len() > LISTED + 1 {
+        LISTED
+    } else {
+        items.len()
+    };
+    for item in &items[..shown] {
+        out.push_str(&line(item));
+    }
+    if shown < items.len() {
+        out.push_str(&format!(
+            "  … and {} more {what} (--output json lists every one)\n",
+            items.len() - shown
+        ));
+    }
+}
+
 /// `pipelineId=acme/app buildNumber=42`: a key as the server gave it, on one line.
 fn describe_key(key: &Value) -> String {
     let text = match key {
@@ -151,4 +175,62 @@ fn describe_key(key: &Value) -> String {
         other => other.to_string(),
     };
     escape(&text).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answer::{Outcome, Rejection};
+    use crate::keys::KeySet;
+    use serde_json::json;
+
+    /// A backfill of 250 builds, 30 of them rejected: the text lists the first few of
+    /// each and says how many more; the JSON report keeps every one.
+    #[test]
+    fn a_large_send_lists_a_few_entities_and_counts_the_rest() {
+        let outcome = Outcome {
+            accepted: (1..=220)
+                .map(|n| json!({"pipelineId": "p", "buildNumber": n}))
+                .collect(),
+            rejected: (221..=250)
+                .map(|n| Rejection {
+                    key: json!({"pipelineId": "p", "buildNumber": n}),
+                    errors: vec!["no".into()],
+                })
+                .collect(),
+            unknown_issue_keys: Default::default(),
+        };
+        let keys = KeySet::default();
+        let mut report = Report::new("send", false, &keys);
+        report.api = Some(Api::Builds);
+        report.sites = vec![SiteReport::sent(Some("acme".into()), None, 3, outcome, None)];
+        let text = report.text();
+        assert_eq!(text.matches("  accepted  ").count(), LISTED, "{text}");
+        assert_eq!(text.matches("  rejected  ").count(), LISTED, "{text}");
+        assert!(text.contains("acme: 220 builds accepted, 30 rejected"), "{text}");
+        assert!(
+            text.contains(&format!("… and {} more accepted", 220 - LISTED)),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("… and {} more rejected", 30 - LISTED)),
+            "{text}"
+        );
+        assert!(
+            text.contains("buildNumber=1\n") && !text.contains("buildNumber=220\n"),
+            "{text}"
+        );
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["sites"][0]["accepted"].as_array().unwrap().len(), 220);
+        assert_eq!(json["sites"][0]["rejected"].as_array().unwrap().len(), 30);
+
+        let few = Outcome {
+            accepted: (1..=LISTED + 1).map(|n| json!({"buildNumber": n})).collect(),
+            ..Outcome::default()
+        };
+        let mut report = Report::new("send", false, &keys);
+        report.sites = vec![SiteReport::sent(Some("acme".into()), None, 1, few, None)];
+        // One more is listed rather than counted: "… and 1 more" saves no line.
+        assert_eq!(report.text().matches("  accepted  ").count(), LISTED + 1);
+    }
 }

@@ -551,6 +551,43 @@ fn env_shows_each_derived_value_and_its_origin() {
     }
 }
 
+/// `env`'s text says what its `repo` line is (only the --repo option) and shows the
+/// repository found; with no site configured, it says how to name one.
+#[test]
+fn env_says_what_repo_is_and_how_to_name_a_site() {
+    let repo = TestRepo::new("main");
+    repo.commit("work");
+    let home = tempfile::tempdir().unwrap();
+    let text = crate::common::stdout(&run_in(repo.path(), home.path(), &[], &["env"]));
+    let line = |key: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{key}:")))
+            .unwrap_or_else(|| panic!("no {key}: in\n{text}"))
+            .to_owned()
+    };
+    assert_ne!(line("repo"), "repo: -", "{text}");
+    assert!(
+        line("repo").contains("--repo") && line("repo").contains("working directory"),
+        "{text}"
+    );
+    assert!(line("sites").contains("JIRA_SITE"), "{text}");
+    let found = json(&run_in(
+        repo.path(),
+        home.path(),
+        &[],
+        &["env", "--output", "json"],
+    ))["derived"]["root"]
+        .as_str()
+        .map(|root| std::fs::canonicalize(root).unwrap());
+    assert_eq!(found, Some(std::fs::canonicalize(repo.path()).unwrap()));
+    let root = found.unwrap();
+    assert!(
+        text.contains(&format!("root: {}", root.display()))
+            || text.contains(&format!("root: {}", repo.path().display())),
+        "{text}"
+    );
+}
+
 /// Hostile report, item 16: credentials in any URL a CI system gives (its run and
 /// project pages, its server, its repository; in variables, event or properties files)
 /// reach neither the requests, nor `env`, nor the logs, in every recorded job; and

@@ -603,3 +603,213 @@ fn the_readme_documents_every_command_option_and_variable() {
         "the README points outside the repository"
     );
 }
+
+/// Every command's `--help` puts each option under a heading that fits it: the issue
+/// keys' options and only those under "Issue keys", the global ones and only those under
+/// "Global options", a command's own options never under a shared heading.
+#[test]
+fn every_option_sits_under_a_heading_that_fits_it() {
+    use clap::CommandFactory as _;
+    use std::collections::{BTreeMap, BTreeSet};
+    const ISSUE_KEYS: &[&str] = &[
+        "issue-key",
+        "branch",
+        "since",
+        "since-tag",
+        "max-commits",
+        "projects",
+        "ignore-case",
+    ];
+    const RANGE: &[&str] = &[
+        "environment",
+        "environment-id",
+        "since-deployment",
+        "github-environment",
+        "record-deployment",
+    ];
+    fn paths(command: &clap::Command, path: &[String], out: &mut Vec<Vec<String>>) {
+        for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+            let mut path = path.to_vec();
+            path.push(sub.get_name().to_owned());
+            out.push(path.clone());
+            paths(sub, &path, out);
+        }
+    }
+    let root = jira_send::cli::Cli::command();
+    let globals: BTreeSet<String> = root
+        .get_arguments()
+        .filter(|a| a.is_global_set() && !a.is_hide_set())
+        .filter_map(|a| a.get_long().map(str::to_owned))
+        .collect();
+    let mut commands = Vec::new();
+    paths(&root, &[], &mut commands);
+    let home = tempfile::tempdir().unwrap();
+    let mut misplaced = Vec::new();
+    for path in &commands {
+        let output = jira_send(home.path()).args(path).arg("--help").output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{path:?}");
+        let help = crate::common::stdout(&output);
+        // heading → the options listed under it
+        let mut sections: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut heading = String::new();
+        for line in help.lines() {
+            if !line.starts_with(' ') && line.ends_with(':') {
+                heading = line.trim_end_matches(':').to_owned();
+            } else if line.starts_with("  ")
+                && line.trim_start().starts_with('-')
+                && let Some(long) = line.split_whitespace().find_map(|w| w.strip_prefix("--"))
+            {
+                let long = long.split(['.', '=']).next().unwrap().to_owned();
+                sections.entry(heading.clone()).or_default().push(long);
+            }
+        }
+        let own_headings = sections
+            .keys()
+            .filter(|h| !matches!(h.as_str(), "Options" | "Global options"))
+            .count();
+        for (heading, options) in &sections {
+            for long in options {
+                let fits = match heading.as_str() {
+                    "Issue keys" => ISSUE_KEYS.contains(&long.as_str()),
+                    "Global options" => globals.contains(long),
+                    "Deployment range" => RANGE.contains(&long.as_str()),
+                    "Tests" => long == "junit" || long.starts_with("tests-"),
+                    // A command whose options have headings of their own keeps only
+                    // --help and --version under the generic one.
+                    "Options" => own_headings == 0 || matches!(long.as_str(), "help" | "version"),
+                    _ => !ISSUE_KEYS.contains(&long.as_str()) && !globals.contains(long),
+                };
+                if !fits {
+                    misplaced.push(format!("{}: --{long} under {heading:?}", path.join(" ")));
+                }
+            }
+        }
+        let listed_under =
+            |heading: &str, long: &str| sections.get(heading).is_some_and(|o| o.iter().any(|l| l == long));
+        for (heading, option) in sections.values().flatten().filter_map(|long| {
+            if ISSUE_KEYS.contains(&long.as_str()) {
+                Some(("Issue keys", long))
+            } else if globals.contains(long) {
+                Some(("Global options", long))
+            } else {
+                None
+            }
+        }) {
+            if !listed_under(heading, option) {
+                misplaced.push(format!("{}: --{option} not under {heading:?}", path.join(" ")));
+            }
+        }
+    }
+    assert!(
+        misplaced.is_empty(),
+        "options under a heading that does not fit them: {misplaced:#?}"
+    );
+}
+
+/// Run by hand (outside CI), what a command requires is said where the README describes
+/// the command: a number for build, deployment and gate, and a pipeline id outside a git
+/// repository (inside one, the repository's folder names the pipeline).
+#[test]
+fn the_readme_says_what_a_command_requires_outside_ci() {
+    let home = tempfile::tempdir().unwrap();
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = |heading: &str| {
+        let start = readme.find(heading).unwrap_or_else(|| panic!("no {heading}"));
+        let rest = &readme[start + heading.len()..];
+        rest[..rest.find("\n## ").unwrap().min(rest.find("\n### ").unwrap())].to_owned()
+    };
+    let no_repo = tempfile::tempdir().unwrap();
+    let deployment = [
+        "deployment",
+        "--environment",
+        "Production EU",
+        "--issue-key",
+        "PROJ-1",
+    ];
+    for (args, option, heading) in [
+        (
+            &["build", "--issue-key", "PROJ-1", "--pipeline-id", "app"][..],
+            "--build-number",
+            "### `build`",
+        ),
+        (
+            &["build", "--issue-key", "PROJ-1", "--build-number", "5"][..],
+            "--pipeline-id",
+            "### `build`",
+        ),
+        (
+            &[&deployment[..], &["--pipeline-id", "app"]].concat()[..],
+            "--deployment-number",
+            "### `deployment`",
+        ),
+        (
+            &[&deployment[..], &["--deployment-number", "5"]].concat()[..],
+            "--pipeline-id",
+            "### `deployment`",
+        ),
+        (
+            &["gate", "--environment", "Production EU", "--pipeline-id", "app"][..],
+            "--deployment-number",
+            "### `gate`",
+        ),
+    ] {
+        let output = jira_send(home.path())
+            .current_dir(no_repo.path())
+            .args(args)
+            .arg("--dry-run")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains(option), "{args:?}: {}", stderr(&output));
+        // Sentences, list items and table cells, one by one.
+        let text = section(heading)
+            .replace('\n', " ")
+            .replace(" | ", ". ")
+            .replace(" - ", ". ");
+        let said = text
+            .split(". ")
+            .any(|part| part.contains(&format!("`{option}`")) && part.contains("required outside"));
+        assert!(
+            said,
+            "the README's {heading} does not say {option} is required outside CI"
+        );
+    }
+}
+
+/// A deadline under a second can only end in a queued report (exit 4): it is refused
+/// before anything starts, naming the option or the variable that set it; the help says
+/// that a bare number is seconds.
+#[tokio::test]
+async fn a_timeout_below_a_second_is_a_usage_error() {
+    for timeout in ["1ms", "999ms", "0.5s"] {
+        let args = ["build", "--build-number", "1", "--timeout", timeout];
+        assert_usage_error(&args, "--timeout").await;
+        assert_usage_error(&args, "at least 1s").await;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let output = jira_send(home.path())
+        .env("JIRA_SEND_TIMEOUT", "500ms")
+        .args(SIMPLE_BUILD)
+        .arg("--dry-run")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("JIRA_SEND_TIMEOUT"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stderr(&output).contains("at least 1s"), "{}", stderr(&output));
+
+    let one_second = jira_send(home.path())
+        .args(SIMPLE_BUILD)
+        .args(["--dry-run", "--timeout", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(one_second.status.code(), Some(0), "{}", stderr(&one_second));
+
+    let help = jira_send(home.path()).args(["build", "--help"]).output().unwrap();
+    let help = crate::common::stdout(&help).replace(char::is_whitespace, " ");
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(help.contains("a bare number is seconds"), "{help}");
+}

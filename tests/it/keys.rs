@@ -416,3 +416,26 @@ fn a_sha256_repository_runs_with_named_keys_and_says_what_is_unsupported() {
             .contains("SHA-256")
     );
 }
+
+/// `keys` never sends: with no keys found, its warning says where it looked and how to
+/// widen the search, not that there is "nothing to send".
+#[test]
+fn keys_finding_none_says_so_in_its_own_words() {
+    let repo = TestRepo::new("main");
+    repo.commit("first");
+    repo.commit("second, with no key");
+    let home = tempfile::tempdir().unwrap();
+    let output = jira_send(home.path())
+        .current_dir(repo.path())
+        .args(["keys", "--since", "HEAD~1"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let warning = stderr(&output);
+    assert!(
+        warning.contains("no issue keys found in branch main"),
+        "{warning}"
+    );
+    assert!(warning.contains("--since"), "{warning}");
+    assert!(!warning.contains("nothing to send"), "{warning}");
+}
