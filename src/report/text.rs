@@ -105,7 +105,7 @@ impl SiteReport {
                     "{name}: {} accepted, {} rejected ({})\n",
                     count(self.accepted.len(), one, many),
                     self.rejected.len(),
-                    count(*sent, "request", "requests")
+                    answered(*sent, self.unanswered)
                 ));
                 for key in &self.accepted {
                     out.push_str(&format!("  accepted  {}\n", describe_key(key)));
@@ -132,8 +132,27 @@ impl SiteReport {
                 if let Some(why) = &self.outbox_error {
                     out.push_str(&format!("  NOT saved: {why}\n"));
                 }
+                if let Some(queued) = &self.from_outbox {
+                    out.push_str(&format!(
+                        "  delivered from the outbox first: {}, {} accepted, {} rejected\n",
+                        count(queued.requests, "request", "requests"),
+                        count(queued.accepted.len(), one, many),
+                        queued.rejected.len()
+                    ));
+                }
             }
         }
+    }
+}
+
+/// "1 request", or when some got no answer, "0 of 1 request answered".
+fn answered(answered: usize, unanswered: usize) -> String {
+    match unanswered {
+        0 => count(answered, "request", "requests"),
+        _ => format!(
+            "{answered} of {} answered",
+            count(answered + unanswered, "request", "requests")
+        ),
     }
 }
 
