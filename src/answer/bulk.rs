@@ -294,7 +294,7 @@ mod tests {
     #[test]
     #[cfg_attr(
         skip_reference,
-        ignore = "../shared/reference/ (Atlassian's recorded answers) is absent next to the checkout"
+        ignore = "Atlassian's recorded answers are not beside the checkout (README, \"Try it: two commands\")"
     )]
     fn real_build_answers_are_read() {
         let accepted = example("accepted_builds.json");

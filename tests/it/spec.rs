@@ -502,7 +502,7 @@ fn body(api: Api, rng: &mut Rng) -> Value {
 #[test]
 #[cfg_attr(
     skip_reference,
-    ignore = "../shared/reference/ (Atlassian's specification) is absent next to the checkout"
+    ignore = "Atlassian's specification is not beside the checkout (README, \"Try it: two commands\")"
 )]
 fn what_our_schemas_accept_the_official_spec_accepts() {
     assert!(
