@@ -44,16 +44,28 @@ impl Outcome {
     }
 }
 
-/// The fields of a bulk answer of `api` that list its entities, and whether each is
-/// an array (else an object keyed by id).
-fn entity_fields(api: Api) -> [(&'static str, bool); 2] {
+/// How a bulk answer lists entities in one of its fields.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// An array of entities (or of their ids).
+    List,
+    /// An object keyed by the id named here (a flag id, a repository id).
+    KeyedBy(&'static str),
+}
+
+/// The fields of a bulk answer of `api` that list its entities, and their shape.
+fn entity_fields(api: Api) -> [(&'static str, Shape); 2] {
+    use Shape::{KeyedBy, List};
     match api {
-        Api::Builds => [("acceptedBuilds", true), ("rejectedBuilds", true)],
-        Api::Deployments => [("acceptedDeployments", true), ("rejectedDeployments", true)],
-        Api::FeatureFlags => [("acceptedFeatureFlags", true), ("failedFeatureFlags", false)],
+        Api::Builds => [("acceptedBuilds", List), ("rejectedBuilds", List)],
+        Api::Deployments => [("acceptedDeployments", List), ("rejectedDeployments", List)],
+        Api::FeatureFlags => [
+            ("acceptedFeatureFlags", List),
+            ("failedFeatureFlags", KeyedBy("flag id")),
+        ],
         Api::Devinfo => [
-            ("acceptedDevinfoEntities", false),
-            ("failedDevinfoEntities", false),
+            ("acceptedDevinfoEntities", KeyedBy("repository id")),
+            ("failedDevinfoEntities", KeyedBy("repository id")),
         ],
     }
 }
@@ -72,12 +84,17 @@ pub fn malformed(api: Api, answer: Option<&Value>) -> Option<String> {
             fields[0].0, fields[1].0
         ));
     }
-    for (field, array) in fields {
-        match object.get(field) {
-            Some(Value::Array(_)) if array => {}
-            Some(Value::Object(_)) if !array => {}
-            None => {}
-            Some(_) => return Some(format!("its {field} is not a list")),
+    for (field, shape) in fields {
+        match (object.get(field), shape) {
+            (None, _)
+            | (Some(Value::Array(_)), Shape::List)
+            | (Some(Value::Object(_)), Shape::KeyedBy(_)) => {}
+            // Some serializers write an empty map as `[]`: it lists nothing ("none failed").
+            (Some(Value::Array(items)), Shape::KeyedBy(_)) if items.is_empty() => {}
+            (Some(_), Shape::List) => return Some(format!("its {field} is not a list")),
+            (Some(_), Shape::KeyedBy(id)) => {
+                return Some(format!("its {field} is not an object keyed by {id}"));
+            }
         }
     }
     match object.get("unknownIssueKeys") {
@@ -376,7 +393,14 @@ mod tests {
             assert!(read(api, None).is_err());
         }
         assert!(read(Api::Builds, Some(&json!({"acceptedBuilds": {}}))).is_err());
-        assert!(read(Api::Devinfo, Some(&json!({"acceptedDevinfoEntities": []}))).is_err());
+        assert_eq!(
+            read(Api::Devinfo, Some(&json!({"acceptedDevinfoEntities": ["r1"]}))),
+            Err("its acceptedDevinfoEntities is not an object keyed by repository id".into())
+        );
+        assert_eq!(
+            read(Api::FeatureFlags, Some(&json!({"failedFeatureFlags": "f1"}))),
+            Err("its failedFeatureFlags is not an object keyed by flag id".into())
+        );
         assert!(
             read(
                 Api::Builds,
@@ -398,6 +422,28 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    /// An empty array where an object keyed by id is expected lists nothing: "none
+    /// failed", not a malformed answer to retry.
+    #[test]
+    fn an_empty_list_in_place_of_an_object_lists_nothing() {
+        let flags = read(
+            Api::FeatureFlags,
+            Some(&json!({"acceptedFeatureFlags": ["new-checkout"], "failedFeatureFlags": []})),
+        )
+        .unwrap();
+        assert_eq!(flags.accepted, [json!({"id": "new-checkout"})]);
+        assert!(flags.rejected.is_empty());
+        let devinfo = read(
+            Api::Devinfo,
+            Some(
+                &json!({"acceptedDevinfoEntities": {"r1": {"commits": ["c1"]}}, "failedDevinfoEntities": []}),
+            ),
+        )
+        .unwrap();
+        assert_eq!(devinfo.accepted.len(), 1);
+        assert!(devinfo.rejected.is_empty());
     }
 
     fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {

@@ -121,9 +121,17 @@ pub fn lookup(git: &GitCli, environment_id: &str, reading: Reading, deadline: In
             }
             Answer::Found(Deployed { sha, detail })
         }
+        // Origin could not be read and there is no local tag. Fetching tags would not
+        // help: the job cannot reach origin, and without --record-deployment no tag is
+        // kept there anyway.
         (None, Some(warning)) => Answer::Failed {
             warning,
-            remedy: Some("let the job fetch tags from origin".into()),
+            remedy: Some(if reading.record_deployment {
+                "let the job reach origin (git ls-remote origin must work with the checkout's credentials)"
+                    .into()
+            } else {
+                "add --record-deployment, in a job that can reach origin (the tag is kept there)".into()
+            }),
         },
         // Where deployments are recorded, none recorded yet is a first deployment.
         (None, None) if reading.record_deployment => {

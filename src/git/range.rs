@@ -55,6 +55,21 @@ pub struct Range {
     empty: bool,
 }
 
+impl Range {
+    /// The commit the range starts at, as a full id: the base, when this clone has it;
+    /// else the commit the CI named (beyond a shallow clone's cut, or a new branch's
+    /// zeros). `None` when no commit is named: HEAD alone, the whole history, or a
+    /// `--since` this shallow clone cannot resolve.
+    pub fn from_commit(&self) -> Option<String> {
+        let named_sha = || {
+            self.from
+                .clone()
+                .filter(|from| crate::deployed::is_full_sha(from))
+        };
+        self.base.map(|base| base.to_string()).or_else(named_sha)
+    }
+}
+
 /// What a walk read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Walked {

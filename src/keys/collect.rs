@@ -5,6 +5,7 @@
 use super::range::{self, Commits, Deployment, RangeRead, Span};
 use super::{Grammar, KeySet, Source};
 use crate::context::RunContext;
+use crate::deployed::FromSource;
 use crate::error::{Error, Result};
 use crate::git::Start;
 
@@ -145,27 +146,35 @@ pub fn collect(args: &Options, ctx: &RunContext, deployment: Option<&Deployment<
             }
             let read = Read {
                 from: None,
+                named: None,
                 to: head.id.to_string(),
                 commits: commits.len(),
             };
             (read, *truncated)
         }
     };
+    // The tag `--since-tag` found is a name: `from` is its commit, the detail names it.
+    let from_detail = match (span.from_source, span.from_detail, read.named) {
+        (FromSource::SinceTag, Some(detail), Some(tag)) => Some(format!("{detail}: {tag}")),
+        (_, detail, _) => detail,
+    };
     found.range = Some(RangeRead {
         from: span.from.or(read.from),
         to: read.to,
         commits: read.commits,
         from_source: span.from_source,
-        from_detail: span.from_detail,
+        from_detail,
         truncated,
         environment: span.environment,
     });
     Ok(found)
 }
 
-/// What a walk read: its start as named, its end, how many commits.
+/// What a walk read: the commit it started at and that start as named, its end, how
+/// many commits.
 struct Read {
     from: Option<String>,
+    named: Option<String>,
     to: String,
     commits: usize,
 }
@@ -248,7 +257,8 @@ fn walk(
         (_, None) => tracing::info!("read {read} from the beginning of the history to {to}"),
     }
     let read = Read {
-        from: range.from,
+        from: range.from_commit(),
+        named: range.from,
         to: range.to.to_string(),
         commits: walked.commits,
     };

@@ -136,20 +136,40 @@ struct PullRequest {
     display_id: String,
 }
 
-/// An id made of the characters devinfo ids allow (`[A-Za-z0-9~._-]`).
+/// An id made of the characters devinfo ids allow (`[A-Za-z0-9~._-]`), different for
+/// different names: two branches sharing an id would overwrite each other in Jira.
+///
+/// A plain name (`[A-Za-z0-9._/-]`, no `..`, as git branch names mostly are) keeps the
+/// id it has always had: `/` becomes `~` (`feature/ABC-1` → `feature~ABC-1`), which is
+/// one-to-one since such a name has no `~`. Any other name (`fix#ABC-1`, `é`, empty,
+/// too long) has its other characters replaced by `~` and a hash of the whole name
+/// appended after `..` (`fix~ABC-1..3f2a…`), which no plain name's id contains.
 pub fn entity_id(text: &str) -> String {
-    let id: String = text
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "~._-".contains(c) {
-                c
-            } else {
-                '~'
-            }
-        })
-        .take(MAX_PATH)
-        .collect();
-    if id.is_empty() { "~".into() } else { id }
+    const HASH_HEX: usize = 16;
+    let plain = !text.is_empty()
+        && text.len() <= MAX_PATH
+        && !text.contains("..")
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._/-".contains(c));
+    let mapped = text.chars().map(|c| {
+        if c.is_ascii_alphanumeric() || "._-".contains(c) {
+            c
+        } else {
+            '~'
+        }
+    });
+    if plain {
+        return mapped.collect();
+    }
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(text.as_bytes());
+    let mut id: String = mapped.take(MAX_PATH - 2 - HASH_HEX).collect();
+    id.push_str("..");
+    for byte in &digest[..HASH_HEX / 2] {
+        id.push_str(&format!("{byte:02x}"));
+    }
+    id
 }
 
 fn text(value: &str) -> Option<String> {
@@ -306,6 +326,47 @@ mod tests {
                     .collect(),
             },
             issue_keys: vec![format!("ABC-{}", n + 1)],
+        }
+    }
+
+    #[test]
+    fn plain_names_keep_their_ids() {
+        for (name, id) in [
+            ("main", "main"),
+            ("feature/ABC-1-login", "feature~ABC-1-login"),
+            ("release/1.2.x", "release~1.2.x"),
+            ("a_b/c-d", "a_b~c-d"),
+            ("42", "42"),
+        ] {
+            assert_eq!(entity_id(name), id);
+        }
+    }
+
+    #[test]
+    fn other_names_get_a_hash_after_two_dots() {
+        let id = entity_id("fix#PROJ-1");
+        assert!(id.starts_with("fix~PROJ-1.."), "{id}");
+        assert_eq!(id.len(), "fix~PROJ-1..".len() + 16);
+        assert_ne!(id, entity_id("fix/PROJ-1"));
+        assert_ne!(id, entity_id("fix~PROJ-1"));
+        assert_eq!(id, entity_id("fix#PROJ-1"), "the same name, the same id");
+        let long = "a".repeat(MAX_PATH + 1);
+        assert_eq!(entity_id(&long).len(), MAX_PATH);
+        assert_ne!(entity_id(&long), entity_id(&format!("{long}a")));
+        assert_ne!(entity_id(""), entity_id("/"));
+    }
+
+    proptest::proptest! {
+        /// Different names, different ids, each made of the characters ids allow and
+        /// within the length they allow.
+        #[test]
+        fn ids_are_valid_and_one_to_one(a in "[a-z/#~.é_-]{0,12}", b in "[a-z/#~.é_-]{0,12}") {
+            for name in [&a, &b] {
+                let id = entity_id(name);
+                proptest::prop_assert!(!id.is_empty() && id.len() <= MAX_PATH, "{id}");
+                proptest::prop_assert!(id.chars().all(|c| c.is_ascii_alphanumeric() || "~._-".contains(c)), "{id}");
+            }
+            proptest::prop_assert_eq!(a == b, entity_id(&a) == entity_id(&b), "{} {}", a, b);
         }
     }
 

@@ -3,8 +3,8 @@
 //! (`$GITHUB_STEP_SUMMARY`).
 //!
 //! Outputs, the ones `action.yml` declares: `issue-keys` (comma-separated), `accepted`
-//! and `rejected` (counts over all sites), `unknown-issue-keys` (comma-separated),
-//! `exit-code`. Every command writes all five, once: a value that does not apply to
+//! and `rejected` (counts of this run's own entities over all sites, not of queued
+//! reports delivered first), `unknown-issue-keys` (comma-separated), `exit-code`. Every command writes all five, once: a value that does not apply to
 //! the command (`accepted` for `gate`) is empty.
 //!
 //! What is written there is masked like stdout (a server may echo the token as an

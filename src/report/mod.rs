@@ -37,6 +37,11 @@ pub struct SiteReport {
     pub accepted: Vec<Value>,
     pub rejected: Vec<Rejection>,
     pub unknown_issue_keys: Vec<String>,
+    /// What the reports queued in the outbox came to, delivered first: apart from this
+    /// run's own (`requests`, `accepted`, `rejected`, `unknownIssueKeys` above). Absent
+    /// when nothing queued was delivered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_outbox: Option<OutboxDelivery>,
     /// Where an undeliverable report was saved.
     pub outbox: Option<String>,
     pub error: Option<String>,
@@ -47,9 +52,25 @@ pub struct SiteReport {
     /// they can be sent again with `jira-send send`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub undelivered: Option<Vec<Request>>,
+    /// The requests that got no answer (the one that failed and those after it), for
+    /// the text report: "0 of 1 request answered".
+    #[serde(skip)]
+    pub unanswered: usize,
     /// This site's outcome before `--fail-on` is applied.
     #[serde(skip)]
     pub exit: Exit,
+}
+
+/// Queued reports of earlier runs, delivered before this run's: their requests and
+/// what Jira said of their entities. Their rejections are kept in the outbox's
+/// `rejected/` with a warning; they do not decide this run's exit code.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxDelivery {
+    pub requests: usize,
+    pub accepted: Vec<Value>,
+    pub rejected: Vec<Rejection>,
+    pub unknown_issue_keys: Vec<String>,
 }
 
 /// Requests sent, or in a dry run, the requests that would be.
@@ -70,6 +91,13 @@ impl From<SiteOutcome> for SiteReport {
             site.error.as_ref(),
         );
         report.outbox = site.outbox;
+        report.unanswered = site.unanswered;
+        report.from_outbox = site.from_outbox.map(|queued| OutboxDelivery {
+            requests: queued.answered,
+            accepted: queued.outcome.accepted,
+            rejected: queued.outcome.rejected,
+            unknown_issue_keys: queued.outcome.unknown_issue_keys.into_iter().collect(),
+        });
         if let Some(unsaved) = site.unsaved {
             report.outbox_error = Some(unsaved.why);
             report.undelivered = Some(unsaved.requests);
@@ -107,10 +135,12 @@ impl SiteReport {
             accepted: outcome.accepted,
             rejected: outcome.rejected,
             unknown_issue_keys: outcome.unknown_issue_keys.into_iter().collect(),
+            from_outbox: None,
             outbox: None,
             error: error.map(|e| mask::mask(&e.to_string()).into_owned()),
             outbox_error: None,
             undelivered: None,
+            unanswered: 0,
             exit,
         }
     }
@@ -124,10 +154,12 @@ impl SiteReport {
             accepted: Vec::new(),
             rejected: Vec::new(),
             unknown_issue_keys: Vec::new(),
+            from_outbox: None,
             outbox: None,
             error: None,
             outbox_error: None,
             undelivered: None,
+            unanswered: 0,
             exit: Exit::Success,
         }
     }

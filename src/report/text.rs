@@ -106,7 +106,7 @@ impl SiteReport {
                     "{name}: {} accepted, {} rejected ({})\n",
                     count(self.accepted.len(), one, many),
                     self.rejected.len(),
-                    count(*sent, "request", "requests")
+                    answered(*sent, self.unanswered)
                 ));
                 list(&self.accepted, "accepted", out, |key| {
                     format!("  accepted  {}\n", describe_key(key))
@@ -133,6 +133,14 @@ impl SiteReport {
                 if let Some(why) = &self.outbox_error {
                     out.push_str(&format!("  NOT saved: {why}\n"));
                 }
+                if let Some(queued) = &self.from_outbox {
+                    out.push_str(&format!(
+                        "  delivered from the outbox first: {}, {} accepted, {} rejected\n",
+                        count(queued.requests, "request", "requests"),
+                        count(queued.accepted.len(), one, many),
+                        queued.rejected.len()
+                    ));
+                }
             }
         }
     }
@@ -158,6 +166,17 @@ fn list<T>(items: &[T], what: &str, out: &mut String, line: impl Fn(&T) -> Strin
             "  … and {} more {what} (--output json lists every one)\n",
             items.len() - shown
         ));
+    }
+}
+
+/// "1 request", or when some got no answer, "0 of 1 request answered".
+fn answered(answered: usize, unanswered: usize) -> String {
+    match unanswered {
+        0 => count(answered, "request", "requests"),
+        _ => format!(
+            "{answered} of {} answered",
+            count(answered + unanswered, "request", "requests")
+        ),
     }
 }
 

@@ -53,7 +53,12 @@ pub struct SiteOutcome {
     pub cloud_id: Option<String>,
     /// The requests Jira answered.
     pub answered: usize,
+    /// The requests it did not answer: what was left when the calls stopped.
+    pub unanswered: usize,
     pub outcome: Outcome,
+    /// What the reports queued in the outbox came to, delivered before this run's own
+    /// (`None` when there were none): kept apart, so that `outcome` is this run's.
+    pub from_outbox: Option<FromOutbox>,
     /// Why the calls stopped, if they did.
     pub error: Option<Error>,
     /// Where what is undelivered waits: the outbox file it was saved to, or the outbox
@@ -61,6 +66,14 @@ pub struct SiteOutcome {
     pub outbox: Option<String>,
     /// What could be neither delivered nor saved, and why it could not be saved.
     pub unsaved: Option<Unsaved>,
+}
+
+/// What delivering a site's queued reports came to, before a run's own.
+#[derive(Debug)]
+pub struct FromOutbox {
+    /// The requests Jira answered.
+    pub answered: usize,
+    pub outcome: Outcome,
 }
 
 /// Requests that could be neither delivered nor saved: they go into the report, so that
@@ -181,7 +194,14 @@ pub fn deliver(settings: &Settings, env: &Env, clock: &dyn Clock, calls: Vec<Cal
                         }
                     }
                     let made = session.make(calls, deadline, interrupt).await;
-                    session.finish(earlier.and(made), outbox).await
+                    let mut outcome = session.finish(made, outbox).await;
+                    // Reported apart: the run's counts (and the Action's `accepted`) are
+                    // its own, not those of earlier runs' reports.
+                    outcome.from_outbox = (earlier.answered > 0).then_some(FromOutbox {
+                        answered: earlier.answered,
+                        outcome: earlier.outcome,
+                    });
+                    outcome
                 }),
         )
         .await;
@@ -229,7 +249,9 @@ pub fn flush(settings: &Settings, env: &Env, clock: &dyn Clock, outbox: &Outbox)
                         site: site.name.clone(),
                         cloud_id: None,
                         answered: 0,
+                        unanswered: 0,
                         outcome: Outcome::default(),
+                        from_outbox: None,
                         error: Some(error),
                         outbox: still_queued(),
                         unsaved: None,

@@ -192,6 +192,7 @@ impl<'a> Session<'a> {
     /// `outbox`; when it cannot be (no outbox, or it cannot be written), the outcome
     /// carries the requests themselves and why they could not be saved.
     pub(super) async fn finish(&self, made: Made, outbox: Option<&Outbox>) -> SiteOutcome {
+        let unanswered = made.unsent.len();
         let undelivered = made.error.as_ref().is_some_and(|e| e.exit() == Exit::Delivery);
         let mut saved_to = None;
         let mut unsaved = None;
@@ -219,7 +220,9 @@ impl<'a> Session<'a> {
             site: self.site.name.clone(),
             cloud_id: self.known_cloud_id(),
             answered: made.answered,
+            unanswered,
             outcome: made.outcome,
+            from_outbox: None,
             error: made.error,
             outbox: saved_to,
             unsaved,

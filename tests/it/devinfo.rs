@@ -462,3 +462,35 @@ async fn branch_names_from_outside_git_are_encoded_too() {
     assert_official_accepts("builds", body);
     assert_eq!(body["builds"][0]["references"][0]["ref"]["uri"], expected);
 }
+
+/// Two branches whose names differ only in a character ids do not allow (`/` and `#`)
+/// get different ids, or each send would overwrite the other branch in Jira. A plain
+/// name keeps the id it always had (`/` → `~`), so branches already in Jira stay put.
+#[tokio::test]
+async fn branch_names_that_differ_get_different_ids() {
+    let jira = FakeJira::start().await;
+    let repo = hosted("main");
+    repo.commit("PROJ-1 work");
+    let home = tempfile::tempdir().unwrap();
+    let id = |branch: &str| {
+        let output = run(
+            &repo,
+            &jira,
+            home.path(),
+            &["--branch", branch, "--dry-run", "--output", "json"],
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let body = &json(&output)["sites"][0]["requests"][0]["body"];
+        assert_official_accepts("devinfo", body);
+        assert_eq!(body["repositories"][0]["branches"][0]["name"], branch);
+        body["repositories"][0]["branches"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let plain = id("fix/PROJ-1");
+    let other = id("fix#PROJ-1");
+    assert_eq!(plain, "fix~PROJ-1", "a plain name keeps today's id");
+    assert_ne!(plain, other);
+    assert!(other.starts_with("fix~PROJ-1.."), "{other}");
+}

@@ -236,6 +236,103 @@ async fn the_next_send_delivers_the_queued_report_first() {
     assert_eq!(numbers, [1, 2], "the queued build first, then this run's");
 }
 
+/// W6: a run reports its own entities; what it delivered from the outbox first is
+/// reported apart (`fromOutbox`), so one build is one `accepted` in the report and in
+/// the Action's output. A send that got no answer says so, not "(0 requests)".
+#[tokio::test]
+async fn the_report_keeps_this_runs_entities_apart_from_the_outboxs() {
+    let jira = FakeJira::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let send = |api_url: &str, number: &str, output: &str| {
+        jira.jira_send_with_api(home.path(), api_url)
+            .args(["--cloud-id", CLOUD_ID, "--timeout", "3s", "--output", output])
+            .env("GITHUB_OUTPUT", home.path().join(format!("outputs-{number}")))
+            .args([
+                "build",
+                "--pipeline-id",
+                "app",
+                "--issue-key",
+                "ABC-1",
+                "--url",
+                "https://ci.example.com/1",
+                "--build-number",
+                number,
+            ])
+            .output()
+            .unwrap()
+    };
+    let accepted_output = |number: &str| {
+        let outputs = std::fs::read_to_string(home.path().join(format!("outputs-{number}"))).unwrap();
+        let line = outputs.lines().find(|l| l.starts_with("accepted=")).unwrap();
+        line.trim_start_matches("accepted=").to_owned()
+    };
+    let closed = ClosedPort::new();
+    let queued = send(&closed.uri(), "100", "text");
+    assert_eq!(queued.status.code(), Some(4), "{}", stderr(&queued));
+    let text = stdout(&queued);
+    assert!(
+        text.contains("0 builds accepted, 0 rejected (0 of 1 request answered)"),
+        "{text}"
+    );
+
+    let output = send(&jira.uri(), "101", "json");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let site = &json(&output)["sites"][0];
+    assert_eq!(
+        site["accepted"],
+        json!([{"pipelineId": "app", "buildNumber": 101}])
+    );
+    assert_eq!(site["requests"], 1);
+    assert_eq!(
+        site["fromOutbox"],
+        json!({
+            "requests": 1,
+            "accepted": [{"pipelineId": "app", "buildNumber": 100}],
+            "rejected": [],
+            "unknownIssueKeys": [],
+        })
+    );
+    assert_eq!(
+        accepted_output("101"),
+        "1",
+        "the Action's output counts this run's own"
+    );
+
+    // Text: the outbox's delivery on a line of its own; nothing queued, no such line.
+    assert_eq!(send(&closed.uri(), "102", "text").status.code(), Some(4));
+    let output = send(&jira.uri(), "103", "text");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains(": 1 build accepted, 0 rejected (1 request)\n"),
+        "{text}"
+    );
+    assert!(text.contains("buildNumber=103"), "{text}");
+    assert!(!text.contains("buildNumber=102"), "{text}");
+    assert!(
+        text.contains("  delivered from the outbox first: 1 request, 1 build accepted, 0 rejected\n"),
+        "{text}"
+    );
+    let output = send(&jira.uri(), "104", "json");
+    assert!(json(&output)["sites"][0].get("fromOutbox").is_none());
+
+    // An earlier report's rejection is kept in the outbox's rejected/ with a warning,
+    // and listed apart: this run's build was accepted, so this run succeeds.
+    assert_eq!(send(&closed.uri(), "105", "text").status.code(), Some(4));
+    jira.reject_numbers.lock().unwrap().push(105);
+    let output = send(&jira.uri(), "106", "json");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("Jira rejected 1 entity of the outbox file"),
+        "{}",
+        stderr(&output)
+    );
+    let site = &json(&output)["sites"][0];
+    assert_eq!(site["rejected"], json!([]));
+    assert_eq!(site["fromOutbox"]["rejected"][0]["key"]["buildNumber"], 105);
+    assert_eq!(accepted_output("106"), "1");
+}
+
 #[tokio::test]
 async fn two_flushes_at_once_never_send_a_file_twice() {
     let jira = FakeJira::start().await;

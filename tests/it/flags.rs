@@ -103,3 +103,34 @@ fn a_flag_needs_its_environment_and_a_valid_rollout() {
         .unwrap();
     assert_eq!(over.status.code(), Some(2));
 }
+
+/// Jira may list "none failed" as an empty array where the spec has an object keyed
+/// by flag id: that answer is an outcome (the flag accepted, exit 0), not a malformed
+/// one retried and queued.
+#[tokio::test]
+async fn an_empty_list_of_failed_flags_means_none_failed() {
+    use wiremock::matchers::{method, path_regex};
+    use wiremock::{Mock, ResponseTemplate};
+    let jira = FakeJira::start().await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/jira/featureflags/0\.1/cloud/[^/]+/bulk$"))
+        .respond_with(
+            ResponseTemplate::new(202)
+                .set_body_json(json!({"acceptedFeatureFlags": ["new-checkout"], "failedFeatureFlags": []})),
+        )
+        .with_priority(1)
+        .mount(&jira.server)
+        .await;
+    let home = tempfile::tempdir().unwrap();
+    let output = jira
+        .jira_send(home.path())
+        .args(flag_args())
+        .args(["--output", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(jira.bulk_bodies("featureflags").await.len(), 1, "sent once");
+    let report = json(&output);
+    assert_eq!(report["sites"][0]["accepted"], json!([{"id": "new-checkout"}]));
+    assert_eq!(report["sites"][0]["rejected"], json!([]));
+}

@@ -115,7 +115,47 @@ fn since_tag_starts_at_the_newest_matching_tag_before_head() {
         json!(["ABC-4", "ABC-3"]),
         "HEAD's own tag is not the start"
     );
-    assert_eq!(report["range"]["from"], "v2.0.0");
+    assert_eq!(report["range"]["from"], v2.to_string(), "the commit, not the tag");
+    assert_eq!(report["range"]["fromDetail"], "--since-tag v*: v2.0.0");
+}
+
+/// `range.from` is the commit the range starts at, however `--since` named it (a tag,
+/// a branch, `HEAD~2`); the name given stays in `fromDetail`. So for a deployment.
+#[test]
+fn range_from_is_the_commit_however_since_named_it() {
+    let repo = TestRepo::new("main");
+    let v1 = repo.commit("ABC-1 in v1");
+    repo.tag("v1.0", v1);
+    repo.commit("ABC-2 after v1");
+    let head = repo.commit("ABC-3 head");
+    let home = tempfile::tempdir().unwrap();
+    let deployment = [
+        "deployment",
+        "--environment",
+        "Production EU",
+        "--deployment-number",
+        "1",
+        "--url",
+        "https://ci.example.com/run/1",
+        "--dry-run",
+    ];
+    for (args, since) in [
+        (&["keys"][..], "v1.0"),
+        (&["keys"][..], "HEAD~2"),
+        (&deployment[..], "v1.0"),
+    ] {
+        let output = jira_send(home.path())
+            .current_dir(repo.path())
+            .args(args)
+            .args(["--since", since, "--output", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", stderr(&output));
+        let range = &json(&output)["range"];
+        assert_eq!(range["from"], v1.to_string(), "{args:?}");
+        assert_eq!(range["to"], head.to_string(), "{args:?}");
+        assert_eq!(range["fromDetail"], format!("--since {since}"), "{args:?}");
+    }
 }
 
 #[test]

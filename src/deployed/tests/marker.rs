@@ -131,12 +131,24 @@ fn an_unreachable_origin_leaves_the_local_tag_or_a_warning() {
         &["remote", "set-url", "origin", "file:///nonexistent/remote.git"],
     );
 
-    let Answer::Failed { warning, .. } = read_marker(&sandbox.cli(&clone), false) else {
+    let Answer::Failed { warning, remedy } = read_marker(&sandbox.cli(&clone), false) else {
         panic!("no origin and no local tag")
     };
     assert!(
         warning.starts_with("cannot fetch the tag jira-send/deployed/production-eu from origin: "),
         "{warning}"
+    );
+    // Fetching tags cannot help: no tag is recorded, and origin cannot be reached.
+    assert_eq!(
+        remedy.as_deref(),
+        Some("add --record-deployment, in a job that can reach origin (the tag is kept there)")
+    );
+    let Answer::Failed { remedy, .. } = read_marker(&sandbox.cli(&clone), true) else {
+        panic!("no origin and no local tag")
+    };
+    assert_eq!(
+        remedy.as_deref(),
+        Some("let the job reach origin (git ls-remote origin must work with the checkout's credentials)")
     );
 
     sandbox.git(&clone, &["update-ref", TAG, &sha]);

@@ -199,3 +199,45 @@ async fn only_a_successful_deployment_jira_accepted_is_recorded_and_a_failed_pus
         "{warnings:?}"
     );
 }
+
+/// Origin cannot be reached and no tag was ever recorded: the advice fits what failed.
+/// Fetching tags cannot help (there are none, and origin cannot be read); recording
+/// them, from a job that can reach origin, can. With --record-deployment already on,
+/// the job must reach origin.
+#[tokio::test]
+async fn an_unreachable_origin_gets_advice_that_fits() {
+    let upstream = Upstream::new("main");
+    upstream.commits(&["ABC-1 first".into(), "ABC-2 second".into()]);
+    let jira = FakeJira::start().await;
+    let checkout = upstream.checkout("run-1", Some(1));
+    upstream.git(
+        &checkout,
+        &["remote", "set-url", "origin", "file:///nonexistent/remote.git"],
+    );
+    for (args, advice) in [
+        (
+            &[][..],
+            "to read every commit since the last deployment, add --record-deployment, in a job that can \
+             reach origin (the tag is kept there)",
+        ),
+        (
+            &["--record-deployment"][..],
+            "to read every commit since the last deployment, let the job reach origin (git ls-remote \
+             origin must work with the checkout's credentials)",
+        ),
+    ] {
+        let output = deploy(&upstream, &jira, &checkout, args);
+        assert_ran(&output);
+        let warnings = warnings(&output);
+        assert!(
+            warnings[0].contains("cannot fetch the tag jira-send/deployed/production-eu from origin"),
+            "{warnings:?}"
+        );
+        let last = warnings
+            .iter()
+            .find(|w| w.contains("no previous successful deployment"));
+        let last = last.unwrap_or_else(|| panic!("{warnings:?}"));
+        assert!(last.ends_with(advice), "{args:?}: {last}");
+        assert!(!last.contains("fetch tags"), "{last}");
+    }
+}
