@@ -127,7 +127,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/_edge/tenant_info":
             self.server.count("tenant_info")
-            return self.answer(200, {"cloudId": "bench-cloud"})
+            return self.answer(200, {"cloudId": "6e1d2f3a-4b5c-4d7e-8f90-a1b2c3d4e5f6"})
         self.answer(404, {})
 
     def do_POST(self):

@@ -199,8 +199,10 @@ pub struct GlobalArgs {
 pub fn parse(args: &[String]) -> Result<Cli, clap::Error> {
     use clap::{CommandFactory as _, FromArgMatches as _};
     let mut command = Cli::command();
-    command.build();
-    let mut matches = command.clone().try_get_matches_from(args)?;
+    // Parsing builds the subcommands it enters (global options propagated into them),
+    // which is what `origins` reads: no copy of the whole tree, no building of the
+    // subcommands not used (a measurable share of a 5 ms step).
+    let mut matches = command.try_get_matches_from_mut(args)?;
     let origins = origins::of(&command, &matches);
     let mut cli = Cli::from_arg_matches_mut(&mut matches)?;
     cli.global.origins = origins;
