@@ -80,20 +80,26 @@ pub fn json(json: &str) -> Cow<'_, str> {
 }
 
 /// Whether `text` holds a control character that `keep` does not keep. Scanned as
-/// bytes, which is several times faster than decoding characters over a large report:
-/// the controls are C0 and DEL (one byte each) and C1 (`0xC2 0x80..=0x9F` in UTF-8).
+/// bytes, in blocks the compiler vectorises, which is many times faster than decoding
+/// characters over a large report: the controls are C0 and DEL (one byte each) and C1
+/// (`0xC2 0x80..=0x9F` in UTF-8). Only a block with a candidate byte is looked at
+/// closely.
 fn has_control(text: &str, keep: impl Fn(char) -> bool) -> bool {
+    const BLOCK: usize = 64;
     let bytes = text.as_bytes();
-    bytes.iter().enumerate().any(|(i, &b)| {
-        let control = match b {
-            0x00..=0x1f | 0x7f => Some(char::from(b)),
-            0xc2 => match bytes.get(i + 1) {
-                Some(&next @ 0x80..=0x9f) => char::from_u32(u32::from(next)),
-                _ => None,
-            },
+    let line_feed_kept = keep('\n');
+    let candidate = |b: u8| (b < 0x20 && !(line_feed_kept && b == b'\n')) || b == 0x7f || b == 0xc2;
+    let control_at = |i: usize| match bytes[i] {
+        b @ (0x00..=0x1f | 0x7f) => Some(char::from(b)),
+        0xc2 => match bytes.get(i + 1) {
+            Some(&next @ 0x80..=0x9f) => char::from_u32(u32::from(next)),
             _ => None,
-        };
-        control.is_some_and(|c| !keep(c))
+        },
+        _ => None,
+    };
+    bytes.chunks(BLOCK).enumerate().any(|(n, block)| {
+        block.iter().fold(false, |hit, &b| hit | candidate(b))
+            && (n * BLOCK..n * BLOCK + block.len()).any(|i| control_at(i).is_some_and(|c| !keep(c)))
     })
 }
 

@@ -24,6 +24,9 @@ pub fn is_allowed(c: char) -> bool {
 /// text ends in `…`, so a reader can tell. Since every kept character is in the BMP,
 /// the character count equals Java's `String.length()`, which is what Jira counts.
 pub fn clean(text: &str, max: usize) -> String {
+    if is_plain(text, max) {
+        return text.to_owned();
+    }
     let mut out = String::with_capacity(text.len().min(max * 3));
     for (count, c) in text.chars().enumerate() {
         if count == max {
@@ -40,7 +43,20 @@ pub fn clean(text: &str, max: usize) -> String {
 /// Like [`clean`], for URLs: cut without an ellipsis, which would not be a URL
 /// character.
 pub fn clean_url(url: &str) -> String {
+    if is_plain(url, MAX_URL) {
+        return url.to_owned();
+    }
     url.chars().filter(|&c| is_allowed(c)).take(MAX_URL).collect()
+}
+
+/// Whether `text` is printable ASCII (and tabs, line breaks) of at most `max` bytes:
+/// then it is kept as it is. Nearly every commit subject, file path and URL is; this
+/// spares them a character-by-character copy.
+fn is_plain(text: &str, max: usize) -> bool {
+    text.len() <= max
+        && text
+            .bytes()
+            .all(|b| matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7e))
 }
 
 #[cfg(test)]
