@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde_json::Value;
 
-/// The process exit codes of the contract (`../shared/contract.md`).
+/// The process exit codes, as the README's "Exit codes" table documents them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(into = "u8")]
 pub enum Exit {

@@ -6,8 +6,8 @@
 //! ([`Field`]). Adding a system is one new file plus one line in `SYSTEMS`; `vars`
 //! reads variables (envy) and the values every vendor shapes alike.
 //!
-//! The rules every system follows, because peers got them wrong (see
-//! `../shared/notes/peers.md`): the pipeline id is stable across runs (repository plus
+//! The rules every system follows, because other tools got them wrong and their users
+//! paid for it (duplicate pipelines in Jira, builds out of order): the pipeline id is stable across runs (repository plus
 //! workflow or job, never a run id); the build number is an integer; on a pull-request
 //! build the branch is the *source* branch.
 
