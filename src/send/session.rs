@@ -125,9 +125,14 @@ impl<'a> Session<'a> {
                 queue.push_front(first);
                 continue;
             }
-            made.answered += 1;
+            // Answered means Jira took the request and said what became of it: a call
+            // that failed (an outage the retries outlasted, refused credentials) stays
+            // unsent, and is counted there only.
             match answer::interpret(&call, &answer) {
-                Ok(outcome) => made.outcome.merge(outcome),
+                Ok(outcome) => {
+                    made.answered += 1;
+                    made.outcome.merge(outcome);
+                }
                 Err(error) => return made.failed(error, call, queue),
             }
         }

@@ -66,3 +66,38 @@ async fn another_4xx_is_a_verdict_on_the_request() {
         assert_eq!(jira.bulk_bodies("builds").await.len(), 1, "{status}: not retried");
     }
 }
+
+/// A request Jira never took (an outage the retries outlasted) is not counted as
+/// answered, in this run's count nor as a delivery from the outbox: the text said
+/// "1 of 2 requests answered" for one request, and a queued report that failed again
+/// was "delivered from the outbox first".
+#[tokio::test]
+async fn a_request_jira_never_took_is_not_counted_as_answered() {
+    let jira = FakeJira::start().await;
+    // Unavailable for an hour: the run gives up at once, and its report is queued.
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/jira/builds/.*/bulk$"))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "3600"))
+        .with_priority(1)
+        .mount(&jira.server)
+        .await;
+    let home = tempfile::tempdir().unwrap();
+    let run = |output: &str| {
+        jira.jira_send(home.path())
+            .args(crate::common::SIMPLE_BUILD)
+            .args(["--timeout", "5s", "--output", output])
+            .output()
+            .unwrap()
+    };
+    let first = run("text");
+    assert_eq!(first.status.code(), Some(4), "{}", stderr(&first));
+    let text = crate::common::stdout(&first);
+    assert!(text.contains("(0 of 1 request answered)"), "{text}");
+
+    // The queued report is tried first and fails again: no delivery from the outbox.
+    let second = run("json");
+    assert_eq!(second.status.code(), Some(4), "{}", stderr(&second));
+    let site = &json(&second)["sites"][0];
+    assert_eq!(site["requests"], 0, "{site:#}");
+    assert!(site.get("fromOutbox").is_none(), "{site:#}");
+}
