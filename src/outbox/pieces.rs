@@ -14,6 +14,10 @@ use serde::Serialize;
 use super::{Entry, remove};
 use crate::fs;
 
+/// The most a piece's `createdAt` can be longer than the entry's: RFC 3339 with no
+/// fraction against one of nine digits (`.123456789`).
+const TIMESTAMP_SLACK: u64 = 10;
+
 impl Entry {
     /// The file's contents: indented for whoever opens it, unless that would make it
     /// larger than `limit`.
@@ -30,11 +34,12 @@ impl Entry {
     /// on its own is an error.
     fn runs(&self, limit: u64) -> io::Result<Vec<Range<usize>>> {
         // Everything but the requests, `[]` included; each request adds its length and,
-        // after the first, a comma.
+        // after the first, a comma. A piece's time, a few milliseconds later, may be
+        // longer as text ("…:01Z", "…:01.001Z"): measured at its longest.
         let envelope = json_len(&Entry {
             requests: Vec::new(),
             ..self.clone()
-        });
+        }) + TIMESTAMP_SLACK;
         let mut runs = Vec::new();
         let (mut start, mut size) = (0, envelope);
         for (i, request) in self.requests.iter().enumerate() {

@@ -595,6 +595,23 @@ fn an_entry_too_large_for_one_file_is_split_in_order_and_each_piece_reads_back()
     );
 }
 
+/// A piece carries its own time (a millisecond after the one before), which may be
+/// longer as text than the entry's ("…:01Z" against "…:01.001Z"): no piece may pass
+/// the limit by that, whatever the limit.
+#[test]
+fn no_piece_passes_the_limit_by_its_later_timestamp() {
+    let mut large = large_entry(3, 10);
+    large.created_at = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+    for limit in 300..700 {
+        let dir = tempfile::tempdir().unwrap();
+        let files = Outbox::new(dir.path()).save_within(&large, limit).unwrap();
+        for file in &files {
+            let size = std::fs::metadata(file).unwrap().len();
+            assert!(size <= limit, "limit {limit}: {} is {size} bytes", file.display());
+        }
+    }
+}
+
 #[test]
 fn an_entry_that_fits_stays_one_indented_file() {
     let dir = tempfile::tempdir().unwrap();
