@@ -211,7 +211,13 @@ pub fn decide(args: &Options, deployment: &Deployment<'_>, ctx: &RunContext) -> 
         // A cancelled job's SIGTERM ends the lookup (which may wait on the network for
         // a third of --timeout): the range falls back as for a lookup that failed, and
         // the delivery that follows sees the signal, so the report is saved, not lost.
-        let interrupt = Interrupt::listen();
+        // An offline lookup (git alone) is over in milliseconds, and listening would
+        // take the signal's default from the rest of the run: there, none listens.
+        let interrupt = if may_ask {
+            Interrupt::listen()
+        } else {
+            Interrupt::never()
+        };
         let resolution = tokio::select! {
             resolution = deployed::find(&lookup) => resolution,
             signal = interrupt.wait() => interrupted(&lookup, signal),
