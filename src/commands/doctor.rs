@@ -49,11 +49,7 @@ pub fn run(args: &DoctorArgs, settings: &Settings, env: &Env, clock: &dyn Clock)
                 site_checks(&mut session, &apis, settings, env, &mut checks).await;
             }
         };
-        let signal = tokio::select! {
-            () = network => None,
-            signal = interrupt.wait() => Some(signal),
-        };
-        if let Some(signal) = signal {
+        if let Err(signal) = interrupt.unless(network).await {
             checks.push(Check::fail(
                 "network checks",
                 &Error::Signalled(signal),

@@ -96,12 +96,11 @@ fn ask(
         // object under --output json) rather than dying with it.
         let interrupt = Interrupt::listen();
         let mut session = Session::new(&client, settings, env, clock, site, credentials, deadline);
-        let status = tokio::select! {
-            polled = tokio::time::timeout_at(deadline, poll(&mut session, call, args)) => match polled {
-                Ok(status) => status,
-                Err(_) => Err(Error::Timeout(waiting(args).saturating_add(settings.timeout))),
-            },
-            signal = interrupt.wait() => Err(Error::Signalled(signal)),
+        let polled = tokio::time::timeout_at(deadline, poll(&mut session, call, args));
+        let status = match interrupt.unless(polled).await {
+            Ok(Ok(status)) => status,
+            Ok(Err(_)) => Err(Error::Timeout(waiting(args).saturating_add(settings.timeout))),
+            Err(signal) => Err(Error::Signalled(signal)),
         };
         (status, session.known_cloud_id())
     })?;

@@ -218,10 +218,10 @@ pub fn decide(args: &Options, deployment: &Deployment<'_>, ctx: &RunContext) -> 
         } else {
             Interrupt::never()
         };
-        let resolution = tokio::select! {
-            resolution = deployed::find(&lookup) => resolution,
-            signal = interrupt.wait() => interrupted(&lookup, signal),
-        };
+        let resolution = interrupt
+            .unless(deployed::find(&lookup))
+            .await
+            .unwrap_or_else(|signal| interrupted(&lookup, signal));
         let planned = match &resolution.start {
             Start::Deployed(base) => Some(
                 deployed::plan(&Placing {

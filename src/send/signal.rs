@@ -114,6 +114,15 @@ impl Interrupt {
         move || interrupt.received().map(Signal::name)
     }
 
+    /// `work`'s result, or the signal that arrived first (`work` is then dropped,
+    /// abandoning whatever it waited for).
+    pub async fn unless<T>(&self, work: impl Future<Output = T>) -> Result<T, Signal> {
+        tokio::select! {
+            done = work => Ok(done),
+            signal = self.wait() => Err(signal),
+        }
+    }
+
     /// Waits for a signal; forever if none comes.
     pub async fn wait(&self) -> Signal {
         let mut received = self.received.clone();
